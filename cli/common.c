@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Error reporting and argument helpers shared by the subcommands. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct cli_state cli;
+
+static const char *sub_name(void)
+{
+	return cli.cmd ? cli.cmd->name : "netns";
+}
+
+static int report(const char *what, int err, const char *ext)
+{
+	if (err == -EPERM)
+		fprintf(stderr, "netns: %s: %s: %s (root or CAP_SYS_ADMIN is needed)\n",
+			sub_name(), what, strerror(-err));
+	else if (ext)
+		fprintf(stderr, "netns: %s: %s: %s (%s)\n", sub_name(), what, strerror(-err), ext);
+	else
+		fprintf(stderr, "netns: %s: %s: %s\n", sub_name(), what, strerror(-err));
+	return EXIT_FAIL;
+}
+
+int cli_fail(const char *what, int err)
+{
+	return report(what, err, NULL);
+}
+
+int cli_fail_nl(const char *what, int err)
+{
+	return report(what, err, netns_error_message());
+}
+
+int cli_failx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "netns: %s: ", sub_name());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_FAIL;
+}
+
+int cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli.cmd)
+		fprintf(stderr, "netns: %s: ", cli.cmd->name);
+	else
+		fprintf(stderr, "netns: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (cli.cmd)
+		fprintf(stderr, "\nTry 'netns %s --help' for more information.\n", cli.cmd->name);
+	else
+		fprintf(stderr, "\nTry 'netns --help' for more information.\n");
+	return EXIT_USAGE;
+}
+
+int cli_help(void)
+{
+	printf("Usage:\n%s\n", cli.cmd->usage);
+	return EXIT_OK;
+}
+
+int cli_bad_option(int opt, char **argv)
+{
+	extern int optind, optopt;
+
+	if (opt == ':')
+		return cli_usage("option '%s' needs an argument", argv[optind - 1]);
+	if (optopt)
+		return cli_usage("invalid option -- '%c'", optopt);
+	return cli_usage("unrecognized option '%s'", argv[optind - 1]);
+}
+
+static int parse_id(const char *s, pid_t *ret)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end || errno || v <= 0 || v > 0x3fffffff)
+		return -EINVAL;
+	*ret = (pid_t)v;
+	return 0;
+}
+
+int cli_parse_pid(const char *s, pid_t *ret_pid, pid_t *ret_tid)
+{
+	const char *slash = strchr(s, '/');
+	char head[32];
+	pid_t pid, tid = 0;
+
+	if (slash) {
+		if ((size_t)(slash - s) >= sizeof(head))
+			return -EINVAL;
+		memcpy(head, s, slash - s);
+		head[slash - s] = '\0';
+		if (parse_id(head, &pid) < 0 || parse_id(slash + 1, &tid) < 0)
+			return -EINVAL;
+	} else if (parse_id(s, &pid) < 0) {
+		return -EINVAL;
+	}
+	*ret_pid = pid;
+	*ret_tid = tid;
+	return 0;
+}
+
+bool cli_is_path(const char *arg)
+{
+	return strchr(arg, '/') != NULL;
+}
+
+int cli_open_ns(const char *arg)
+{
+	int fd;
+
+	if (cli_is_path(arg)) {
+		fd = netns_fd_open_path(arg);
+		if (fd == -EINVAL)
+			cli_failx("%s: not a network namespace", arg);
+		else if (fd < 0)
+			cli_fail(arg, fd);
+		return fd;
+	}
+	fd = netns_fd_open_name(arg);
+	if (fd == -ENOENT)
+		cli_failx("%s: no such namespace", arg);
+	else if (fd == -EINVAL && netns_name_check(arg) == 0)
+		cli_failx("%s: not a network namespace (nothing mounted on %s/%s)", arg,
+			  netns_rundir_get(), arg);
+	else if (fd == -EINVAL || fd == -ENAMETOOLONG)
+		cli_failx("'%s': invalid namespace name: %s", arg, strerror(-fd));
+	else if (fd < 0)
+		cli_fail(arg, fd);
+	return fd;
+}
+
+int cli_json_print(json_t *j)
+{
+	int r;
+
+	if (!j)
+		return cli_fail("json", -ENOMEM);
+	r = json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(j);
+	if (r < 0)
+		return cli_fail("writing output", -EIO);
+	putchar('\n');
+	return EXIT_OK;
+}
+
+static int name_collect(const char *name, const struct netns_id *id, void *data)
+{
+	(void)id;
+	if (!data) {
+		puts(name);
+		return 0;
+	}
+	return json_array_append_new(data, json_string(name)) < 0 ? -ENOMEM : 0;
+}
+
+int cli_names_of(const struct netns_id *id, json_t *names)
+{
+	return netns_name_find(id, name_collect, names);
+}

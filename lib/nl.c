@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rtnetlink transport over libmnl: sockets, request/ack, extended-ack errors. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <libmnl/libmnl.h>
+#include <linux/net_namespace.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include "internal.h"
+
+static __thread char error_message[256];
+
+NETNS_EXPORT const char *netns_error_message(void)
+{
+	return error_message[0] ? error_message : NULL;
+}
+
+void netns_error_set(const char *msg)
+{
+	if (!msg)
+		error_message[0] = '\0';
+	else
+		snprintf(error_message, sizeof(error_message), "%s", msg);
+}
+
+int netns_nl_open(int fd, struct mnl_socket **ret)
+{
+	struct mnl_socket *nl;
+	int s, one = 1;
+
+	s = fd < 0 ? socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)
+		   : netns_socket(fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	if (s < 0)
+		return fd < 0 ? negerrno() : s;
+	/* Ask for the kernel's explanation of errors, without the echoed request. */
+	setsockopt(s, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(s, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl = mnl_socket_fdopen(s);
+	if (!nl) {
+		int r = negerrno();
+
+		close(s);
+		return r;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int r = negerrno();
+
+		mnl_socket_close(nl);
+		return r;
+	}
+	*ret = nl;
+	return 0;
+}
+
+static void extack_record(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	size_t off = sizeof(*err);
+	const struct nlattr *attr;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += mnl_nlmsg_get_payload_len(&err->msg);
+	if (off >= mnl_nlmsg_get_payload_len(nlh))
+		return;
+	const void *tlvs = (const char *)err + off;
+
+	mnl_attr_for_each_payload(tlvs, mnl_nlmsg_get_payload_len(nlh) - off) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			netns_error_set(mnl_attr_get_str(attr));
+	}
+}
+
+int netns_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, netns_nl_cb cb, void *data)
+{
+	static __thread unsigned seq;
+	char buf[NETNS_NL_DUMP];
+	unsigned portid = mnl_socket_get_portid(nl);
+	bool dump = nlh->nlmsg_flags & NLM_F_DUMP;
+
+	netns_error_set(NULL);
+	if (!seq)
+		seq = (unsigned)time(NULL);
+	nlh->nlmsg_seq = ++seq;
+	if (!dump)
+		nlh->nlmsg_flags |= NLM_F_ACK;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return negerrno();
+
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
+		int len = (int)n;
+
+		if (n < 0)
+			return negerrno();
+		for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+			/* Ignore what is not the answer to this request. */
+			if (!mnl_nlmsg_portid_ok(m, portid) || !mnl_nlmsg_seq_ok(m, seq))
+				continue;
+			if (m->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+
+				if (mnl_nlmsg_get_payload_len(m) < sizeof(*e))
+					return -EBADMSG;
+				if (e->error)
+					extack_record(m);
+				/* The kernel sends a negative errno; 0 is the ACK. */
+				return e->error > 0 ? -e->error : e->error;
+			}
+			if (m->nlmsg_type == NLMSG_DONE) {
+				if (mnl_nlmsg_get_payload_len(m) >= sizeof(int)) {
+					int e = *(const int *)mnl_nlmsg_get_payload(m);
+
+					if (e < 0)
+						extack_record(m);
+					return e < 0 ? e : 0;
+				}
+				return 0;
+			}
+			if (m->nlmsg_type < NLMSG_MIN_TYPE)
+				continue; /* NOOP, OVERRUN */
+			if (cb) {
+				int r = cb(m, data);
+
+				if (r < 0)
+					return r;
+			}
+		}
+	}
+}
+
+static int nsid_parse(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct rtgenmsg)) {
+		if (mnl_attr_get_type(attr) == NETNSA_NSID &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			*(int *)data = (int)mnl_attr_get_u32(attr);
+	}
+	return 0;
+}
+
+NETNS_EXPORT int netns_fd_nsid(int fd)
+{
+	char buf[NETNS_NL_BUF];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct rtgenmsg *g;
+	int r, nsid = -1;
+
+	r = netns_fd_check(fd);
+	if (r < 0)
+		return r;
+	r = netns_nl_open(-1, &nl);
+	if (r < 0)
+		return r;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETNSID;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)fd);
+	r = netns_nl_talk(nl, nlh, nsid_parse, &nsid);
+	mnl_socket_close(nl);
+	if (r < 0)
+		return r;
+	return nsid >= 0 ? nsid : -ENOENT;
+}
