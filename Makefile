@@ -10,6 +10,9 @@ BUILD    ?= build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 SANITIZE ?=
+V        ?=
+Q        := $(if $(V),,@)
+say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 
 BINDIR  := $(PREFIX)/bin
 LIBDIR  := $(PREFIX)/lib
@@ -58,41 +61,41 @@ all: $(LIBA) $(LIBSO) $(NETNS) $(DEMOS) $(BENCHES) $(UNITS) $(PC)
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -c -o $@ $<
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -fvisibility=hidden -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIBA): $(LIBA_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
 $(LIBSO): $(LIB_OBJ) lib/libnetns.map
-	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/libnetns.map \
+	$(call say,LD,$@)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/libnetns.map \
 		-Wl,--no-undefined $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
-	ln -sf $(SONAME) $(BUILD)/libnetns.so
+	$(Q)ln -sf $(SONAME) $(BUILD)/libnetns.so
 
 $(NETNS): $(CLI_OBJ) $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBA) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBA) $(LDLIBS)
 
 $(BUILD)/%: $(BUILD)/demos/%.o $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
 $(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
 $(PC): netns.pc.in include/netns.h
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+	$(call say,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
 deps:
 	@scripts/deps.sh
@@ -103,7 +106,7 @@ check: deps
 
 tsan: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)-tsan SANITIZE=thread $(BUILD)-tsan/tests/stress.t
-	BUILD=$(abspath $(BUILD)-tsan) tests/run.sh tests/unit-stress
+	BUILD=$(abspath $(BUILD)-tsan) tests/run.sh $(abspath $(BUILD)-tsan)/tests/stress.t
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -71,5 +71,6 @@ int cmd_list(int argc, char **argv);       /* cmd-list.c */
 int cmd_exec(int argc, char **argv);       /* cmd-exec.c */
 int cmd_identify(int argc, char **argv);   /* cmd-proc.c */
 int cmd_pids(int argc, char **argv);       /* cmd-proc.c */
+int cmd_threads(int argc, char **argv);    /* cmd-threads.c */
 
 #endif

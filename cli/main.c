@@ -23,6 +23,12 @@ const struct cli_command cli_commands[] = {
 	  "print every name of a process's or thread's namespace" },
 	{ "pids", cmd_pids, "  netns [-j] pids NAME|PATH",
 	  "list processes with at least one thread in a namespace" },
+	{ "threads", cmd_threads,
+	  "  netns [-j] threads [PID...]\n\n"
+	  "Shows every thread of the processes (all by default): pid, tid, comm, namespace\n"
+	  "inode and names, and whether it left its main thread's namespace (DIVERGED).\n"
+	  "Exit status: 0 when no thread diverged, 3 when one did, 1 on error, 2 on usage.",
+	  "list threads and their namespaces, marking those that switched" },
 	{ NULL, NULL, NULL, NULL },
 };
 

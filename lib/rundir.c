@@ -88,45 +88,35 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-static int is_mount_root(const char *dir)
-{
-	struct statx stx;
-
-	if (statx(AT_FDCWD, dir, AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &stx) < 0)
-		return negerrno();
-	if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
-		return -EOPNOTSUPP;
-	return !!(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
-}
-
 /*
  * Make DIR a shared mount point, as iproute2 does, so that names propagate to
  * mount namespaces copied from this one (ip netns exec, containers). Unlike
  * iproute2 we never apply MS_SHARED|MS_REC: it walks every nsfs mount below,
- * which made each add slower as names multiplied. The bind-onto-itself step
- * runs under an flock so that concurrent first adds do not stack mounts
- * (Debian bug 949235).
+ * which made each add slower as names multiplied. MS_SHARED on the directory
+ * alone fails with EINVAL when it is not a mount point yet; then we bind it
+ * onto itself under an flock, so that concurrent first adds do not stack
+ * mounts (Debian bug 949235).
  */
 static int make_shared_mount(const char *dir)
 {
 	_cleanup_close_ int lockfd = -1;
-	int r = is_mount_root(dir);
 
-	if (r < 0)
-		return r;
-	if (r == 0) {
-		lockfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (lockfd < 0)
-			return negerrno();
-		if (flock(lockfd, LOCK_EX) < 0)
-			return negerrno();
-		r = is_mount_root(dir);
-		if (r < 0)
-			return r;
-		if (r == 0 && mount(dir, dir, "none", MS_BIND, NULL) < 0)
-			return negerrno();
-	}
-	if (mount("none", dir, NULL, MS_SHARED, NULL) < 0)
+	if (mount("none", dir, NULL, MS_SHARED, NULL) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return negerrno();
+	lockfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lockfd < 0)
+		return negerrno();
+	if (flock(lockfd, LOCK_EX) < 0)
+		return negerrno();
+	/* Someone else may have made the mount while we waited. */
+	if (mount("none", dir, NULL, MS_SHARED, NULL) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return negerrno();
+	if (mount(dir, dir, "none", MS_BIND, NULL) < 0 ||
+	    mount("none", dir, NULL, MS_SHARED, NULL) < 0)
 		return negerrno();
 	return 0;
 }

@@ -7,7 +7,10 @@
  * back into the caller's code. The alternative, setns() there and back on the
  * calling thread, is cheaper but the way back can fail (EPERM for a caller in
  * a user namespace that does not own its original netns), and then that
- * thread would go on in the wrong namespace. bench/switch measures both.
+ * thread would go on in the wrong namespace. Even a capable root caller is
+ * not safe: setns() allocates a new nsproxy and can fail with ENOMEM. So no
+ * fast path: bench/switch measures both designs, docs/benchmarks.md has the
+ * numbers. Starting a program (netns_spawn) is in spawn.c.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -57,8 +60,11 @@ int netns_thread_run(int fd, int (*fn)(void *arg), void *arg)
 
 NETNS_EXPORT int netns_run(int fd, int (*fn)(void *arg), void *arg)
 {
-	int r = netns_fd_check(fd);
+	int r;
 
+	if (!fn)
+		return -EINVAL;
+	r = netns_fd_check(fd);
 	if (r < 0)
 		return r;
 	return netns_thread_run(fd, fn, arg);

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * netns threads: every thread of some processes (or of all), its namespace
+ * and that namespace's names, marking threads that left their main thread's
+ * namespace. Such a thread is invisible to ip netns pids/identify and lsns,
+ * which look at /proc/PID/ns/net only.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* A documented exception to 0/1/2, for scripts and monitors. */
+#define EXIT_DIVERGED 3
+
+/* Every name, sorted by namespace, read once: there may be 10,000 names and
+ * as many threads, so netns_name_find() per thread would be quadratic. */
+struct name_entry {
+	struct netns_id id;
+	char *name;
+};
+
+struct name_map {
+	struct name_entry *v;
+	size_t n, cap;
+};
+
+struct threads_walk {
+	struct name_map map;
+	json_t *out; /* JSON array, or NULL for text */
+	unsigned diverged;
+	bool header; /* printed, in text mode */
+};
+
+static int id_cmp(const struct netns_id *a, const struct netns_id *b)
+{
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	return 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct name_entry *x = a, *y = b;
+	int r = id_cmp(&x->id, &y->id);
+
+	return r ? r : strcmp(x->name, y->name);
+}
+
+static int map_add(const char *name, const struct netns_id *id, void *data)
+{
+	struct name_map *m = data;
+
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct name_entry *v = realloc(m->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		m->v = v;
+		m->cap = cap;
+	}
+	m->v[m->n].name = strdup(name);
+	if (!m->v[m->n].name)
+		return -ENOMEM;
+	m->v[m->n++].id = *id;
+	return 0;
+}
+
+static void map_free(struct name_map *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->v[i].name);
+	free(m->v);
+}
+
+/* The first entry for ID and the number of entries (names) it has. */
+static size_t map_find(const struct name_map *m, const struct netns_id *id,
+		       const struct name_entry **ret)
+{
+	size_t lo = 0, hi = m->n, k;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (id_cmp(&m->v[mid].id, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (k = lo; k < m->n && id_cmp(&m->v[k].id, id) == 0; k++)
+		;
+	*ret = m->v + lo;
+	return k - lo;
+}
+
+static int thread_json(struct threads_walk *w, const struct netns_thread *t, bool diverged,
+		       const struct name_entry *e, size_t n)
+{
+	json_t *names = json_array(), *o;
+
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(names, json_string(e[i].name)) < 0) {
+			json_decref(names);
+			return -ENOMEM;
+		}
+	o = json_pack("{s:i, s:i, s:s, s:I, s:o, s:b}", "pid", (int)t->pid, "tid", (int)t->tid,
+		      "comm", t->comm, "inode", (json_int_t)t->id.ino, "names", names,
+		      "diverged", diverged);
+	if (!o)
+		return -ENOMEM;
+	return json_array_append_new(w->out, o) < 0 ? -ENOMEM : 0;
+}
+
+static int thread_one(const struct netns_thread *t, void *data)
+{
+	struct threads_walk *w = data;
+	bool diverged = !netns_id_equal(&t->id, &t->main);
+	const struct name_entry *e;
+	size_t n = map_find(&w->map, &t->id, &e);
+
+	if (diverged)
+		w->diverged++;
+	if (w->out)
+		return thread_json(w, t, diverged, e, n);
+	if (!w->header) {
+		printf("%7s %7s %-15s %10s %-8s %s\n", "PID", "TID", "COMM", "INODE",
+		       "DIVERGED", "NAMES");
+		w->header = true;
+	}
+	printf("%7d %7d %-15s %10llu %-8s ", (int)t->pid, (int)t->tid, t->comm,
+	       (unsigned long long)t->id.ino, diverged ? "yes" : "no");
+	if (!n)
+		putchar('-');
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? "," : "", e[i].name);
+	putchar('\n');
+	return 0;
+}
+
+int cmd_threads(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct threads_walk w = { .out = NULL };
+	pid_t *pids = NULL;
+	int c, r, npids, status = EXIT_OK;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1)
+		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
+	npids = argc - optind;
+	if (npids > 0) {
+		pids = calloc(npids, sizeof(*pids));
+		if (!pids)
+			return cli_fail("memory", -ENOMEM);
+	}
+	for (int i = 0; i < npids; i++) {
+		pid_t tid;
+
+		if (cli_parse_pid(argv[optind + i], &pids[i], &tid) < 0 || tid) {
+			free(pids);
+			return cli_usage("'%s': not a PID", argv[optind + i]);
+		}
+	}
+
+	r = netns_name_foreach(map_add, &w.map);
+	if (r < 0) {
+		status = cli_fail(netns_rundir_get(), r);
+		goto out;
+	}
+	if (w.map.n)
+		qsort(w.map.v, w.map.n, sizeof(*w.map.v), entry_cmp);
+	if (cli.json && !(w.out = json_array())) {
+		status = cli_fail("json", -ENOMEM);
+		goto out;
+	}
+
+	/* A vanished PID is reported, and the others are still shown. */
+	for (int i = 0; i < (npids ? npids : 1); i++) {
+		r = netns_thread_foreach(npids ? pids[i] : 0, thread_one, &w);
+		if (r == -ESRCH) {
+			status = cli_failx("%s: no such process", argv[optind + i]);
+		} else if (r < 0) {
+			status = cli_fail("/proc", r);
+			goto out;
+		}
+	}
+	if (w.out) {
+		r = cli_json_print(w.out);
+		w.out = NULL;
+		if (r != EXIT_OK)
+			status = r;
+	}
+	if (status == EXIT_OK && w.diverged)
+		status = EXIT_DIVERGED;
+out:
+	json_decref(w.out);
+	map_free(&w.map);
+	free(pids);
+	fflush(stdout);
+	return status;
+}
