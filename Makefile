@@ -20,6 +20,7 @@ INCDIR  := $(PREFIX)/include
 MANDIR  := $(PREFIX)/share/man
 PCDIR   := $(LIBDIR)/pkgconfig
 
+PC_SED   = sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|'
 VERSION := $(shell sed -n 's/^#define NETNS_VERSION "\(.*\)"/\1/p' include/netns.h)
 SONAME  := libnetns.so.0
 
@@ -95,7 +96,7 @@ $(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIBA)
 
 $(PC): netns.pc.in include/netns.h
 	@mkdir -p $(@D)
-	$(call say,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+	$(call say,GEN,$@)$(PC_SED) $< > $@
 
 deps:
 	@scripts/deps.sh
@@ -124,7 +125,7 @@ install: all
 	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libnetns.so
 	install -m 644 include/netns.h $(DESTDIR)$(INCDIR)/
-	install -m 644 $(PC) $(DESTDIR)$(PCDIR)/
+	$(PC_SED) netns.pc.in > $(DESTDIR)$(PCDIR)/netns.pc  # PREFIX may differ from the build's
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(wildcard man/*.3) $(DESTDIR)$(MANDIR)/man3/
 

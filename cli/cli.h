@@ -51,6 +51,8 @@ int cli_open_ns(const char *arg);
 /* Is ARG a path rather than a name? */
 bool cli_is_path(const char *arg);
 
+/* A JSON string for S; bytes that are not UTF-8 become U+FFFD. NULL: ENOMEM. */
+json_t *cli_json_string(const char *s);
 /* Prints J on one line to stdout and drops the reference. */
 int cli_json_print(json_t *j);
 /* Adds every name of namespace ID to the JSON array NAMES, or prints them one
@@ -71,6 +73,11 @@ int cmd_list(int argc, char **argv);       /* cmd-list.c */
 int cmd_exec(int argc, char **argv);       /* cmd-exec.c */
 int cmd_identify(int argc, char **argv);   /* cmd-proc.c */
 int cmd_pids(int argc, char **argv);       /* cmd-proc.c */
+int cmd_up(int argc, char **argv);         /* cmd-link.c */
+int cmd_connect(int argc, char **argv);    /* cmd-link.c */
+int cmd_disconnect(int argc, char **argv); /* cmd-link.c */
+int cmd_links(int argc, char **argv);      /* cmd-link.c */
+int cmd_serve(int argc, char **argv);      /* cmd-serve.c */
 int cmd_threads(int argc, char **argv);    /* cmd-threads.c */
 
 #endif

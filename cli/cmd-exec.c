@@ -38,7 +38,6 @@ static int bind_etc(const char *name)
 	char dir[PATH_MAX], src[PATH_MAX + NAME_MAX + 2], dst[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
-	int status = EXIT_OK;
 
 	snprintf(dir, sizeof(dir), "%s/%s", etc_netns_dir(), name);
 	d = opendir(dir);
@@ -49,13 +48,14 @@ static int bind_etc(const char *name)
 			continue;
 		snprintf(src, sizeof(src), "%s/%s", dir, de->d_name);
 		snprintf(dst, sizeof(dst), "/etc/%s", de->d_name);
-		if (mount(src, dst, "none", MS_BIND, NULL) < 0) {
-			status = cli_fail(dst, -errno);
-			break;
-		}
+		/* ip netns exec warns and goes on when one file cannot be bound
+		 * (no twin in /etc, say); users rely on the other files. */
+		if (mount(src, dst, "none", MS_BIND, NULL) < 0)
+			fprintf(stderr, "netns: exec: warning: binding %s over %s: %s\n", src, dst,
+				strerror(errno));
 	}
 	closedir(d);
-	return status;
+	return EXIT_OK;
 }
 
 /* Gives the program a /sys whose class/net shows the namespace's devices:
@@ -143,7 +143,7 @@ int cmd_exec(int argc, char **argv)
 	const char *arg;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			sys = true;

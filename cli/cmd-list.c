@@ -16,7 +16,7 @@ static int list_one(const char *name, const struct netns_id *id, void *data)
 		puts(name);
 		return 0;
 	}
-	o = json_pack("{s:s, s:I}", "name", name, "inode", (json_int_t)id->ino);
+	o = json_pack("{s:o, s:I}", "name", cli_json_string(name), "inode", (json_int_t)id->ino);
 	if (!o)
 		return -ENOMEM;
 	fd = netns_fd_open_name(name);
@@ -37,7 +37,7 @@ int cmd_list(int argc, char **argv)
 	json_t *arr = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	if (optind < argc)
 		return cli_usage("unexpected argument '%s'", argv[optind]);

@@ -52,7 +52,7 @@ int cmd_add(int argc, char **argv)
 	unsigned flags = 0;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u':
 			flags |= NETNS_ADD_LO_UP;
@@ -81,7 +81,7 @@ int cmd_attach(int argc, char **argv)
 	pid_t pid, tid;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+h", help_only, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	if (argc - optind != 2)
 		return cli_usage("expected NAME PID[/TID]");
@@ -92,6 +92,9 @@ int cmd_attach(int argc, char **argv)
 	r = netns_name_attach(argv[optind], pid, tid);
 	if (r == -ESRCH)
 		return cli_failx("%s: no such %s", argv[optind + 1], tid ? "thread" : "process");
+	if (r == -EACCES)
+		return cli_failx("%s: cannot open its namespace: %s (root or CAP_SYS_ADMIN is needed)",
+				 argv[optind + 1], strerror(EACCES));
 	if (r < 0)
 		return name_fail(argv[optind], r);
 	return EXIT_OK;
@@ -119,7 +122,7 @@ int cmd_delete(int argc, char **argv)
 	bool all = false;
 	int c, r, status = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			all = true;

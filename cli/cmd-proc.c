@@ -20,7 +20,7 @@ int cmd_identify(int argc, char **argv)
 	json_t *o, *names;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+h", help_only, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	if (argc - optind > 1)
 		return cli_usage("unexpected argument '%s'", argv[optind + 1]);
@@ -112,7 +112,7 @@ int cmd_pids(int argc, char **argv)
 	struct pids_walk w = { .cur = { 0 } };
 	int c, fd, r;
 
-	while ((c = getopt_long(argc, argv, "+h", help_only, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	if (argc - optind != 1)
 		return cli_usage(optind < argc ? "unexpected argument '%s'" : "missing NAME|PATH%s",

@@ -122,7 +122,8 @@ static int thread_json(struct threads_walk *w, const struct netns_thread *t, boo
 static int thread_one(const struct netns_thread *t, void *data)
 {
 	struct threads_walk *w = data;
-	bool diverged = !netns_id_equal(&t->id, &t->main);
+	/* With its main thread gone there is nothing to diverge from. */
+	bool diverged = t->main.ino && !netns_id_equal(&t->id, &t->main);
 	const struct name_entry *e;
 	size_t n = map_find(&w->map, &t->id, &e);
 
@@ -155,7 +156,7 @@ int cmd_threads(int argc, char **argv)
 	pid_t *pids = NULL;
 	int c, r, npids, status = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	npids = argc - optind;
 	if (npids > 0) {

@@ -164,6 +164,65 @@ int cli_json_print(json_t *j)
 	return EXIT_OK;
 }
 
+/* Length of the valid UTF-8 sequence at S, or 0 if it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Reject overlong forms, surrogates and values past U+10FFFF. */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+json_t *cli_json_string(const char *s)
+{
+	static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+	const unsigned char *p = (const unsigned char *)s;
+	char *buf, *out;
+	json_t *j;
+
+	j = json_string(s);
+	if (j)
+		return j;
+	/* Names are bytes, JSON strings are Unicode: show bad bytes as U+FFFD. */
+	buf = malloc(strlen(s) * 3 + 1);
+	if (!buf)
+		return NULL;
+	for (out = buf; *p;) {
+		size_t n = utf8_len(p);
+
+		if (n) {
+			memcpy(out, p, n);
+			out += n, p += n;
+		} else {
+			memcpy(out, replacement, 3);
+			out += 3, p++;
+		}
+	}
+	*out = '\0';
+	j = json_string(buf);
+	free(buf);
+	return j;
+}
+
 static int name_collect(const char *name, const struct netns_id *id, void *data)
 {
 	(void)id;
@@ -171,7 +230,7 @@ static int name_collect(const char *name, const struct netns_id *id, void *data)
 		puts(name);
 		return 0;
 	}
-	return json_array_append_new(data, json_string(name)) < 0 ? -ENOMEM : 0;
+	return json_array_append_new(data, cli_json_string(name)) < 0 ? -ENOMEM : 0;
 }
 
 int cli_names_of(const struct netns_id *id, json_t *names)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "batch.h"
@@ -23,12 +24,25 @@ const struct cli_command cli_commands[] = {
 	  "print every name of a process's or thread's namespace" },
 	{ "pids", cmd_pids, "  netns [-j] pids NAME|PATH",
 	  "list processes with at least one thread in a namespace" },
+	{ "serve", cmd_serve,
+	  "  netns serve [-p PORT] [--message TEXT] [--udp] [-q] [NAME|PATH...]\n"
+	  "  netns serve [-p PORT] [--message TEXT] [--udp] [-q] --follow",
+	  "answer TCP (and UDP) in many namespaces from one thread" },
 	{ "threads", cmd_threads,
 	  "  netns [-j] threads [PID...]\n\n"
 	  "Shows every thread of the processes (all by default): pid, tid, comm, namespace\n"
 	  "inode and names, and whether it left its main thread's namespace (DIVERGED).\n"
 	  "Exit status: 0 when no thread diverged, 3 when one did, 1 on error, 2 on usage.",
 	  "list threads and their namespaces, marking those that switched" },
+	{ "up", cmd_up, "  netns up NAME|PATH...", "bring lo up in namespaces" },
+	{ "connect", cmd_connect,
+	  "  netns connect A B [--ifnames IF_A IF_B] [--addr CIDR_A CIDR_B] [--mtu N]\n"
+	  "    A or B may be - (this namespace). Default names: see netns(1).",
+	  "join two namespaces with a veth pair, both ends up" },
+	{ "disconnect", cmd_disconnect, "  netns disconnect NAME|PATH|- IF",
+	  "delete an interface (a veth takes its peer with it)" },
+	{ "links", cmd_links, "  netns [-j] links NAME|PATH|-",
+	  "list a namespace's interfaces, state and addresses" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -64,6 +78,17 @@ static void usage(FILE *out)
 		     "Names live in $NETNS_RUN_DIR (default /run/netns).\n");
 }
 
+/* Output that never reached its file is a failure (netns list >/dev/full). */
+static void close_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		if (errno == EPIPE)
+			_exit(EXIT_FAIL);
+		fprintf(stderr, "netns: write error: %s\n", strerror(errno ? errno : EIO));
+		_exit(EXIT_FAIL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -79,8 +104,9 @@ int main(int argc, char **argv)
 	bool force = false;
 	int c, r;
 
+	atexit(close_stdout);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+jb:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jb:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			cli.json = true;

@@ -144,7 +144,8 @@ struct netns_thread {
 	pid_t tid;
 	char comm[16];
 	struct netns_id id;   /* the thread's network namespace */
-	struct netns_id main; /* the namespace of its process's main thread */
+	struct netns_id main; /* its process's main thread's namespace; all
+			       * zero when the main thread has exited */
 };
 
 typedef int (*netns_thread_cb)(const struct netns_thread *t, void *data);
@@ -155,7 +156,8 @@ typedef int (*netns_thread_cb)(const struct netns_thread *t, void *data);
  * given and does not exist. */
 int netns_thread_foreach(pid_t pid, netns_thread_cb cb, void *data);
 
-/* Stores the namespace identity of PID (TID == 0) or of thread PID/TID.
+/* Stores the namespace identity of PID (TID == 0: its main thread, or its
+ * first live thread when the main thread has exited) or of thread PID/TID.
  * -ESRCH: no such process or thread. */
 int netns_thread_id(pid_t pid, pid_t tid, struct netns_id *ret_id);
 
@@ -165,23 +167,34 @@ int netns_thread_id(pid_t pid, pid_t tid, struct netns_id *ret_id);
 
 /* Runs FN(ARG) on a new thread that is in the namespace FD for its whole
  * life, waits for it, and returns FN's result. The thread is discarded
- * afterwards, never reused. Threads that FN creates are born in that
- * namespace: FN must join them before returning, or they stay there.
- * If FN could not be run, returns a negative errno (-EINVAL: FD is not a
- * network namespace; -EPERM; -EAGAIN: no thread). FN should therefore
- * return >= 0 or a negative errno of its own. */
+ * afterwards, never reused, never switched back. It runs with every signal
+ * blocked, so no signal handler of the process runs in FD's namespace.
+ * Threads that FN creates are born in that namespace (and with that signal
+ * mask): FN must join them before returning, or they stay there.
+ * If FN could not be run, returns a negative errno: -EBADF: FD is not open;
+ * -EINVAL: FD is not a network namespace, or FN is NULL; -EPERM: no right
+ * to enter it; -EAGAIN: no thread. FN should therefore return >= 0 or a
+ * negative errno of its own. */
 int netns_run(int fd, int (*fn)(void *arg), void *arg);
 
 /* Creates a socket(DOMAIN, TYPE, PROTOCOL) that belongs to the namespace FD
- * and returns it, close-on-exec. Works for every domain, NETLINK_ROUTE
- * included. No thread of the caller runs in FD's namespace because of it. */
+ * and returns it; SOCK_CLOEXEC is always added (TYPE may carry
+ * SOCK_NONBLOCK). Works for every domain, NETLINK_ROUTE included. The socket
+ * is made by netns_run() on a throwaway thread: no code of the caller, signal
+ * handlers included, runs in FD's namespace because of it. Errors are
+ * netns_run()'s and socket(2)'s (-EAFNOSUPPORT, -EPROTONOSUPPORT, -EMFILE). */
 int netns_socket(int fd, int domain, int type, int protocol);
 
 /* Starts FILE (searched in PATH like execvp) with ARGV and ENVP (NULL:
- * environ) in the namespace FD. No thread of the caller switches. Returns
- * 0 and the child's pid in *RET_PID once the program is running; if the exec
- * fails, the child is reaped and its errno is returned (-ENOENT,
- * -EACCES, ...). The child inherits only the fds that are not close-on-exec. */
+ * environ) in the namespace FD, the way posix_spawn does: a child that
+ * shares memory until it execs, its signal handlers reset to the default and
+ * the caller's signal mask. Only the child enters FD; no thread of the caller
+ * switches. Returns 0 and the child's pid in *RET_PID once the program is
+ * running; the caller reaps it (waitpid). If the exec fails, the child is
+ * reaped and its errno is returned (-ENOENT, -EACCES, ...; like execvp, a
+ * file that is not a binary and has no #! line is run by /bin/sh); -EBADF or
+ * -EINVAL for a bad FD, -EINVAL for a missing FILE, ARGV or RET_PID. The
+ * child inherits only the fds that are not close-on-exec. */
 int netns_spawn(int fd, const char *file, char *const argv[], char *const envp[],
 		pid_t *ret_pid);
 
@@ -197,10 +210,14 @@ int netns_spawn(int fd, const char *file, char *const argv[], char *const envp[]
  * netlink call, or NULL. */
 const char *netns_error_message(void);
 
-/* Sets interface IFNAME in namespace FD up (UP true) or down. */
+/* Sets interface IFNAME in namespace FD up (UP true) or down.
+ * -ENODEV: no such interface; -EINVAL: IFNAME is empty, 16 bytes or longer,
+ * or holds '/', ':' or white space (every IFNAME below is checked so). */
 int netns_link_set_up(int fd, const char *ifname, bool up);
 
-/* Moves IFNAME from namespace FD to namespace TO_FD. */
+/* Moves IFNAME from namespace FD to namespace TO_FD (-1: the caller's).
+ * -ENODEV: no such interface; -EINVAL: TO_FD is not a namespace;
+ * -EEXIST: the name is taken there. */
 int netns_link_move(int fd, const char *ifname, int to_fd);
 
 /* Deletes IFNAME in namespace FD (a veth takes its peer with it).
@@ -215,17 +232,27 @@ struct netns_veth_end {
 };
 
 /* Creates a veth pair with ends A and B, sets MTU when non-zero, adds the
- * addresses and brings both ends up. On failure the pair is deleted.
- * -EEXIST: a name is taken; -EINVAL: a bad CIDR or name. */
+ * addresses and brings both ends up. Each end is created directly in its
+ * namespace (IFLA_NET_NS_FD), never moved. Input is checked before anything
+ * is made; a later failure deletes the pair. -EEXIST: a name is taken;
+ * -EINVAL: a bad CIDR, name or fd; else the kernel's error (with its
+ * message in netns_error_message()). */
 int netns_veth_add(const struct netns_veth_end *a, const struct netns_veth_end *b,
 		   unsigned mtu);
 
-/* Adds or deletes the address CIDR ("10.0.0.1/24", "fd00::1/64") on IFNAME. */
+/* Adds or deletes the address CIDR ("10.0.0.1/24", "fd00::1/64"; without a
+ * prefix, a host address) on IFNAME. -EINVAL: not a CIDR; -ENODEV: no such
+ * interface; -EEXIST: already there (add); -EADDRNOTAVAIL: not there
+ * (delete). */
 int netns_addr_add(int fd, const char *ifname, const char *cidr);
 int netns_addr_delete(int fd, const char *ifname, const char *cidr);
 
-/* Adds or deletes a route to DST ("default" or a CIDR) via gateway VIA
- * (NULL: none) and/or out of device DEV (NULL: none). */
+/* Adds or deletes a route in the main table to DST ("default" or a CIDR)
+ * via gateway VIA (an address, NULL: none) and/or out of device DEV (NULL:
+ * none). "default" is IPv6 when VIA is; write "::/0" for an IPv6 default
+ * without one. -EINVAL: bad or mixed-family input (or host bits set under
+ * the prefix, from the kernel); -ENODEV: no DEV; -EEXIST: the route exists
+ * (add); -ESRCH: no such route (delete). */
 int netns_route_add(int fd, const char *dst, const char *via, const char *dev);
 int netns_route_delete(int fd, const char *dst, const char *via, const char *dev);
 
@@ -235,7 +262,7 @@ struct netns_link {
 	unsigned flags;     /* IFF_* */
 	unsigned mtu;
 	bool up;            /* IFF_UP */
-	const char *kind;   /* "veth", "loopback", ... or "" */
+	const char *kind;   /* IFLA_INFO_KIND: "veth", "dummy", ... or "" (lo) */
 	char operstate[16]; /* "UP", "DOWN", "UNKNOWN", ... */
 	size_t n_addrs;
 	const char *const *addrs; /* CIDR strings */
@@ -243,8 +270,10 @@ struct netns_link {
 
 typedef int (*netns_link_cb)(const struct netns_link *link, void *data);
 
-/* Calls CB for every link of namespace FD, in index order, with its
- * addresses. Pointers are valid only during the callback. */
+/* Calls CB for every link of namespace FD, in index order, with its IPv4
+ * then IPv6 addresses (ADDRS is NULL-terminated). Pointers are valid only
+ * during the callback. A negative value from CB stops the walk and is
+ * returned. */
 int netns_link_foreach(int fd, netns_link_cb cb, void *data);
 
 #ifdef __cplusplus

@@ -10,7 +10,7 @@
 
 #include "internal.h"
 
-int netns_fd_check(int fd)
+NETNS_EXPORT int netns_fd_check(int fd)
 {
 	int type = ioctl(fd, NS_GET_NSTYPE);
 
@@ -20,10 +20,11 @@ int netns_fd_check(int fd)
 	return type == CLONE_NEWNET ? 0 : -EINVAL;
 }
 
-/* Opens PATH relative to DIRFD and keeps it only if it is a network namespace. */
-int netns_open_nsfs(const char *path, int dirfd)
+/* Opens PATH relative to DIRFD (with extra open FLAGS) and keeps it only if
+ * it is a network namespace. */
+int netns_open_nsfs(const char *path, int dirfd, int flags)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
 	int r;
 
 	if (fd < 0)
@@ -38,7 +39,7 @@ NETNS_EXPORT int netns_fd_open_path(const char *path)
 {
 	if (!path || !*path)
 		return -EINVAL;
-	return netns_open_nsfs(path, AT_FDCWD);
+	return netns_open_nsfs(path, AT_FDCWD, 0);
 }
 
 NETNS_EXPORT int netns_fd_open_name(const char *name)
@@ -48,7 +49,7 @@ NETNS_EXPORT int netns_fd_open_name(const char *name)
 
 	if (r < 0)
 		return r;
-	return netns_open_nsfs(path, AT_FDCWD);
+	return netns_open_nsfs(path, AT_FDCWD, 0);
 }
 
 NETNS_EXPORT int netns_fd_open_tid(pid_t pid, pid_t tid)
@@ -62,7 +63,7 @@ NETNS_EXPORT int netns_fd_open_tid(pid_t pid, pid_t tid)
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	else
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/ns/net", (int)pid, (int)tid);
-	fd = netns_open_nsfs(path, AT_FDCWD);
+	fd = netns_open_nsfs(path, AT_FDCWD, 0);
 	return fd == -ENOENT ? -ESRCH : fd;
 }
 
@@ -74,7 +75,7 @@ NETNS_EXPORT int netns_fd_open_pid(pid_t pid)
 NETNS_EXPORT int netns_fd_open_current(void)
 {
 	/* /proc/self would name the main thread's namespace, not ours. */
-	return netns_open_nsfs("/proc/thread-self/ns/net", AT_FDCWD);
+	return netns_open_nsfs("/proc/thread-self/ns/net", AT_FDCWD, 0);
 }
 
 NETNS_EXPORT int netns_fd_id(int fd, struct netns_id *ret_id)

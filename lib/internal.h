@@ -34,7 +34,7 @@ static inline int negerrno(void)
 }
 
 /* fd.c */
-int netns_open_nsfs(const char *path, int dirfd);
+int netns_open_nsfs(const char *path, int dirfd, int flags);
 
 /* rundir.c: builds RUNDIR/NAME after checking NAME; -EINVAL, -ENAMETOOLONG. */
 int netns_rundir_path(const char *name, char *buf, size_t size);
@@ -61,5 +61,20 @@ int netns_nl_open(int fd, struct mnl_socket **ret);
 int netns_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, netns_nl_cb cb, void *data);
 /* Records (or clears, with NULL) the message netns_error_message() returns. */
 void netns_error_set(const char *msg);
+
+/* link.c, addr.c: helpers shared by links, addresses and routes. */
+/* 0 if IFNAME is a name the kernel accepts (dev_valid_name()), else -EINVAL. */
+int netns_ifname_check(const char *ifname);
+/* The index of IFNAME in NL's namespace; -ENODEV. */
+int netns_nl_ifindex(struct mnl_socket *nl, const char *ifname);
+struct netns_cidr {
+	int family;             /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	unsigned prefix;
+};
+/* Parses "ADDR/PREFIX" (or a bare ADDR: a host prefix). -EINVAL. */
+int netns_cidr_parse(const char *s, struct netns_cidr *ret);
+/* Adds (ADD) or deletes address C on interface IFINDEX through NL. */
+int netns_addr_change(struct mnl_socket *nl, int ifindex, const struct netns_cidr *c, bool add);
 
 #endif

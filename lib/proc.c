@@ -36,6 +36,12 @@ static pid_t parse_pid(const char *s)
 	return (*end || errno || v > INT32_MAX) ? 0 : (pid_t)v;
 }
 
+static int first_thread(const struct netns_thread *t, void *data)
+{
+	*(struct netns_id *)data = t->id;
+	return -ECANCELED; /* stop at the first one */
+}
+
 NETNS_EXPORT int netns_thread_id(pid_t pid, pid_t tid, struct netns_id *ret_id)
 {
 	char path[64];
@@ -48,6 +54,17 @@ NETNS_EXPORT int netns_thread_id(pid_t pid, pid_t tid, struct netns_id *ret_id)
 	else
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	r = id_at(AT_FDCWD, path, ret_id);
+	if (r == -ENOENT && tid == 0) {
+		/* The main thread may have exited while other threads run on. */
+		struct netns_id id;
+
+		r = netns_thread_foreach(pid, first_thread, &id);
+		if (r == -ECANCELED) {
+			*ret_id = id;
+			return 0;
+		}
+		return -ESRCH;
+	}
 	return r == -ENOENT ? -ESRCH : r;
 }
 
@@ -78,8 +95,9 @@ static int process_walk(int pidfd, pid_t pid, netns_thread_cb cb, void *data)
 	int taskfd, r = 0;
 	DIR *d;
 
-	if (id_at(pidfd, "ns/net", &t.main) < 0)
-		return 0; /* gone, a kernel thread, or not ours to read */
+	/* A main thread that exited while others run (a zombie leader) has no
+	 * namespace to read: then main stays zero and the threads still count. */
+	(void)id_at(pidfd, "ns/net", &t.main);
 	taskfd = openat(pidfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (taskfd < 0)
 		return 0;

@@ -51,13 +51,16 @@ static int add_here(void *p)
 	return 0;
 }
 
-/* Undoes a half-made name: whatever is mounted, then the file. */
-static void name_remove(const char *path)
+/* Detaches whatever is mounted on a name; EINVAL means nothing (left). */
+static int name_unmount(const char *path)
 {
 	/* Loop: a name mounted twice (Debian bug 949235) needs two unmounts. */
-	for (int i = 0; i < 16 && umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0; i++)
-		;
-	unlink(path);
+	for (int i = 0; i < 16; i++) {
+		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+			continue;
+		return errno == EINVAL ? 0 : negerrno();
+	}
+	return 0;
 }
 
 NETNS_EXPORT int netns_name_add(const char *name, unsigned flags, int *ret_fd)
@@ -81,7 +84,9 @@ NETNS_EXPORT int netns_name_add(const char *name, unsigned flags, int *ret_fd)
 	if (r < 0) {
 		if (job.fd >= 0)
 			close(job.fd);
-		name_remove(path);
+		/* Undo the half-made name whatever the unmount says: the file must go. */
+		(void)name_unmount(path);
+		unlink(path);
 		return r;
 	}
 	if (ret_fd)
@@ -141,10 +146,10 @@ NETNS_EXPORT int netns_name_delete(const char *name)
 		return negerrno();
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL; /* never remove what is not a name, a directory say */
-	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL)
-		return negerrno();
-	name_remove(path);
-	return 0;
+	r = name_unmount(path);
+	if (r < 0)
+		return r;
+	return unlink(path) < 0 ? negerrno() : 0;
 }
 
 struct entry {
@@ -188,7 +193,7 @@ static int entries_read(struct entry **ret, size_t *ret_n)
 		if (de->d_name[0] == '.' &&
 		    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
-		fd = netns_open_nsfs(de->d_name, dirfd(d));
+		fd = netns_open_nsfs(de->d_name, dirfd(d), O_NOFOLLOW); /* a symlink is no name */
 		if (fd < 0 || netns_fd_id(fd, &id) < 0)
 			continue; /* a placeholder or a file that vanished */
 		if (n == cap) {

@@ -2,7 +2,7 @@
 # Installs the Debian packages netns needs to build, test and demo, if missing.
 set -eu
 pkgs="gcc make pkg-config libmnl-dev libjansson-dev bats iproute2 iptables
-      netcat-openbsd util-linux procps perl"
+      netcat-openbsd util-linux procps perl jq"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

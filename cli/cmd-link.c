@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* netns up, connect, disconnect, links: interfaces of namespaces. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "cli.h"
+
+static const struct option help_only[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Opens NAME, PATH, or "-" (the caller's namespace: fd -1). Prints errors. */
+static int open_ns_or_self(const char *arg, int *ret_fd)
+{
+	int fd;
+
+	if (strcmp(arg, "-") == 0) {
+		*ret_fd = -1;
+		return 0;
+	}
+	fd = cli_open_ns(arg);
+	if (fd < 0)
+		return fd;
+	*ret_fd = fd;
+	return 0;
+}
+
+static void close_ns(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Reports a failed link call on IFNAME in namespace NS. */
+static int link_fail(const char *ns, const char *ifname, int err)
+{
+	char what[300];
+
+	if (err == -ENODEV)
+		return cli_failx("%s: no such interface in %s", ifname, ns);
+	if (err == -EEXIST)
+		return cli_failx("%s: interface name already taken in %s", ifname, ns);
+	snprintf(what, sizeof(what), "%s in %s", ifname, ns);
+	return cli_fail_nl(what, err);
+}
+
+int cmd_up(int argc, char **argv)
+{
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+h", help_only, NULL)) != -1)
+		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
+	if (optind >= argc)
+		return cli_usage("missing NAME");
+	for (int i = optind; i < argc; i++)
+		if (!cli_is_path(argv[i]) && netns_name_check(argv[i]) < 0)
+			return cli_usage("'%s': invalid namespace name", argv[i]);
+	for (int i = optind; i < argc; i++) {
+		int fd = cli_open_ns(argv[i]);
+
+		if (fd < 0)
+			return EXIT_FAIL;
+		r = netns_link_set_up(fd, "lo", true);
+		close(fd);
+		if (r < 0)
+			return link_fail(argv[i], "lo", r);
+	}
+	return EXIT_OK;
+}
+
+/* FNV-1a: a stable hash for default interface names. */
+static uint32_t fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static bool ifname_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       ch == '_' || ch == '.' || ch == '-';
+}
+
+/* The default name of the end that faces namespace PEER (as given on the
+ * command line): "veth-LABEL" when LABEL is at most 10 bytes of
+ * [A-Za-z0-9_.-], else "v" + LABEL's first 5 bytes (others as '_') + "-" +
+ * 8 hex digits of FNV-1a(LABEL). LABEL is PEER's name, the last component of
+ * a PATH, or "host" for "-". Always 15 bytes or fewer. */
+static void default_ifname(const char *peer, char ret[16])
+{
+	const char *label = strcmp(peer, "-") == 0 ? "host" : peer;
+	const char *slash = strrchr(label, '/');
+	size_t len, i;
+	bool plain = true;
+
+	if (slash && slash[1])
+		label = slash + 1;
+	len = strlen(label);
+	for (i = 0; i < len; i++)
+		plain = plain && ifname_char(label[i]);
+	if (plain && len >= 1 && len <= 10) {
+		snprintf(ret, 16, "veth-%s", label);
+		return;
+	}
+	ret[0] = 'v';
+	for (i = 0; i < 5; i++)
+		ret[1 + i] = i < len && ifname_char(label[i]) ? label[i] : '_';
+	snprintf(ret + 6, 10, "-%08x", fnv1a(label));
+}
+
+/* MTU for a veth: the kernel's ETH_MIN_MTU to its largest, 65535. */
+static int parse_mtu(const char *s, unsigned *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end || errno || v < 68 || v > 65535)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+/* The kernel's dev_valid_name(), for a clear message before anything is made. */
+static bool ifname_valid(const char *s)
+{
+	if (!*s || strlen(s) > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || *s == ' ' || (*s >= '\t' && *s <= '\r'))
+			return false;
+	return true;
+}
+
+/* ADDR[/PREFIX], IPv4 or IPv6. */
+static bool cidr_valid(const char *s)
+{
+	char host[INET6_ADDRSTRLEN];
+	unsigned char bin[16];
+	const char *slash = strchr(s, '/');
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned max;
+
+	if (len == 0 || len >= sizeof(host))
+		return false;
+	memcpy(host, s, len);
+	host[len] = '\0';
+	if (inet_pton(AF_INET, host, bin) == 1)
+		max = 32;
+	else if (inet_pton(AF_INET6, host, bin) == 1)
+		max = 128;
+	else
+		return false;
+	if (slash) {
+		const char *d = slash + 1;
+		unsigned p = 0;
+
+		if (!*d || strlen(d) > 3)
+			return false;
+		for (; *d; d++) {
+			if (*d < '0' || *d > '9')
+				return false;
+			p = p * 10 + (unsigned)(*d - '0');
+		}
+		if (p > max)
+			return false;
+	}
+	return true;
+}
+
+static bool same_ns(const char *a, int fa, const char *b, int fb)
+{
+	if (strcmp(a, b) == 0)
+		return true;
+	if (fa < 0 && fb < 0)
+		return true;
+	if (fa < 0 || fb < 0) {
+		int cur = netns_fd_open_current(), r;
+
+		if (cur < 0)
+			return false;
+		r = netns_fd_same(fa < 0 ? cur : fa, fb < 0 ? cur : fb);
+		close(cur);
+		return r == 1;
+	}
+	return netns_fd_same(fa, fb) == 1;
+}
+
+int cmd_connect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ifnames", required_argument, NULL, 'i' },
+		{ "addr", required_argument, NULL, 'a' },
+		{ "mtu", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *ifn[2] = { NULL, NULL }, *addr[2] = { NULL, NULL };
+	const char *addrs[2][2] = { { NULL, NULL }, { NULL, NULL } };
+	struct netns_veth_end end[2];
+	char defname[2][16], what[128];
+	const char *ns[2];
+	unsigned mtu = 0;
+	int c, r, fd[2] = { -1, -1 };
+
+	/* Options may follow A and B (GNU permutation). The two-value options
+	 * take their second value from the next word. */
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+		case 'a':
+			if (optind >= argc || (argv[optind][0] == '-' && argv[optind][1] == '-'))
+				return cli_usage("--%s needs two values", c == 'i' ? "ifnames" : "addr");
+			(c == 'i' ? ifn : addr)[0] = optarg;
+			(c == 'i' ? ifn : addr)[1] = argv[optind++];
+			break;
+		case 'm':
+			if (parse_mtu(optarg, &mtu) < 0)
+				return cli_usage("--mtu '%s': must be a number from 68 to 65535", optarg);
+			break;
+		case 'h':
+			return cli_help();
+		default:
+			return cli_bad_option(c, argv);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage("expected two namespaces A and B (- for this one)");
+	for (int i = 0; i < 2; i++) {
+		ns[i] = argv[optind + i];
+		if (strcmp(ns[i], "-") && !cli_is_path(ns[i]) && netns_name_check(ns[i]) < 0)
+			return cli_usage("'%s': invalid namespace name", ns[i]);
+		if (ifn[i] && !ifname_valid(ifn[i]))
+			return cli_usage("'%s': invalid interface name (1 to 15 bytes, "
+					 "no '/', ':' or blanks)", ifn[i]);
+		if (addr[i] && !cidr_valid(addr[i]))
+			return cli_usage("'%s': invalid address (want IPv4 or IPv6 CIDR, "
+					 "like 10.0.0.1/24)", addr[i]);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (!ifn[i]) {
+			default_ifname(ns[1 - i], defname[i]);
+			ifn[i] = defname[i];
+		}
+	}
+	if (open_ns_or_self(ns[0], &fd[0]) < 0)
+		return EXIT_FAIL;
+	if (open_ns_or_self(ns[1], &fd[1]) < 0) {
+		close_ns(fd[0]);
+		return EXIT_FAIL;
+	}
+	if (strcmp(ifn[0], ifn[1]) == 0 && same_ns(ns[0], fd[0], ns[1], fd[1])) {
+		close_ns(fd[0]);
+		close_ns(fd[1]);
+		return cli_usage("both ends in one namespace need two names: use --ifnames");
+	}
+	for (int i = 0; i < 2; i++) {
+		addrs[i][0] = addr[i];
+		end[i] = (struct netns_veth_end){ .fd = fd[i], .ifname = ifn[i],
+						  .addrs = addr[i] ? addrs[i] : NULL };
+	}
+	r = netns_veth_add(&end[0], &end[1], mtu);
+	close_ns(fd[0]);
+	close_ns(fd[1]);
+	if (r == -EEXIST)
+		return cli_failx("%s in %s or %s in %s: interface name already taken", ifn[0],
+				 ns[0], ifn[1], ns[1]);
+	if (r < 0) {
+		snprintf(what, sizeof(what), "veth %.15s in %.40s, %.15s in %.40s", ifn[0], ns[0],
+			 ifn[1], ns[1]);
+		return cli_fail_nl(what, r);
+	}
+	return EXIT_OK;
+}
+
+int cmd_disconnect(int argc, char **argv)
+{
+	int c, r, fd;
+
+	while ((c = getopt_long(argc, argv, "+h", help_only, NULL)) != -1)
+		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
+	if (argc - optind != 2)
+		return cli_usage("expected NAME IF (NAME - for this namespace)");
+	if (strcmp(argv[optind], "-") && !cli_is_path(argv[optind]) &&
+	    netns_name_check(argv[optind]) < 0)
+		return cli_usage("'%s': invalid namespace name", argv[optind]);
+	if (!ifname_valid(argv[optind + 1]))
+		return cli_usage("'%s': invalid interface name", argv[optind + 1]);
+	if (open_ns_or_self(argv[optind], &fd) < 0)
+		return EXIT_FAIL;
+	r = netns_link_delete(fd, argv[optind + 1]);
+	close_ns(fd);
+	return r < 0 ? link_fail(argv[optind], argv[optind + 1], r) : EXIT_OK;
+}
+
+static int link_print(const struct netns_link *l, void *data)
+{
+	json_t *arr = data, *o, *addrs;
+
+	if (!arr) {
+		printf("%d: %s %s %s mtu %u", l->index, l->name, l->up ? "UP" : "DOWN",
+		       l->operstate, l->mtu);
+		if (*l->kind)
+			printf(" kind %s", l->kind);
+		for (size_t i = 0; i < l->n_addrs; i++)
+			printf(" %s", l->addrs[i]);
+		putchar('\n');
+		return 0;
+	}
+	addrs = json_array();
+	if (!addrs)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n_addrs; i++) {
+		if (json_array_append_new(addrs, json_string(l->addrs[i])) < 0) {
+			json_decref(addrs);
+			return -ENOMEM;
+		}
+	}
+	/* "o" hands ADDRS over to the object, also when packing fails. */
+	o = json_pack("{s:i, s:s, s:s, s:I, s:b, s:s, s:o}", "index", l->index, "name", l->name,
+		      "kind", l->kind, "mtu", (json_int_t)l->mtu, "up", l->up, "operstate",
+		      l->operstate, "addrs", addrs);
+	if (!o)
+		return -ENOMEM;
+	return json_array_append_new(arr, o) < 0 ? -ENOMEM : 0;
+}
+
+int cmd_links(int argc, char **argv)
+{
+	json_t *arr = NULL;
+	int c, r, fd;
+
+	while ((c = getopt_long(argc, argv, "+h", help_only, NULL)) != -1)
+		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
+	if (argc - optind != 1)
+		return cli_usage("expected one NAME or PATH (- for this namespace)");
+	if (open_ns_or_self(argv[optind], &fd) < 0)
+		return EXIT_FAIL;
+	if (cli.json) {
+		arr = json_array();
+		if (!arr) {
+			close_ns(fd);
+			return cli_fail("json", -ENOMEM);
+		}
+	}
+	r = netns_link_foreach(fd, link_print, arr);
+	close_ns(fd);
+	if (r < 0) {
+		json_decref(arr);
+		return cli_fail_nl(argv[optind], r);
+	}
+	return arr ? cli_json_print(arr) : EXIT_OK;
+}
