@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * switch [N]: the cost of doing work in a namespace, per operation, against
+ * the plain operation, measured side by side in one run.
+ *
+ *   socket()                       socket + close, here
+ *   netns_socket()                 the library: a throwaway thread
+ *   setns+socket+setns back        the other design, signals blocked; only here
+ *   thread+setns+socket+join       the kernel floor of the library's design
+ *   netns_run(noop)                run-in-namespace
+ *   posix_spawn(/bin/true)+wait    spawn, here
+ *   netns_spawn(/bin/true)+wait    spawn in the namespace
+ *
+ * Each operation runs N times (spawns N/50) in all, split into ROUNDS
+ * rounds; the operations take turns round by round, so a burst of load from
+ * elsewhere hits them alike, and the median round is reported.
+ * Prints a Markdown table on stdout. Exit status 0, or 1 on any failure.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netns.h"
+
+#define ROUNDS 21
+
+extern char **environ;
+
+static int ns_fd, host_fd;
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "switch: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static void use(int s, const char *what)
+{
+	if (s < 0)
+		die(what, -s);
+	close(s);
+}
+
+static int op_socket(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	use(s < 0 ? -errno : s, "socket");
+	return 0;
+}
+
+static int op_netns_socket(void)
+{
+	use(netns_socket(ns_fd, AF_INET, SOCK_STREAM, 0), "netns_socket");
+	return 0;
+}
+
+/* The rejected design: correct only while the way back cannot fail. */
+static int op_setns_restore(void)
+{
+	sigset_t all, old;
+	int s;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (setns(ns_fd, CLONE_NEWNET) < 0)
+		die("setns", errno);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (setns(host_fd, CLONE_NEWNET) < 0)
+		die("setns back", errno); /* the thread would stay in the wrong namespace */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	use(s < 0 ? -errno : s, "socket");
+	return 0;
+}
+
+static void *floor_thread(void *p)
+{
+	int *s = p;
+
+	*s = setns(ns_fd, CLONE_NEWNET) < 0 ? -errno : socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	return NULL;
+}
+
+static int op_thread_floor(void)
+{
+	pthread_t t;
+	int s = -1, r = pthread_create(&t, NULL, floor_thread, &s);
+
+	if (r)
+		die("pthread_create", r);
+	pthread_join(t, NULL);
+	use(s, "thread socket");
+	return 0;
+}
+
+static int noop(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static int op_netns_run(void)
+{
+	int r = netns_run(ns_fd, noop, NULL);
+
+	if (r < 0)
+		die("netns_run", -r);
+	return 0;
+}
+
+static char *true_argv[] = { (char[]){ "true" }, NULL };
+
+static void reap(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		die("/bin/true", ECHILD);
+}
+
+static int op_posix_spawn(void)
+{
+	pid_t pid;
+	int r = posix_spawn(&pid, "/bin/true", NULL, NULL, true_argv, environ);
+
+	if (r)
+		die("posix_spawn", r);
+	reap(pid);
+	return 0;
+}
+
+static int op_netns_spawn(void)
+{
+	pid_t pid;
+	int r = netns_spawn(ns_fd, "/bin/true", true_argv, NULL, &pid);
+
+	if (r < 0)
+		die("netns_spawn", -r);
+	reap(pid);
+	return 0;
+}
+
+struct op {
+	const char *name;
+	int (*fn)(void);
+	int base; /* index of the operation it is compared with */
+	int spawn;
+	double round[ROUNDS];
+};
+
+static struct op ops[] = {
+	{ "socket()", op_socket, 0, 0, { 0 } },
+	{ "netns_socket() (throwaway thread)", op_netns_socket, 0, 0, { 0 } },
+	{ "setns + socket + setns back (signals blocked)", op_setns_restore, 0, 0, { 0 } },
+	{ "thread + setns + socket + join (no library)", op_thread_floor, 0, 0, { 0 } },
+	{ "netns_run(noop)", op_netns_run, 0, 0, { 0 } },
+	{ "posix_spawn(/bin/true) + wait", op_posix_spawn, 5, 1, { 0 } },
+	{ "netns_spawn(/bin/true) + wait", op_netns_spawn, 5, 1, { 0 } },
+};
+#define N_OPS (sizeof(ops) / sizeof(ops[0]))
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const struct op *o)
+{
+	double v[ROUNDS];
+
+	memcpy(v, o->round, sizeof(v));
+	qsort(v, ROUNDS, sizeof(v[0]), cmp_double);
+	return v[ROUNDS / 2];
+}
+
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 20000;
+	char name[64];
+	int r;
+
+	if (argc > 2 || n < 50 * ROUNDS) {
+		fprintf(stderr, "usage: switch [N >= %d]\n", 50 * ROUNDS);
+		return 2;
+	}
+	snprintf(name, sizeof(name), "bench-switch-%d", (int)getpid());
+	r = netns_name_add(name, 0, &ns_fd);
+	if (r < 0)
+		die(name, -r);
+	netns_name_delete(name); /* held by the fd alone from now on */
+	host_fd = netns_fd_open_current();
+	if (host_fd < 0)
+		die("/proc/thread-self/ns/net", -host_fd);
+
+	/* Each round starts with another operation: none always follows the same one. */
+	for (int round = 0; round < ROUNDS; round++)
+		for (size_t j = 0; j < N_OPS; j++) {
+			struct op *o = &ops[(j + round) % N_OPS];
+			long count = (o->spawn ? n / 50 : n) / ROUNDS;
+			double t0 = now_ns();
+
+			for (long k = 0; k < count; k++)
+				o->fn();
+			o->round[round] = (now_ns() - t0) / count;
+		}
+
+	printf("| operation | ns/op | ratio |\n|---|---:|---:|\n");
+	for (size_t i = 0; i < N_OPS; i++) {
+		double m = median(&ops[i]), base = median(&ops[ops[i].base]);
+
+		printf("| %s | %.0f | %.2f x %s |\n", ops[i].name, m, m / base,
+		       ops[i].base == 0 ? "socket()" : "posix_spawn");
+	}
+	printf("\n%ld operations each (spawns: %ld), in %d rounds; ns/op is the median round\n", n,
+	       n / 50, ROUNDS);
+	close(host_fd);
+	close(ns_fd);
+	return 0;
+}

@@ -1,0 +1,5 @@
+#!/bin/sh
+# Socket, run and spawn in a namespace against their plain forms (bench/switch.c).
+# SWITCH_N sets the operations per round (default 20000; spawns N/50).
+set -eu
+"$BUILD/bench/switch" "${SWITCH_N:-20000}"
