@@ -216,7 +216,24 @@ claim "main started in the host's namespace" same "$(ino "${lines[0]}")" "$(ns_i
 claim "after the switch, main is in banana" same "$(ino "${lines[2]}")" "$(ns_inode /run/netns/banana)"
 claim "the new thread is in banana too" same "$(ino "${lines[4]}")" "$(ino "${lines[2]}")"
 
-step 12 "clean up" "Stop the servers, remove the rule and the names; the namespaces die with their last process."
+step 12 "connect two namespaces" "The tutorial's closing exercise: a veth pair joins apricot and banana, and nc crosses it."
+LINK_PORT=7000    # inside the namespaces only; tcp-hello holds $PORT there
+run netns connect apricot banana --addr 10.200.0.1/24 10.200.0.2/24 || exit 1
+run netns links apricot
+run netns links banana
+serve apricot "10.200.0.1 $LINK_PORT" "hello from apricot, over the veth"
+for ((i = 0; i < 30; i++)); do
+	out=$(timeout 5 netns exec banana nc -w 2 10.200.0.1 "$LINK_PORT" </dev/null 2>&1 | head -n 1)
+	[ "$out" = "hello from apricot, over the veth" ] && break
+	sleep 0.1
+done
+printf '$ netns exec banana nc 10.200.0.1 %s\n    %s\n' "$LINK_PORT" "$out"
+claim "banana receives apricot's message across the veth" same "$out" "hello from apricot, over the veth"
+claim "the address lives only inside the namespaces" eval '! ip -o addr show | grep -q "10\.200\.0\."'
+
+step 13 "clean up" "Stop the servers, remove the rule and the names; the namespaces die with their last process."
+for p in "${PGIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+PGIDS=()
 printf '$ kill %s\n' "$HELLO_PID"
 kill "$HELLO_PID"
 wait 2>/dev/null

@@ -55,20 +55,16 @@ int netns_nl_open(int fd, struct mnl_socket **ret)
 	return 0;
 }
 
-static void extack_record(const struct nlmsghdr *nlh)
+/* Records NLMSGERR_ATTR_MSG from the TLVs that start OFF bytes into NLH's
+ * payload (after the nlmsgerr of an ERROR, or the int of a DONE). */
+static void extack_record(const struct nlmsghdr *nlh, size_t off)
 {
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-	size_t off = sizeof(*err);
 	const struct nlattr *attr;
+	const void *tlvs;
 
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off >= mnl_nlmsg_get_payload_len(nlh))
 		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += mnl_nlmsg_get_payload_len(&err->msg);
-	if (off >= mnl_nlmsg_get_payload_len(nlh))
-		return;
-	const void *tlvs = (const char *)err + off;
-
+	tlvs = (const char *)mnl_nlmsg_get_payload(nlh) + off;
 	mnl_attr_for_each_payload(tlvs, mnl_nlmsg_get_payload_len(nlh) - off) {
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
@@ -76,12 +72,25 @@ static void extack_record(const struct nlmsghdr *nlh)
 	}
 }
 
+/* Where the TLVs of an NLMSG_ERROR start: after the echoed request, unless
+ * the kernel capped it (NETLINK_CAP_ACK) to its header. */
+static size_t extack_offset(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_flags & NLM_F_CAPPED)
+		return sizeof(*err);
+	return sizeof(*err) + MNL_ALIGN(mnl_nlmsg_get_payload_len(&err->msg));
+}
+
 int netns_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, netns_nl_cb cb, void *data)
 {
 	static __thread unsigned seq;
 	char buf[NETNS_NL_DUMP];
 	unsigned portid = mnl_socket_get_portid(nl);
-	bool dump = nlh->nlmsg_flags & NLM_F_DUMP;
+	/* NLM_F_DUMP shares its bits with NLM_F_EXCL/NLM_F_REPLACE: it means a
+	 * dump only on an RTM_GET* request (type % 4 == 2). */
+	bool dump = (nlh->nlmsg_type & 3) == 2 && (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 
 	netns_error_set(NULL);
 	if (!seq)
@@ -109,7 +118,7 @@ int netns_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, netns_nl_cb cb, v
 				if (mnl_nlmsg_get_payload_len(m) < sizeof(*e))
 					return -EBADMSG;
 				if (e->error)
-					extack_record(m);
+					extack_record(m, extack_offset(m));
 				/* The kernel sends a negative errno; 0 is the ACK. */
 				return e->error > 0 ? -e->error : e->error;
 			}
@@ -118,7 +127,7 @@ int netns_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, netns_nl_cb cb, v
 					int e = *(const int *)mnl_nlmsg_get_payload(m);
 
 					if (e < 0)
-						extack_record(m);
+						extack_record(m, sizeof(int));
 					return e < 0 ? e : 0;
 				}
 				return 0;

@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# netns -b FILE|- [--force]: one subcommand per line, all in one process;
+# stops at the first failing line and names it; --force goes on; quoting,
+# comments and exit codes. Every name lives in a scratch run directory.
+
+load core-helpers
+
+setup() {
+	mk_scratch dir
+	export NETNS_RUN_DIR=$dir
+	cmds=$dir/cmds
+}
+
+# Lists the run directory's names on one line, in order.
+names() {
+	netns list | tr '\n' '|'
+}
+
+@test "every line runs in the one netns process" {
+	printf '%s\n' 'add b1' "exec b1 sh -c 'echo \$PPID'" "exec b1 sh -c 'echo \$PPID'" >"$cmds"
+	netns -b "$cmds" >"$dir/out" 2>"$dir/err" &
+	pid=$!
+	wait "$pid"
+	[ -s "$dir/out" ] && [ ! -s "$dir/err" ]
+	# Both children's parent is the process that read the file.
+	[ "$(sort -u "$dir/out")" = "$pid" ]
+	[ "$(wc -l <"$dir/out")" -eq 2 ]
+}
+
+@test "lines run in order and see what earlier lines made" {
+	printf '%s\n' 'add b1 b2' 'up b1' 'links b1' 'delete b2' 'list' >"$cmds"
+	run -0 --separate-stderr netns -b "$cmds"
+	[ -z "$stderr" ]
+	[ "${lines[0]}" = "1: lo UP UNKNOWN mtu 65536 127.0.0.1/8 ::1/128" ]
+	[ "${lines[1]}" = b1 ] && [ "${#lines[@]}" -eq 2 ]
+}
+
+@test "stops at the first error and reports its line number, exit 1" {
+	printf '%s\n' '# make two' '' 'add b1' '   ' 'add b2' 'add b1' 'add b3' >"$cmds"
+	run -1 --separate-stderr netns -b "$cmds"
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[ "${stderr_lines[0]}" = "netns: add: b1: namespace already exists" ]
+	[ "${stderr_lines[1]}" = "netns: batch: command failed at line 6" ]
+	[ "$(names)" = "b1|b2|" ] # line 7 never ran
+}
+
+@test "--force goes on past errors, reports each, and still exits 1" {
+	printf '%s\n' 'add b1' 'add b1' 'nosuch' 'add b2' 'links nope' 'add b3' >"$cmds"
+	run -1 --separate-stderr netns -b "$cmds" --force
+	[ "$(names)" = "b1|b2|b3|" ]
+	grep -qxF "netns: batch: command failed at line 2" <<<"$stderr"
+	grep -qxF "netns: batch: command failed at line 3" <<<"$stderr"
+	grep -qxF "netns: batch: command failed at line 5" <<<"$stderr"
+	[ "$(grep -c 'command failed' <<<"$stderr")" -eq 3 ]
+	grep -qxF "netns: unknown command 'nosuch'" <<<"$stderr"
+	grep -qxF "netns: links: nope: no such namespace" <<<"$stderr"
+}
+
+@test "--force before -b and --batch FILE work the same" {
+	printf '%s\n' 'add b1' 'add b1' 'add b2' >"$cmds"
+	run -1 netns --force --batch "$cmds"
+	[ "$(names)" = "b1|b2|" ]
+}
+
+@test "quoting: double and single quotes, backslashes, empty words" {
+	cat >"$cmds" <<-'EOF'
+	add "b 1" 'b 2' b\ 3 "b\"4" 'b\5' b"6"x
+	EOF
+	run -0 --separate-stderr netns -b "$cmds"
+	[ -z "$stderr" ]
+	[ "$(names)" = 'b 1|b 2|b 3|b"4|b6x|b\5|' ]
+	printf '%s\n' 'add ""' >"$cmds"
+	run -1 --separate-stderr netns -b "$cmds"
+	[ "${stderr_lines[0]}" = "netns: add: '': invalid namespace name: must be non-empty, not . or .., without '/'" ]
+	[ "${stderr_lines[1]}" = "netns: batch: command failed at line 1" ]
+}
+
+@test "an unterminated quote is an error on its line, and nothing of it runs" {
+	printf '%s\n' 'add b1' 'add "b2 b3' 'add b4' >"$cmds"
+	run -1 --separate-stderr netns -b "$cmds"
+	[ "${stderr_lines[0]}" = "netns: batch: line 2: unterminated quote" ]
+	[ "${stderr_lines[1]}" = "netns: batch: command failed at line 2" ]
+	[ "$(names)" = "b1|" ]
+}
+
+@test "comments: whole lines, and a # that starts a word" {
+	printf '%s\n' '# add x1' '   # add x2' 'add b1 # b2' 'add b#3 "#b4"' >"$cmds"
+	run -0 --separate-stderr netns -b "$cmds"
+	[ -z "$stderr" ]
+	[ "$(names)" = "#b4|b#3|b1|" ]
+}
+
+@test "-b - reads stdin; an empty batch succeeds" {
+	run -0 bash -c 'printf "add b1\nadd b2\n" | netns -b -'
+	[ "$(names)" = "b1|b2|" ]
+	run -0 --separate-stderr bash -c 'netns -b - </dev/null'
+	[ -z "$output" ] && [ -z "$stderr" ]
+	: >"$cmds"
+	run -0 netns -b "$cmds"
+}
+
+@test "exit codes: a command's failure is 1, exec's status is not passed on" {
+	printf '%s\n' 'add b1' 'exec b1 sh -c "exit 3"' 'add b2' >"$cmds"
+	run -1 --separate-stderr netns -b "$cmds"
+	[ "${stderr_lines[-1]}" = "netns: batch: command failed at line 2" ]
+	[ "$(names)" = "b1|" ]
+	printf '%s\n' 'add --bogus b1' >"$cmds"
+	run -1 --separate-stderr netns -b "$cmds" # a usage error inside is still 1
+	[ "${stderr_lines[0]}" = "netns: add: unrecognized option '--bogus'" ]
+	[ "${stderr_lines[-1]}" = "netns: batch: command failed at line 1" ]
+}
+
+@test "exit 2: unreadable file, a command after -b, --force without -b" {
+	run -2 --separate-stderr netns -b "$dir/missing"
+	[ "$stderr" = "netns: batch: $dir/missing: No such file or directory" ]
+	run -2 --separate-stderr netns -b "$cmds" add b1
+	[ "${stderr_lines[0]}" = "netns: -b takes no command: 'add'" ]
+	run -2 --separate-stderr netns --force add b1
+	[ "${stderr_lines[0]}" = "netns: --force is only for -b" ]
+	[ -z "$(names)" ]
+}
+
+@test "-j applies to every line" {
+	printf '%s\n' 'add b1' 'list' 'links b1' >"$cmds"
+	run -0 --separate-stderr netns -j -b "$cmds"
+	[ "${#lines[@]}" -eq 2 ]
+	jq -e '.[0].name == "b1"' <<<"${lines[0]}"
+	jq -e '.[0].name == "lo" and .[0].up == false' <<<"${lines[1]}"
+}
+
+@test "a long batch: 200 names, then lo up in some of them" {
+	for i in $(seq 200); do echo "add n$i"; done >"$cmds"
+	echo "up n1 n100 n200" >>"$cmds"
+	run -0 --separate-stderr netns -b "$cmds"
+	[ -z "$stderr" ]
+	[ "$(netns list | wc -l)" -eq 200 ]
+	run -0 netns links n200
+	[ "$output" = "1: lo UP UNKNOWN mtu 65536 127.0.0.1/8 ::1/128" ]
+	run -0 netns links n2
+	[ "$output" = "1: lo DOWN DOWN mtu 65536" ]
+	netns delete --all
+}
