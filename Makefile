@@ -103,7 +103,7 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory all
-	BUILD=$(abspath $(BUILD)) tests/run.sh
+	SANITIZE=$(SANITIZE) BUILD=$(abspath $(BUILD)) tests/run.sh
 
 tsan: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)-tsan SANITIZE=thread $(BUILD)-tsan/tests/stress.t

@@ -46,7 +46,7 @@ header_functions() {
 	mk_scratch dest
 	# An unusual PREFIX, so that a netns.pc left from an earlier build shows.
 	prefix=/opt/netns-test-$$
-	run -0 make -s -C "$REPO" BUILD="$BUILD" PREFIX="$prefix" DESTDIR="$dest" install
+	run -0 make -s -C "$REPO" BUILD="$BUILD" SANITIZE="${SANITIZE:-}" PREFIX="$prefix" DESTDIR="$dest" install
 	u=$dest$prefix
 	[ -x "$u/bin/netns" ]
 	for d in "$REPO"/demos/*.c; do
@@ -90,7 +90,8 @@ header_functions() {
 	flags=$(PKG_CONFIG_SYSROOT_DIR="$dest" PKG_CONFIG_PATH="$u/lib/pkgconfig" \
 		pkg-config --cflags --libs netns)
 	# shellcheck disable=SC2086
-	run -0 cc -o "$dest/prog" "$dest/prog.c" $flags
+	# A sanitized build's library needs the sanitizer's runtime in the program too.
+	run -0 cc ${SANITIZE:+-fsanitize=$SANITIZE} -o "$dest/prog" "$dest/prog.c" $flags
 	run -0 env LD_LIBRARY_PATH="$u/lib" "$dest/prog"
 	[ "$output" = "$(sed -n 's/^#define NETNS_VERSION "\(.*\)"/\1/p' "$REPO/include/netns.h") $(host_inode)" ]
 	env LD_LIBRARY_PATH="$u/lib" ldd "$dest/prog" | grep -q "libnetns.so.0 => $u/lib/libnetns.so.0"
