@@ -30,7 +30,7 @@
  * must die with the sandbox's private mount namespace. */
 static inline void nstest_require_sandbox(void)
 {
-	if (geteuid() != 0 || !getenv("NETNS_TEST_SANDBOX")) {
+	if (geteuid() != 0 || !getenv("NETNS_SANDBOX")) {
 		printf("1..0 # SKIP needs root inside tests/run.sh's sandbox\n");
 		exit(0);
 	}

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "netns.h"
-#include "tap.h"
+#include "nstest.h"
 
 #define N_NS 100
 #define N_WORKERS 8
@@ -33,28 +33,6 @@ static ino_t orig_ino;
 static atomic_int workers_left = N_WORKERS;
 static atomic_long run_ok, run_bad, sock_ok, sock_bad, op_err;
 static atomic_long born, born_elsewhere;
-
-static ino_t path_ino(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 ? st.st_ino : 0;
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;
-}
 
 static int threads_elsewhere(int *ret_total)
 {
@@ -70,7 +48,7 @@ static int threads_elsewhere(int *ret_total)
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/task/%s/ns/net", de->d_name);
 		total++;
-		if (path_ino(path) != orig_ino)
+		if (ino_of(path) != orig_ino)
 			n++;
 	}
 	closedir(d);
@@ -94,7 +72,7 @@ static ino_t sock_ino(int s)
 
 static int where_am_i(void *arg)
 {
-	*(ino_t *)arg = path_ino("/proc/thread-self/ns/net");
+	*(ino_t *)arg = ino_of("/proc/thread-self/ns/net");
 	return 0;
 }
 
@@ -143,7 +121,7 @@ static void *newborn(void *arg)
 {
 	(void)arg;
 	atomic_fetch_add(&born, 1);
-	if (path_ino("/proc/thread-self/ns/net") != orig_ino)
+	if (ino_of("/proc/thread-self/ns/net") != orig_ino)
 		atomic_fetch_add(&born_elsewhere, 1);
 	return NULL;
 }
@@ -167,7 +145,7 @@ int main(void)
 	char name[64];
 	int fds_before, threads_before = 0, total = 0;
 
-	orig_ino = path_ino("/proc/thread-self/ns/net");
+	orig_ino = ino_of("/proc/thread-self/ns/net");
 	for (int i = 0; i < N_NS; i++) {
 		snprintf(name, sizeof(name), "stress-%d-%d", (int)getpid(), i);
 		if (netns_name_add(name, 0, &ns_fd[i]) < 0) {

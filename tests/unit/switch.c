@@ -19,41 +19,12 @@
 #include <unistd.h>
 
 #include "netns.h"
-#include "tap.h"
+#include "nstest.h"
 
 /* A mutable copy of a literal, for argv arrays. */
 #define ARG(s) ((char[]){ s })
 
 static ino_t orig_ino;
-
-static ino_t fd_ino(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) == 0 ? st.st_ino : 0;
-}
-
-static ino_t path_ino(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 ? st.st_ino : 0;
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the directory's own fd */
-}
 
 /* Number of threads of this process whose namespace is not ORIG_INO (-1 on error). */
 static int threads_elsewhere(void)
@@ -71,7 +42,7 @@ static int threads_elsewhere(void)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/task/%s/ns/net", de->d_name);
-		ino = path_ino(path);
+		ino = ino_of(path);
 		if (ino && ino != orig_ino)
 			n++;
 	}
@@ -87,14 +58,14 @@ static ino_t sock_ino(int s)
 
 	if (nsfd < 0)
 		return 0;
-	ino = fd_ino(nsfd);
+	ino = ino_of_fd(nsfd);
 	close(nsfd);
 	return ino;
 }
 
 static int thread_ino_fn(void *arg)
 {
-	*(ino_t *)arg = path_ino("/proc/thread-self/ns/net");
+	*(ino_t *)arg = ino_of("/proc/thread-self/ns/net");
 	return 42;
 }
 
@@ -106,7 +77,7 @@ static int return_errno_fn(void *arg)
 
 static void *child_main(void *arg)
 {
-	*(ino_t *)arg = path_ino("/proc/thread-self/ns/net");
+	*(ino_t *)arg = ino_of("/proc/thread-self/ns/net");
 	return NULL;
 }
 
@@ -140,7 +111,7 @@ static void test_run(int fd, ino_t want)
 	is(got, want, "a thread created inside fn is born in the target namespace");
 	is(netns_run(fd, tid_fn, &tid), 0, "netns_run tid");
 	ok(tid != 0 && tid != gettid(), "fn runs on another thread (%d, caller %d)", tid, gettid());
-	is(path_ino("/proc/thread-self/ns/net"), orig_ino, "the caller's thread did not move");
+	is(ino_of("/proc/thread-self/ns/net"), orig_ino, "the caller's thread did not move");
 	is(threads_elsewhere(), 0, "no thread left in another namespace");
 	is(netns_run(fd, NULL, NULL), -EINVAL, "netns_run without fn: -EINVAL");
 }
@@ -356,11 +327,11 @@ static int userns_child(void)
 	if (fds[0] != -EPERM)
 		bad |= 1; /* the premise: the way back fails */
 	s = netns_socket(nsfd, AF_INET, SOCK_DGRAM, 0);
-	if (s < 0 || sock_ino(s) != fd_ino(nsfd))
+	if (s < 0 || sock_ino(s) != ino_of_fd(nsfd))
 		bad |= 2;
-	if (netns_run(nsfd, thread_ino_fn, &got) != 42 || got != fd_ino(nsfd))
+	if (netns_run(nsfd, thread_ino_fn, &got) != 42 || got != ino_of_fd(nsfd))
 		bad |= 4;
-	if (path_ino("/proc/thread-self/ns/net") != orig_ino)
+	if (ino_of("/proc/thread-self/ns/net") != orig_ino)
 		bad |= 8;
 	return bad;
 }
@@ -423,14 +394,14 @@ int main(void)
 	int fd[2] = { -1, -1 }, fds_before;
 	ino_t ino[2];
 
-	orig_ino = path_ino("/proc/thread-self/ns/net");
+	orig_ino = ino_of("/proc/thread-self/ns/net");
 	for (int i = 0; i < 2; i++) {
 		snprintf(name[i], sizeof(name[i]), "switch-%d-%d", (int)getpid(), i);
 		if (netns_name_add(name[i], NETNS_ADD_LO_UP, &fd[i]) < 0) {
 			printf("Bail out! netns_name_add %s failed (root needed)\n", name[i]);
 			return 1;
 		}
-		ino[i] = fd_ino(fd[i]);
+		ino[i] = ino_of_fd(fd[i]);
 	}
 	/* The second is anonymous: only our fd holds it. */
 	is(netns_name_delete(name[1]), 0, "anonymous namespace held by fd");
@@ -449,7 +420,7 @@ int main(void)
 
 	is(count_fds(), fds_before, "no fd leaked");
 	is(threads_elsewhere(), 0, "every thread is in its original namespace");
-	is(path_ino("/proc/thread-self/ns/net"), orig_ino, "the main thread never moved");
+	is(ino_of("/proc/thread-self/ns/net"), orig_ino, "the main thread never moved");
 	close(fd[0]);
 	close(fd[1]);
 	is(netns_name_delete(name[0]), 0, "delete the named namespace");
