@@ -93,6 +93,12 @@ const char *netns_rundir_get(void);
  * concurrent calls that use the run directory. */
 int netns_rundir_set(const char *dir);
 
+/* Creates the run directory (and its parents) if needed and makes it a
+ * shared mount point, as the first netns_name_add() does; once per process
+ * and directory. For programs that watch the directory before any name
+ * exists. -EPERM: needs root or CAP_SYS_ADMIN. */
+int netns_rundir_create(void);
+
 /* Returns 0 if NAME is usable as a namespace name: not empty, not "." or
  * "..", no '/', at most NAME_MAX bytes. -EINVAL or -ENAMETOOLONG otherwise. */
 int netns_name_check(const char *name);
@@ -176,6 +182,17 @@ int netns_thread_id(pid_t pid, pid_t tid, struct netns_id *ret_id);
  * to enter it; -EAGAIN: no thread. FN should therefore return >= 0 or a
  * negative errno of its own. */
 int netns_run(int fd, int (*fn)(void *arg), void *arg);
+
+/* Runs FN(I, ARG) in namespace FDS[I] for each I from 0 to N-1, on one
+ * throwaway thread that visits them in turn (one thread start, then one
+ * setns(2) per namespace: much cheaper than N netns_run() calls when N is
+ * large), and stores each result in RET[I]: FN's, or the negative errno of
+ * entering FDS[I] (-EBADF for a negative fd, -EINVAL for one that is not a
+ * network namespace). The thread runs with every signal blocked and is
+ * discarded afterwards. Returns 0, or -EINVAL for bad arguments, or a
+ * negative errno when the thread could not be started (RET is then unset). */
+int netns_run_many(const int *fds, size_t n, int (*fn)(size_t i, void *arg), void *arg,
+		   int *ret);
 
 /* Creates a socket(DOMAIN, TYPE, PROTOCOL) that belongs to the namespace FD
  * and returns it; SOCK_CLOEXEC is always added (TYPE may carry

@@ -38,11 +38,12 @@ int netns_open_nsfs(const char *path, int dirfd, int flags);
 
 /* rundir.c: builds RUNDIR/NAME after checking NAME; -EINVAL, -ENAMETOOLONG. */
 int netns_rundir_path(const char *name, char *buf, size_t size);
-/* Creates the run directory and makes it a shared mount point, once. */
-int netns_rundir_prepare(void);
 
-/* switch.c: runs FN on a throwaway thread in namespace FD, or in a new one
- * when FD < 0, with every signal blocked; returns FN's result. */
+/* switch.c: runs FN on a throwaway thread with every signal blocked, in
+ * namespace FD, in a new one (NETNS_THREAD_NEW), or starting in the caller's
+ * (NETNS_THREAD_HERE, for FN to move on from); returns FN's result. */
+#define NETNS_THREAD_NEW (-1)
+#define NETNS_THREAD_HERE (-2)
 int netns_thread_run(int fd, int (*fn)(void *arg), void *arg);
 
 /* nl.c: rtnetlink request/response through libmnl. */

@@ -121,7 +121,7 @@ static int make_shared_mount(const char *dir)
 	return 0;
 }
 
-int netns_rundir_prepare(void)
+NETNS_EXPORT int netns_rundir_create(void)
 {
 	const char *dir = netns_rundir_get();
 	int r = 0;

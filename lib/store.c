@@ -74,13 +74,13 @@ NETNS_EXPORT int netns_name_add(const char *name, unsigned flags, int *ret_fd)
 	r = netns_rundir_path(name, path, sizeof(path));
 	if (r < 0)
 		return r;
-	r = netns_rundir_prepare();
+	r = netns_rundir_create();
 	if (r < 0)
 		return r;
 	r = placeholder_create(path);
 	if (r < 0)
 		return r;
-	r = netns_thread_run(-1, add_here, &job);
+	r = netns_thread_run(NETNS_THREAD_NEW, add_here, &job);
 	if (r < 0) {
 		if (job.fd >= 0)
 			close(job.fd);
@@ -105,7 +105,7 @@ NETNS_EXPORT int netns_name_attach_fd(const char *name, int fd)
 	r = netns_fd_check(fd);
 	if (r < 0)
 		return r;
-	r = netns_rundir_prepare();
+	r = netns_rundir_create();
 	if (r < 0)
 		return r;
 	r = placeholder_create(path);

@@ -20,7 +20,7 @@
 #include "internal.h"
 
 struct ns_job {
-	int fd; /* namespace to enter; -1: unshare a new one */
+	int fd; /* namespace to enter, or NETNS_THREAD_NEW / NETNS_THREAD_HERE */
 	int (*fn)(void *arg);
 	void *arg;
 	int result;
@@ -30,7 +30,13 @@ static void *ns_job_main(void *p)
 {
 	struct ns_job *job = p;
 
-	if (job->fd < 0 ? unshare(CLONE_NEWNET) < 0 : setns(job->fd, CLONE_NEWNET) < 0) {
+	int r = 0;
+
+	if (job->fd == NETNS_THREAD_NEW)
+		r = unshare(CLONE_NEWNET);
+	else if (job->fd != NETNS_THREAD_HERE)
+		r = setns(job->fd, CLONE_NEWNET);
+	if (r < 0) {
 		job->result = negerrno();
 		return NULL;
 	}
@@ -38,9 +44,9 @@ static void *ns_job_main(void *p)
 	return NULL;
 }
 
-/* Runs FN on a new thread in namespace FD (or a fresh one when FD < 0). The
- * thread starts with every signal blocked, so no signal handler of the
- * process ever runs in the foreign namespace. */
+/* Runs FN on a new thread in namespace FD (see internal.h). The thread starts
+ * with every signal blocked, so no signal handler of the process ever runs in
+ * a foreign namespace. */
 int netns_thread_run(int fd, int (*fn)(void *arg), void *arg)
 {
 	struct ns_job job = { .fd = fd, .fn = fn, .arg = arg, .result = 0 };
@@ -87,4 +93,40 @@ NETNS_EXPORT int netns_socket(int fd, int domain, int type, int protocol)
 	struct socket_args a = { domain, type, protocol };
 
 	return netns_run(fd, socket_here, &a);
+}
+
+struct many_job {
+	const int *fds;
+	size_t n;
+	int (*fn)(size_t i, void *arg);
+	void *arg;
+	int *ret;
+};
+
+/* Visits the namespaces in turn: one thread start, then a setns each. */
+static int many_here(void *p)
+{
+	struct many_job *m = p;
+
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->fds[i] < 0)
+			m->ret[i] = -EBADF;
+		else if (setns(m->fds[i], CLONE_NEWNET) < 0)
+			m->ret[i] = errno == EINVAL ? -EINVAL : negerrno();
+		else
+			m->ret[i] = m->fn(i, m->arg);
+	}
+	return 0;
+}
+
+NETNS_EXPORT int netns_run_many(const int *fds, size_t n, int (*fn)(size_t i, void *arg),
+				void *arg, int *ret)
+{
+	struct many_job m = { .fds = fds, .n = n, .fn = fn, .arg = arg, .ret = ret };
+
+	if (!fn || (n && (!fds || !ret)))
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	return netns_thread_run(NETNS_THREAD_HERE, many_here, &m);
 }

@@ -388,6 +388,34 @@ static void test_bad_fds(void)
 	close(uts);
 }
 
+/* netns_run_many: records where each call ran. */
+static int many_ino_fn(size_t i, void *arg)
+{
+	((ino_t *)arg)[i] = ino_of("/proc/thread-self/ns/net");
+	return (int)i + 100;
+}
+
+static void test_run_many(const int fd[2], const ino_t ino[2])
+{
+	int other = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	int fds[5] = { fd[0], fd[1], -1, other, fd[0] }, ret[5];
+	ino_t where[5] = { 0 };
+
+	is(netns_run_many(fds, 5, many_ino_fn, where, ret), 0, "run_many: the thread ran");
+	is(ret[0], 100, "run_many: FN's result for namespace 0");
+	is(where[0], ino[0], "run_many: call 0 ran in namespace 0");
+	is(ret[1], 101, "run_many: FN's result for namespace 1");
+	is(where[1], ino[1], "run_many: call 1 ran in namespace 1");
+	is(ret[2], -EBADF, "run_many: a negative fd gives -EBADF");
+	is(ret[3], -EINVAL, "run_many: a mount namespace gives -EINVAL");
+	is(where[3], 0, "run_many: FN did not run for it");
+	is(where[4], ino[0], "run_many: goes on after a failure");
+	is(netns_run_many(fds, 1, NULL, NULL, ret), -EINVAL, "run_many: NULL FN is -EINVAL");
+	is(netns_run_many(NULL, 0, many_ino_fn, NULL, NULL), 0, "run_many: nothing to do is 0");
+	is(threads_elsewhere(), 0, "run_many: no thread left in another namespace");
+	close(other);
+}
+
 int main(void)
 {
 	char name[2][64];
@@ -413,6 +441,7 @@ int main(void)
 		test_socket(fd[i], ino[i]);
 		test_spawn(fd[i], ino[i]);
 	}
+	test_run_many(fd, ino);
 	test_socket_behaviour(fd[0]);
 	test_signals(fd[0]);
 	test_bad_fds();
