@@ -54,7 +54,7 @@ int cmd_up(int argc, char **argv)
 {
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+h", help_only, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	if (optind >= argc)
 		return cli_usage("missing NAME");
@@ -217,7 +217,7 @@ int cmd_connect(int argc, char **argv)
 
 	/* Options may follow A and B (GNU permutation). The two-value options
 	 * take their second value from the next word. */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 		case 'a':
@@ -289,7 +289,7 @@ int cmd_disconnect(int argc, char **argv)
 {
 	int c, r, fd;
 
-	while ((c = getopt_long(argc, argv, "+h", help_only, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	if (argc - optind != 2)
 		return cli_usage("expected NAME IF (NAME - for this namespace)");
@@ -342,7 +342,7 @@ int cmd_links(int argc, char **argv)
 	json_t *arr = NULL;
 	int c, r, fd;
 
-	while ((c = getopt_long(argc, argv, "+h", help_only, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	if (argc - optind != 1)
 		return cli_usage("expected one NAME or PATH (- for this namespace)");

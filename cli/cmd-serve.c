@@ -160,7 +160,7 @@ int cmd_serve(int argc, char **argv)
 	sigset_t sigs, old;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+p:m:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:m:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_port(optarg, &s.port) < 0)
