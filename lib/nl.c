@@ -83,26 +83,14 @@ static size_t extack_offset(const struct nlmsghdr *nlh)
 	return sizeof(*err) + MNL_ALIGN(mnl_nlmsg_get_payload_len(&err->msg));
 }
 
-int netns_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, netns_nl_cb cb, void *data)
+/* Reads the answers to request SEQ into BUF until ACK, DONE or an error. */
+static int nl_receive(struct mnl_socket *nl, char *buf, size_t size, unsigned seq,
+		      netns_nl_cb cb, void *data)
 {
-	static __thread unsigned seq;
-	char buf[NETNS_NL_DUMP];
 	unsigned portid = mnl_socket_get_portid(nl);
-	/* NLM_F_DUMP shares its bits with NLM_F_EXCL/NLM_F_REPLACE: it means a
-	 * dump only on an RTM_GET* request (type % 4 == 2). */
-	bool dump = (nlh->nlmsg_type & 3) == 2 && (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-
-	netns_error_set(NULL);
-	if (!seq)
-		seq = (unsigned)time(NULL);
-	nlh->nlmsg_seq = ++seq;
-	if (!dump)
-		nlh->nlmsg_flags |= NLM_F_ACK;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return negerrno();
 
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		ssize_t n = mnl_socket_recvfrom(nl, buf, size);
 		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
 		int len = (int)n;
 
@@ -142,6 +130,36 @@ int netns_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, netns_nl_cb cb, v
 			}
 		}
 	}
+}
+
+int netns_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, netns_nl_cb cb, void *data)
+{
+	static __thread unsigned seq;
+	/* NLM_F_DUMP shares its bits with NLM_F_EXCL/NLM_F_REPLACE: it means a
+	 * dump only on an RTM_GET* request (type % 4 == 2). */
+	bool dump = (nlh->nlmsg_type & 3) == 2 && (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	char small[NETNS_NL_BUF], *buf;
+	int r;
+
+	netns_error_set(NULL);
+	if (!seq)
+		seq = (unsigned)time(NULL);
+	nlh->nlmsg_seq = ++seq;
+	if (!dump)
+		nlh->nlmsg_flags |= NLM_F_ACK;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return negerrno();
+	if (!dump)
+		return nl_receive(nl, small, sizeof(small), seq, cb, data);
+	/* Dumps need a large buffer. Not on the stack: netns_name_add's
+	 * throwaway threads would fault in (and glibc then free) 32 KB of fresh
+	 * stack on every add. */
+	buf = malloc(NETNS_NL_DUMP);
+	if (!buf)
+		return -ENOMEM;
+	r = nl_receive(nl, buf, NETNS_NL_DUMP, seq, cb, data);
+	free(buf);
+	return r;
 }
 
 static int nsid_parse(const struct nlmsghdr *nlh, void *data)
