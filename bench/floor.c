@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * floor: the kernel floor for named namespaces, the yardstick of bench/*.sh.
+ * floor: the kernel floor for named namespaces, the yardstick of the bench scripts.
  *
- *   floor [--up] DIR PREFIX N     N times: unshare(CLONE_NEWNET), create
+ *   floor [--up] [--thread] DIR PREFIX N
+ *                                 N times: unshare(CLONE_NEWNET), create
  *                                 DIR/PREFIXi and bind-mount the new namespace
- *                                 on it (--up: also set lo up by rtnetlink)
+ *                                 on it (--up: also set lo up by rtnetlink;
+ *                                 --thread: each in a new thread, as libnetns
+ *                                 does, to price that hand-off)
  *   floor --delete DIR PREFIX N   unmount and unlink DIR/PREFIXi
  *
  * Prints "floor: N namespaces, TOTAL s, PER ms each" on stdout. Nothing else
@@ -14,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +41,7 @@ static double now(void)
 /* Sets lo (always ifindex 1 in a new namespace) up, and waits for the ack. */
 static int lo_up(void)
 {
-	char buf[MNL_SOCKET_DUMP_SIZE];
+	char buf[8192];
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifm;
@@ -85,6 +89,35 @@ static int add_one(const char *path, int up)
 	return up ? lo_up() : 0;
 }
 
+struct job {
+	const char *path;
+	int up, r, err;
+};
+
+static void *add_thread(void *p)
+{
+	struct job *job = p;
+
+	job->r = add_one(job->path, job->up);
+	job->err = errno;
+	return NULL;
+}
+
+static int add_in_thread(const char *path, int up)
+{
+	struct job job = { path, up, 0, 0 };
+	pthread_t t;
+	int r = pthread_create(&t, NULL, add_thread, &job);
+
+	if (r != 0) {
+		errno = r;
+		return -1;
+	}
+	pthread_join(t, NULL);
+	errno = job.err;
+	return job.r;
+}
+
 static int delete_one(const char *path)
 {
 	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
@@ -96,7 +129,7 @@ static int delete_one(const char *path)
 
 int main(int argc, char **argv)
 {
-	int up = 0, del = 0;
+	int up = 0, del = 0, thread = 0;
 	char path[PATH_MAX];
 	double t0, t;
 	long n;
@@ -105,13 +138,15 @@ int main(int argc, char **argv)
 	for (; argc > 1 && argv[1][0] == '-'; argc--, argv++) {
 		if (strcmp(argv[1], "--up") == 0)
 			up = 1;
+		else if (strcmp(argv[1], "--thread") == 0)
+			thread = 1;
 		else if (strcmp(argv[1], "--delete") == 0)
 			del = 1;
 		else
 			break;
 	}
 	if (argc != 4) {
-		fprintf(stderr, "usage: floor [--up] DIR PREFIX N\n"
+		fprintf(stderr, "usage: floor [--up] [--thread] DIR PREFIX N\n"
 				"       floor --delete DIR PREFIX N\n");
 		return 2;
 	}
@@ -128,13 +163,14 @@ int main(int argc, char **argv)
 	t0 = now();
 	for (long i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s%ld", argv[1], argv[2], i);
-		if ((del ? delete_one(path) : add_one(path, up)) < 0) {
+		if ((del ? delete_one(path) : thread ? add_in_thread(path, up) : add_one(path, up)) < 0) {
 			fprintf(stderr, "floor: %s: %s\n", path, strerror(errno));
 			return 1;
 		}
 	}
 	t = now() - t0;
-	printf("floor: %ld namespaces%s, %.3f s, %.4f ms each\n", n,
-	       del ? " deleted" : up ? " with lo up" : "", t, n ? t * 1e3 / n : 0.0);
+	printf("floor: %ld namespaces%s%s, %.3f s, %.4f ms each\n", n,
+	       del ? " deleted" : up ? " with lo up" : "", thread ? ", a thread each" : "", t,
+	       n ? t * 1e3 / n : 0.0);
 	return 0;
 }
