@@ -65,6 +65,11 @@ const struct cli_command *cli_command_find(const char *name);
 /* Runs one subcommand line (ARGV[0] is its name) and returns its exit status. */
 int cli_dispatch(int argc, char **argv);
 
+/* netns add's work, shared with batch mode: creates NAMES in order from one
+ * throwaway thread, stops at the first failure and reports it. *RET_DONE:
+ * how many were made. Returns the exit status. */
+int cli_add_names(char **names, size_t n, unsigned flags, size_t *ret_done);
+
 /* Subcommands, one group per file. */
 int cmd_add(int argc, char **argv);        /* cmd-name.c */
 int cmd_attach(int argc, char **argv);     /* cmd-name.c */

@@ -42,6 +42,16 @@ static int names_valid(char **names, int n)
 	return EXIT_OK;
 }
 
+int cli_add_names(char **names, size_t n, unsigned flags, size_t *ret_done)
+{
+	size_t done = 0;
+	int r = netns_name_add_many((const char *const *)names, n, flags, &done);
+
+	if (ret_done)
+		*ret_done = done;
+	return r < 0 ? name_fail(names[done < n ? done : 0], r) : EXIT_OK;
+}
+
 int cmd_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -68,12 +78,7 @@ int cmd_add(int argc, char **argv)
 	r = names_valid(argv + optind, argc - optind);
 	if (r != EXIT_OK)
 		return r;
-	for (int i = optind; i < argc; i++) {
-		r = netns_name_add(argv[i], flags, NULL);
-		if (r < 0)
-			return name_fail(argv[i], r);
-	}
-	return EXIT_OK;
+	return cli_add_names(argv + optind, argc - optind, flags, NULL);
 }
 
 int cmd_attach(int argc, char **argv)

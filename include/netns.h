@@ -117,6 +117,13 @@ enum {
  * -EPERM: needs root or CAP_SYS_ADMIN. */
 int netns_name_add(const char *name, unsigned flags, int *ret_fd);
 
+/* Creates the namespaces NAMES[0..N-1] in order, as netns_name_add() would,
+ * all from one throwaway thread: one thread start instead of N. Stops at the
+ * first failure and returns its negative errno; *RET_ADDED (when not NULL)
+ * is then the index of the failing name, the number made before it, and
+ * is N on success. */
+int netns_name_add_many(const char *const *names, size_t n, unsigned flags, size_t *ret_added);
+
 /* Names the namespace of process PID (TID == 0) or of its thread TID.
  * -EEXIST: the name exists; -ESRCH: no such process or thread. */
 int netns_name_attach(const char *name, pid_t pid, pid_t tid);

@@ -40,10 +40,9 @@ int netns_open_nsfs(const char *path, int dirfd, int flags);
 int netns_rundir_path(const char *name, char *buf, size_t size);
 
 /* switch.c: runs FN on a throwaway thread with every signal blocked, in
- * namespace FD, in a new one (NETNS_THREAD_NEW), or starting in the caller's
- * (NETNS_THREAD_HERE, for FN to move on from); returns FN's result. */
-#define NETNS_THREAD_NEW (-1)
-#define NETNS_THREAD_HERE (-2)
+ * namespace FD, or starting in the caller's (NETNS_THREAD_HERE) for FN to
+ * move on from with setns or unshare; returns FN's result. */
+#define NETNS_THREAD_HERE (-1)
 int netns_thread_run(int fd, int (*fn)(void *arg), void *arg);
 
 /* nl.c: rtnetlink request/response through libmnl. */

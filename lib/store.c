@@ -22,35 +22,6 @@ static int placeholder_create(const char *path)
 	return 0;
 }
 
-struct add_job {
-	const char *path;
-	unsigned flags;
-	bool want_fd;
-	int fd;
-};
-
-/* Runs on the throwaway thread that unshared: its namespace is the new one. */
-static int add_here(void *p)
-{
-	struct add_job *job = p;
-	int r;
-
-	if (mount("/proc/thread-self/ns/net", job->path, "none", MS_BIND, NULL) < 0)
-		return negerrno();
-	if (job->flags & NETNS_ADD_LO_UP) {
-		r = netns_link_set_up(-1, "lo", true);
-		if (r < 0)
-			return r;
-	}
-	if (job->want_fd) {
-		r = netns_fd_open_current();
-		if (r < 0)
-			return r;
-		job->fd = r;
-	}
-	return 0;
-}
-
 /* Detaches whatever is mounted on a name; EINVAL means nothing (left). */
 static int name_unmount(const char *path)
 {
@@ -63,35 +34,93 @@ static int name_unmount(const char *path)
 	return 0;
 }
 
-NETNS_EXPORT int netns_name_add(const char *name, unsigned flags, int *ret_fd)
+/* Makes NAME from a throwaway thread: unshare moves the thread into a new
+ * namespace, which is bind-mounted on a new placeholder. Nothing is left of
+ * a name that fails half-way. */
+static int add_one_here(const char *name, unsigned flags, int *ret_fd)
 {
 	char path[PATH_MAX];
-	struct add_job job = { .path = path, .flags = flags, .want_fd = ret_fd, .fd = -1 };
-	int r;
+	int r, fd = -1;
 
-	if (flags & ~(unsigned)NETNS_ADD_LO_UP)
-		return -EINVAL;
 	r = netns_rundir_path(name, path, sizeof(path));
-	if (r < 0)
-		return r;
-	r = netns_rundir_create();
 	if (r < 0)
 		return r;
 	r = placeholder_create(path);
 	if (r < 0)
 		return r;
-	r = netns_thread_run(NETNS_THREAD_NEW, add_here, &job);
+	if (unshare(CLONE_NEWNET) < 0 ||
+	    mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
+		r = negerrno();
+	if (r >= 0 && (flags & NETNS_ADD_LO_UP))
+		r = netns_link_set_up(-1, "lo", true);
+	if (r >= 0 && ret_fd) {
+		fd = netns_fd_open_current();
+		r = fd < 0 ? fd : 0;
+	}
 	if (r < 0) {
-		if (job.fd >= 0)
-			close(job.fd);
 		/* Undo the half-made name whatever the unmount says: the file must go. */
 		(void)name_unmount(path);
 		unlink(path);
 		return r;
 	}
 	if (ret_fd)
-		*ret_fd = job.fd;
+		*ret_fd = fd;
 	return 0;
+}
+
+struct add_job {
+	const char *const *names;
+	size_t n, done;
+	unsigned flags;
+	int *ret_fd;
+};
+
+static int add_here(void *p)
+{
+	struct add_job *job = p;
+
+	for (; job->done < job->n; job->done++) {
+		int r = add_one_here(job->names[job->done], job->flags, job->ret_fd);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* One throwaway thread for all of NAMES: a thread start per name cost as
+ * much as the namespace itself here (docs/benchmarks.md). */
+static int add_names(const char *const *names, size_t n, unsigned flags, int *ret_fd,
+		     size_t *ret_done)
+{
+	struct add_job job = { .names = names, .n = n, .flags = flags, .ret_fd = ret_fd };
+	int r;
+
+	if (flags & ~(unsigned)NETNS_ADD_LO_UP)
+		return -EINVAL;
+	r = netns_rundir_create();
+	if (r >= 0)
+		r = netns_thread_run(NETNS_THREAD_HERE, add_here, &job);
+	if (ret_done)
+		*ret_done = job.done;
+	return r;
+}
+
+NETNS_EXPORT int netns_name_add(const char *name, unsigned flags, int *ret_fd)
+{
+	int r = netns_name_check(name);
+
+	if (r < 0)
+		return r;
+	return add_names(&name, 1, flags, ret_fd, NULL);
+}
+
+NETNS_EXPORT int netns_name_add_many(const char *const *names, size_t n, unsigned flags,
+				     size_t *ret_added)
+{
+	if (n && !names)
+		return -EINVAL;
+	return add_names(names, n, flags, NULL, ret_added);
 }
 
 NETNS_EXPORT int netns_name_attach_fd(const char *name, int fd)

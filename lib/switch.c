@@ -20,7 +20,7 @@
 #include "internal.h"
 
 struct ns_job {
-	int fd; /* namespace to enter, or NETNS_THREAD_NEW / NETNS_THREAD_HERE */
+	int fd; /* namespace to enter, or NETNS_THREAD_HERE */
 	int (*fn)(void *arg);
 	void *arg;
 	int result;
@@ -30,13 +30,7 @@ static void *ns_job_main(void *p)
 {
 	struct ns_job *job = p;
 
-	int r = 0;
-
-	if (job->fd == NETNS_THREAD_NEW)
-		r = unshare(CLONE_NEWNET);
-	else if (job->fd != NETNS_THREAD_HERE)
-		r = setns(job->fd, CLONE_NEWNET);
-	if (r < 0) {
+	if (job->fd != NETNS_THREAD_HERE && setns(job->fd, CLONE_NEWNET) < 0) {
 		job->result = negerrno();
 		return NULL;
 	}

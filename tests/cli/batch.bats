@@ -140,3 +140,32 @@ names() {
 	[ "$output" = "1: lo DOWN DOWN mtu 65536" ]
 	netns delete --all
 }
+
+# Consecutive add lines share one throwaway thread (netns_name_add_many);
+# what the user sees must be what line-by-line execution gives.
+@test "grouped add lines: a failing line stops at its failing name, and names its line" {
+	printf '%s\n' 'add g1' 'add g2 g1 g3' 'add g4' >"$cmds"
+	run -1 --separate-stderr netns -b "$cmds"
+	[ "${stderr_lines[0]}" = "netns: add: g1: namespace already exists" ]
+	[ "${stderr_lines[1]}" = "netns: batch: command failed at line 2" ]
+	[ "$(names)" = "g1|g2|" ] # not g3 (after the failing name), not g4 (later line)
+	# No placeholder was left by the failed name either.
+	[ "$(ls -A "$dir" | grep -vx cmds | tr '\n' '|')" = "g1|g2|" ]
+}
+
+@test "grouped add lines with --force: the next line goes on, the failing line does not" {
+	printf '%s\n' 'add g1' 'add g2 g1 g3' 'add g4' 'add g4' 'add g5' >"$cmds"
+	run -1 --separate-stderr netns -b "$cmds" --force
+	[ "$(names)" = "g1|g2|g4|g5|" ]
+	[ "$(grep -c 'command failed' <<<"$stderr")" -eq 2 ]
+	grep -qxF "netns: batch: command failed at line 2" <<<"$stderr"
+	grep -qxF "netns: batch: command failed at line 4" <<<"$stderr"
+}
+
+@test "grouped add lines keep each line's --up" {
+	printf '%s\n' 'add --up u1' 'add u2' 'add --up u3' >"$cmds"
+	run -0 netns -b "$cmds"
+	[ "$(netns links u1 | head -n 1 | cut -d' ' -f3)" = UP ]
+	[ "$(netns links u2 | head -n 1 | cut -d' ' -f3)" = DOWN ]
+	[ "$(netns links u3 | head -n 1 | cut -d' ' -f3)" = UP ]
+}

@@ -515,6 +515,42 @@ static void test_nsid(void)
 	netns_rundir_set(NULL);
 }
 
+/* netns_name_add_many: in order, one thread, stops at the first failure. */
+static void test_add_many(void)
+{
+	const char *dir = netns_rundir_get();
+	const char *names[] = { "many-a", "many-b", "many-a", "many-c" };
+	unsigned long long th = self_ino();
+	char path[PATH_MAX];
+	size_t added = 99;
+	int fds = count_fds();
+
+	is(netns_name_add_many(names, 2, NETNS_ADD_LO_UP, &added), 0, "add_many: two names");
+	is(added, 2, "add_many: reports both made");
+	is(netns_name_add_many(names + 1, 3, 0, &added), -EEXIST, "add_many: a taken name fails");
+	is(added, 0, "add_many: the failing name's index is reported");
+	snprintf(path, sizeof(path), "%s/many-c", dir);
+	ok(!path_exists(path), "add_many: names after the failure are not made");
+	is(netns_name_add_many(names + 3, 1, 0, &added), 0, "add_many: the rest can follow");
+	snprintf(path, sizeof(path), "%s/many-a", dir);
+	{
+		char pb[PATH_MAX], pc[PATH_MAX];
+
+		snprintf(pb, sizeof(pb), "%s/many-b", dir);
+		snprintf(pc, sizeof(pc), "%s/many-c", dir);
+		ok(ino_of(path) && ino_of(pb) && ino_of(pc) && ino_of(path) != ino_of(pb) &&
+			   ino_of(pb) != ino_of(pc),
+		   "add_many: each name is a namespace of its own");
+	}
+	is(netns_name_add_many(NULL, 1, 0, NULL), -EINVAL, "add_many: NULL names is -EINVAL");
+	is(netns_name_add_many(names, 1, 1u << 7, NULL), -EINVAL, "add_many: unknown flag is -EINVAL");
+	is(self_ino(), th, "add_many: the calling thread did not move");
+	for (size_t i = 0; i < 4; i++)
+		if (i != 2)
+			netns_name_delete(names[i]);
+	is(count_fds(), fds, "add_many: no fd leaked");
+}
+
 int main(void)
 {
 	char *dir;
@@ -533,6 +569,7 @@ int main(void)
 	test_names(dir);
 	rundir_destroy(dir);
 	free(dir);
+	test_add_many();
 	test_rundir_mount();
 	test_add_failure_cleans_up();
 	test_nsid();
