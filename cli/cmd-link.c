@@ -329,7 +329,9 @@ static int link_print(const struct netns_link *l, void *data)
 		}
 	}
 	/* "o" hands ADDRS over to the object, also when packing fails. */
-	o = json_pack("{s:i, s:s, s:s, s:I, s:b, s:s, s:o}", "index", l->index, "name", l->name,
+	/* Interface names are bytes too: only '/', ':' and blanks are barred. */
+	o = json_pack("{s:i, s:o, s:s, s:I, s:b, s:s, s:o}", "index", l->index, "name",
+		      cli_json_string(l->name),
 		      "kind", l->kind, "mtu", (json_int_t)l->mtu, "up", l->up, "operstate",
 		      l->operstate, "addrs", addrs);
 	if (!o)

@@ -74,7 +74,8 @@ static int pids_flush(struct pids_walk *w)
 		printf("%d\n", (int)w->cur.pid);
 		json_decref(w->cur.tids);
 	} else {
-		o = json_pack("{s:i, s:s, s:o}", "pid", (int)w->cur.pid, "comm", w->cur.comm,
+		o = json_pack("{s:i, s:o, s:o}", "pid", (int)w->cur.pid, "comm",
+			      cli_json_string(w->cur.comm),
 			      "tids", w->cur.tids);
 		if (!o || json_array_append_new(w->out, o) < 0)
 			return -ENOMEM;

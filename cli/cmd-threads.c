@@ -107,12 +107,13 @@ static int thread_json(struct threads_walk *w, const struct netns_thread *t, boo
 	if (!names)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		if (json_array_append_new(names, json_string(e[i].name)) < 0) {
+		if (json_array_append_new(names, cli_json_string(e[i].name)) < 0) {
 			json_decref(names);
 			return -ENOMEM;
 		}
-	o = json_pack("{s:i, s:i, s:s, s:I, s:o, s:b}", "pid", (int)t->pid, "tid", (int)t->tid,
-		      "comm", t->comm, "inode", (json_int_t)t->id.ino, "names", names,
+	/* Any process may set any bytes as its comm (PR_SET_NAME). */
+	o = json_pack("{s:i, s:i, s:o, s:I, s:o, s:b}", "pid", (int)t->pid, "tid", (int)t->tid,
+		      "comm", cli_json_string(t->comm), "inode", (json_int_t)t->id.ino, "names", names,
 		      "diverged", diverged);
 	if (!o)
 		return -ENOMEM;

@@ -342,3 +342,16 @@ load core-helpers
 	[ "$output" = "netns $want" ]
 	[ -z "$stderr" ]
 }
+
+@test "-j threads and pids survive a comm that is not UTF-8 (shown as U+FFFD)" {
+	# bash sets its own comm, then waits in short sleeps, so that killing it
+	# leaves no long-lived child behind.
+	bash -c 'printf "bad\377" >/proc/self/comm; for i in $(seq 150); do sleep 0.2; done' &
+	pid=$!
+	track_pid "$pid"
+	for _ in $(seq 50); do [ "$(cat /proc/$pid/comm)" != bash ] && break; sleep 0.1; done
+	run -0 netns -j threads "$pid"
+	[ "$(jq -r '.[0].comm' <<<"$output")" = "bad�" ]
+	run -0 netns -j pids /proc/$pid/ns/net
+	[ "$(jq -r --argjson p "$pid" '.[] | select(.pid == $p) | .comm' <<<"$output")" = "bad�" ]
+}
