@@ -23,43 +23,7 @@ ROUNDS=${ROUNDS:-1}
 RUNS=${RUNS:-200}
 SETTLE=${SETTLE:-150}
 TIMEOUT=${TIMEOUT:-900}
-: "${BUILD:=$(pwd)/build}"
-export BUILD
-if [ -z "${NETNS_SANDBOX:-}" ]; then
-	# Never touch the host's /run/netns: run.sh gives us a private tmpfs.
-	exec "$(dirname "$0")/run.sh" "$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
-fi
-NETNS=$BUILD/netns
-FLOOR=$BUILD/bench/floor
-REPS=$BUILD/bench/reps
-RUNDIR=/run/netns
-for prog in "$NETNS" "$FLOOR" "$REPS"; do
-	[ -x "$prog" ] || { echo "core.sh: $prog missing: run make first" >&2; exit 1; }
-done
-TMP=$(mktemp -d /tmp/netns-bench-core.XXXXXX)
-
-cleanup() {
-	holder_stop
-	"$NETNS" delete --all >/dev/null 2>&1 || true
-	for f in "$RUNDIR"/*; do
-		[ -e "$f" ] || continue
-		umount -l "$f" 2>/dev/null || true
-		rm -f "$f"
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-now() { date +%s%N; }
-die() { echo "core.sh: $*" >&2; exit 1; }
-
 . "$(dirname "$0")/lib.sh"
-
-# batch FILE PREFIX COUNT FORMAT: one line per name, FORMAT has one %s.
-batch() {
-	awk -v p="$2" -v n="$3" -v f="$4" 'BEGIN { for (i = 0; i < n; i++) printf f "\n", p i }' >"$1"
-}
 
 ADD_ROWS=$TMP/add.md
 EXEC_ROWS=$TMP/exec.md
@@ -80,10 +44,10 @@ add_row() {
 # netns's, stay (n0...), for what follows.
 add_phase() {
 	n=$1 rounds=$2
-	batch "$TMP/ip-add" i "$n" "netns add %s"
-	batch "$TMP/ip-del" i "$n" "netns del %s"
-	batch "$TMP/netns-add" n "$n" "add %s"
-	batch "$TMP/netns-del" n "$n" "delete %s"
+	batch "$TMP/ip-add" i 0 "$n" "netns add %s"
+	batch "$TMP/ip-del" i 0 "$n" "netns del %s"
+	batch "$TMP/netns-add" n 0 "$n" "add %s"
+	batch "$TMP/netns-del" n 0 "$n" "delete %s"
 	floor_t=0 ip_t=0 netns_t=0
 	settle
 	r=1
@@ -181,8 +145,8 @@ median one "$SAMPLE" ip netns add p%d
 pp_ip_1=$M
 median here "$SAMPLE" ip netns add p%d
 pp_ip_n=$M
-batch "$TMP/sample-del" s "$SAMPLE" "delete %s"
-batch "$TMP/sample-del-p" p "$SAMPLE" "delete %s"
+batch "$TMP/sample-del" s 0 "$SAMPLE" "delete %s"
+batch "$TMP/sample-del-p" p 0 "$SAMPLE" "delete %s"
 for at in one here; do
 	run_in $at "$NETNS" -b "$TMP/sample-del"
 	run_in $at "$NETNS" -b "$TMP/sample-del-p"

@@ -1,5 +1,44 @@
-# Shell helpers shared by bench/core.sh and bench/scale.sh (sourced, not run).
-# They use N, SETTLE, TIMEOUT, NETNS, REPS and die() from the sourcing script.
+# Set-up and helpers shared by bench/core.sh and bench/scale.sh (sourced, not
+# run, after the script has set N, SETTLE and TIMEOUT). Outside bench/run.sh
+# the script is run again inside it, so the host's /run/netns is never touched.
+: "${BUILD:=$(pwd)/build}"
+export BUILD
+ME=${0##*/}
+if [ -z "${NETNS_SANDBOX:-}" ]; then
+	exec "$(dirname "$0")/run.sh" "$(cd "$(dirname "$0")" && pwd)/$ME"
+fi
+NETNS=$BUILD/netns
+FLOOR=$BUILD/bench/floor
+REPS=$BUILD/bench/reps
+RUNDIR=/run/netns
+for prog in "$NETNS" "$FLOOR" "$REPS"; do
+	[ -x "$prog" ] || { echo "$ME: $prog missing: run make first" >&2; exit 1; }
+done
+TMP=$(mktemp -d "/tmp/netns-bench-${ME%.sh}.XXXXXX")
+
+# Whatever happens, the names and the one-name mount namespace go.
+cleanup() {
+	holder_stop
+	"$NETNS" delete --all >/dev/null 2>&1 || true
+	for f in "$RUNDIR"/*; do
+		[ -e "$f" ] || continue
+		umount -l "$f" 2>/dev/null || true
+		rm -f "$f"
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+now() { date +%s%N; }
+die() { echo "$ME: $*" >&2; exit 1; }
+
+# batch FILE PREFIX FIRST COUNT FORMAT: one line per name; FORMAT's %s are the name.
+batch() {
+	awk -v p="$2" -v first="$3" -v n="$4" -v f="$5" 'BEGIN {
+		for (i = first; i < first + n; i++) { line = f; gsub(/%s/, p i, line); print line }
+	}' >"$1"
+}
 
 # Number of live network namespaces in the whole system, or empty.
 live_ns() { awk '$1 == "net_namespace" { print $2 }' /proc/slabinfo 2>/dev/null; }

@@ -20,46 +20,8 @@ RUNS=${RUNS:-200}
 SAMPLE=${SAMPLE:-200}
 SETTLE=${SETTLE:-150}
 TIMEOUT=${TIMEOUT:-900}
-: "${BUILD:=$(pwd)/build}"
-export BUILD
-if [ -z "${NETNS_SANDBOX:-}" ]; then
-	# Never touch the host's /run/netns: run.sh gives us a private tmpfs.
-	exec "$(dirname "$0")/run.sh" "$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
-fi
-NETNS=$BUILD/netns
-FLOOR=$BUILD/bench/floor
-REPS=$BUILD/bench/reps
-RUNDIR=/run/netns
-for prog in "$NETNS" "$FLOOR" "$REPS"; do
-	[ -x "$prog" ] || { echo "scale.sh: $prog missing: run make first" >&2; exit 1; }
-done
-[ "$SAMPLE" -le "$N" ] || SAMPLE=$N
-TMP=$(mktemp -d /tmp/netns-bench-scale.XXXXXX)
-
-cleanup() {
-	holder_stop
-	"$NETNS" delete --all >/dev/null 2>&1 || true
-	for f in "$RUNDIR"/*; do
-		[ -e "$f" ] || continue
-		umount -l "$f" 2>/dev/null || true
-		rm -f "$f"
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-now() { date +%s%N; }
-die() { echo "scale.sh: $*" >&2; exit 1; }
-
 . "$(dirname "$0")/lib.sh"
-
-# batch FILE PREFIX FIRST COUNT FORMAT: one line per name; FORMAT's %s are the name.
-batch() {
-	awk -v p="$2" -v first="$3" -v n="$4" -v f="$5" 'BEGIN {
-		for (i = first; i < first + n; i++) { line = f; gsub(/%s/, p i, line); print line }
-	}' >"$1"
-}
+[ "$SAMPLE" -le "$N" ] || SAMPLE=$N
 
 have() { "$NETNS" "$1" --help >/dev/null 2>&1; }
 
