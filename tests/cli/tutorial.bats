@@ -74,6 +74,18 @@ start_tcp_hello() { # PORT NAME...
 	done
 }
 
+# Three namespaces with lo up, served by tcp-hello on a free port: sets
+# NAMES and PORT (and HELLO_PID).
+serve_three() {
+	local n
+	PORT=$(free_port)
+	NAMES=()
+	for n in a b c; do NAMES+=("$(uniq_name "$n")"); done
+	track_name "${NAMES[@]}"
+	netns add --up "${NAMES[@]}"
+	start_tcp_hello "$PORT" "${NAMES[@]}"
+}
+
 @test "1: an iptables rule added in a namespace is seen neither on the host nor in another" {
 	local a b tag
 	a=$(uniq_name a) b=$(uniq_name b) tag="netns-test-$$-$BATS_TEST_NUMBER"
@@ -204,11 +216,8 @@ start_tcp_hello() { # PORT NAME...
 
 @test "7: tcp-hello answers in each namespace with its message; its threads sit in them" {
 	local n port names=() want=() got
-	port=$(free_port)
-	for n in a b c; do names+=("$(uniq_name "$n")"); done
-	track_name "${names[@]}"
-	netns add --up "${names[@]}"
-	start_tcp_hello "$port" "${names[@]}"
+	serve_three
+	port=$PORT names=("${NAMES[@]}")
 	for n in "${names[@]}"; do
 		run ask "/run/netns/$n" "$port"
 		[ "$output" = "hello from namespace /run/netns/$n" ]
@@ -245,11 +254,8 @@ start_tcp_hello() { # PORT NAME...
 
 @test "9: netns pids, identify and threads see tcp-hello's switched threads" {
 	local n port names=() tid ns
-	port=$(free_port)
-	for n in a b c; do names+=("$(uniq_name "$n")"); done
-	track_name "${names[@]}"
-	netns add --up "${names[@]}"
-	start_tcp_hello "$port" "${names[@]}"
+	serve_three
+	port=$PORT names=("${NAMES[@]}")
 
 	for n in "${names[@]}"; do
 		run netns pids "$n"
