@@ -43,6 +43,8 @@ int cli_help(void);
 /* Handles getopt's '?' and ':' results for ARGV. Returns EXIT_USAGE. */
 int cli_bad_option(int opt, char **argv);
 
+/* Parses a decimal number from MIN to MAX, digits only. -EINVAL otherwise. */
+int cli_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret);
 /* Parses "PID" or "PID/TID" (TID 0 when absent). -EINVAL on anything else. */
 int cli_parse_pid(const char *s, pid_t *ret_pid, pid_t *ret_tid);
 /* Opens a namespace given as a NAME or, when it contains '/', as a PATH.

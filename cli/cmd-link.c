@@ -120,14 +120,9 @@ static void default_ifname(const char *peer, char ret[16])
 /* MTU for a veth: the kernel's ETH_MIN_MTU to its largest, 65535. */
 static int parse_mtu(const char *s, unsigned *ret)
 {
-	char *end;
 	unsigned long v;
 
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end || errno || v < 68 || v > 65535)
+	if (cli_parse_uint(s, 68, 65535, &v) < 0)
 		return -EINVAL;
 	*ret = (unsigned)v;
 	return 0;

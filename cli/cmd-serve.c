@@ -57,14 +57,9 @@ uint64_t serve_now(void)
 
 static int parse_port(const char *arg, uint16_t *ret)
 {
-	char *end;
 	unsigned long v;
 
-	if (*arg < '0' || *arg > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (*end || errno || v < 1 || v > 65535)
+	if (cli_parse_uint(arg, 1, 65535, &v) < 0)
 		return -EINVAL;
 	*ret = (uint16_t)v;
 	return 0;

@@ -84,16 +84,28 @@ int cli_bad_option(int opt, char **argv)
 	return cli_usage("unrecognized option '%s'", argv[optind - 1]);
 }
 
-static int parse_id(const char *s, pid_t *ret)
+int cli_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
 {
 	char *end;
-	long v;
+	unsigned long v;
 
+	/* Digits only: strtoul would take blanks, a sign and "0x". */
 	if (*s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*end || errno || v <= 0 || v > 0x3fffffff)
+	v = strtoul(s, &end, 10);
+	if (*end || errno || v < min || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int parse_id(const char *s, pid_t *ret)
+{
+	unsigned long v;
+
+	/* PID_MAX_LIMIT is 2^22; anything up to 2^30 is at least a number. */
+	if (cli_parse_uint(s, 1, 0x3fffffff, &v) < 0)
 		return -EINVAL;
 	*ret = (pid_t)v;
 	return 0;
