@@ -4,9 +4,10 @@
  * the plain operation, measured side by side in one run.
  *
  *   socket()                       socket + close, here
- *   netns_socket()                 the library: a throwaway thread
- *   setns+socket+setns back        the other design, signals blocked; only here
- *   thread+setns+socket+join       the kernel floor of the library's design
+ *   netns_socket()                 the library: its socket worker (lib/worker.c)
+ *   setns+socket+setns back        on the caller's thread, signals blocked: unsafe,
+ *                                  since the way back can fail; only here
+ *   thread+setns+socket+join       the floor of a throwaway thread (netns_run)
  *   netns_run(noop)                run-in-namespace
  *   posix_spawn(/bin/true)+wait    spawn, here
  *   netns_spawn(/bin/true)+wait    spawn in the namespace
@@ -167,7 +168,7 @@ struct op {
 
 static struct op ops[] = {
 	{ "socket()", op_socket, 0, 0, { 0 } },
-	{ "netns_socket() (throwaway thread)", op_netns_socket, 0, 0, { 0 } },
+	{ "netns_socket() (socket worker)", op_netns_socket, 0, 0, { 0 } },
 	{ "setns + socket + setns back (signals blocked)", op_setns_restore, 0, 0, { 0 } },
 	{ "thread + setns + socket + join (no library)", op_thread_floor, 0, 0, { 0 } },
 	{ "netns_run(noop)", op_netns_run, 0, 0, { 0 } },

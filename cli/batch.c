@@ -1,53 +1,194 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Batch mode: many subcommands in one process, like ip -batch. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "batch.h"
 #include "cli.h"
 
-#define BATCH_MAX_ARGS 256
+struct parser {
+	const char *in, *end;
+	char *out;
+	unsigned long lineno;
+	struct batch_script *s;
+};
 
-int batch_split(char *line, char **argv, int max)
+static int fail(struct batch_script *s, unsigned long lineno, const char *msg)
 {
-	char *in = line, *out = line;
-	int n = 0;
+	s->err_line = lineno;
+	s->err_msg = msg;
+	return -EINVAL;
+}
 
-	for (;;) {
-		char quote = 0;
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
 
-		while (*in == ' ' || *in == '\t' || *in == '\n' || *in == '\r')
-			in++;
-		if (!*in || *in == '#')
-			return n;
-		if (n == max)
-			return -E2BIG;
-		argv[n++] = out;
-		for (; *in; in++) {
-			if (quote) {
-				if (*in == quote)
-					quote = 0;
-				else if (*in == '\\' && quote == '"' && in[1])
-					*out++ = *++in;
-				else
-					*out++ = *in;
-			} else if (*in == '\'' || *in == '"') {
-				quote = *in;
-			} else if (*in == '\\' && in[1]) {
-				*out++ = *++in;
-			} else if (*in == ' ' || *in == '\t' || *in == '\n' || *in == '\r') {
-				in++;
-				break;
-			} else {
-				*out++ = *in;
-			}
-		}
-		if (quote)
-			return -EINVAL;
-		*out++ = '\0';
+/* At a backslash: a backslash-newline is taken out (the command goes on on
+ * the next line); any other character is taken literally. Escaping a CR
+ * would hide a DOS line end in a name, and a trailing backslash would be
+ * lost: both are refused. */
+static int backslash(struct parser *p)
+{
+	if (p->in + 1 == p->end || (p->in[1] == '\n' && p->in + 2 == p->end))
+		return fail(p->s, p->lineno, "backslash at end of file");
+	if (p->in[1] == '\r')
+		return fail(p->s, p->lineno, "backslash before a carriage return");
+	if (p->in[1] == '\n') {
+		p->lineno++;
+	} else {
+		*p->out++ = p->in[1];
 	}
+	p->in += 2;
+	return 0;
+}
+
+/* Reads one word; stops before the blank or newline that ends it. */
+static int word(struct parser *p, char **ret)
+{
+	unsigned long quote_line = 0;
+	char *start = p->out, quote = 0;
+	int r;
+
+	while (p->in < p->end) {
+		char c = *p->in;
+
+		if (c == '\n' || (!quote && blank(c)))
+			break;
+		if (c == '\\' && quote != '\'') {
+			r = backslash(p);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (quote && c == quote) {
+			quote = 0;
+		} else if (!quote && (c == '\'' || c == '"')) {
+			quote = c;
+			quote_line = p->lineno;
+		} else {
+			*p->out++ = c;
+		}
+		p->in++;
+	}
+	if (quote)
+		return fail(p->s, quote_line, "unterminated quote");
+	*p->out++ = '\0';
+	*ret = start;
+	return 0;
+}
+
+static int push_word(struct batch_script *s, char *w)
+{
+	if (s->n_words == s->cap_words) {
+		size_t cap = s->cap_words ? 2 * s->cap_words : 64;
+		char **words = reallocarray(s->words, cap, sizeof(*words));
+
+		if (!words)
+			return -ENOMEM;
+		s->words = words;
+		s->cap_words = cap;
+	}
+	s->words[s->n_words++] = w;
+	return 0;
+}
+
+static int push_line(struct batch_script *s, unsigned long lineno, int argc, size_t first)
+{
+	if (s->n_lines == s->cap_lines) {
+		size_t cap = s->cap_lines ? 2 * s->cap_lines : 64;
+		struct batch_line *lines = reallocarray(s->lines, cap, sizeof(*lines));
+
+		if (!lines)
+			return -ENOMEM;
+		s->lines = lines;
+		s->cap_lines = cap;
+	}
+	s->lines[s->n_lines++] = (struct batch_line){ .lineno = lineno, .argc = argc, .first = first };
+	return push_word(s, NULL);
+}
+
+int batch_parse(const char *buf, size_t len, struct batch_script *s)
+{
+	struct parser p = { .in = buf, .end = buf + len, .lineno = 1, .s = s };
+	const char *nul = len ? memchr(buf, '\0', len) : NULL;
+	int r;
+
+	*s = (struct batch_script){ .err_line = 0 };
+	/* A NUL would silently end the line: run nothing of a file holding one. */
+	if (nul) {
+		unsigned long lineno = 1;
+
+		for (const char *c = buf; c < nul; c++)
+			lineno += *c == '\n';
+		return fail(s, lineno, "NUL byte in line");
+	}
+	/* No word is longer than its input; a separator pays for each NUL. */
+	s->text = malloc(len + 1);
+	if (!s->text)
+		return -ENOMEM;
+	p.out = s->text;
+	while (p.in < p.end) {
+		unsigned long start = p.lineno;
+		size_t first = s->n_words;
+		int argc = 0;
+
+		for (;;) {
+			char *w;
+
+			while (p.in < p.end) {
+				if (blank(*p.in)) {
+					p.in++;
+				} else if (*p.in == '\\' && p.in + 1 < p.end && p.in[1] == '\n') {
+					r = backslash(&p);
+					if (r < 0)
+						return r;
+				} else {
+					break;
+				}
+			}
+			if (p.in == p.end || *p.in == '\n')
+				break;
+			if (*p.in == '#') {
+				p.in = memchr(p.in, '\n', (size_t)(p.end - p.in));
+				if (!p.in)
+					p.in = p.end;
+				break;
+			}
+			if (argc == BATCH_MAX_ARGS)
+				return fail(s, start, "too many words");
+			r = word(&p, &w);
+			if (r < 0)
+				return r;
+			r = push_word(s, w);
+			if (r < 0)
+				return r;
+			argc++;
+		}
+		if (p.in < p.end) { /* the newline */
+			p.in++;
+			p.lineno++;
+		}
+		if (argc) {
+			r = push_line(s, start, argc, first);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+void batch_script_free(struct batch_script *s)
+{
+	free(s->text);
+	free(s->words);
+	free(s->lines);
+	*s = (struct batch_script){ .err_line = 0 };
 }
 
 /*
@@ -101,7 +242,7 @@ static bool add_group_run(struct add_group *g, bool force, int *status)
 		if (cli_add_names(g->names + off, g->n - off, g->flags, &done) == EXIT_OK)
 			break;
 		bad = g->lines[off + done];
-		fprintf(stderr, "netns: batch: command failed at line %lu\n", bad);
+		cli_errorf("batch: command failed at line %lu", bad);
 		*status = EXIT_FAIL;
 		if (!force) {
 			go_on = false;
@@ -132,34 +273,103 @@ static bool add_group_push(struct add_group *g, char **names, int n, unsigned fl
 	return true;
 }
 
+/* Reads all of FD into *RET (LEN bytes, not NUL-terminated). */
+static int read_all(int fd, char **ret, size_t *ret_len)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			char *bigger = realloc(buf, cap ? 2 * cap : 65536);
+
+			if (!bigger) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = bigger;
+			cap = cap ? 2 * cap : 65536;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int r = -errno;
+
+			free(buf);
+			return r;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+/* Reads and splits FILE. Prints what is wrong and returns the exit status. */
+static int batch_load(const char *file, const char *shown, struct batch_script *s)
+{
+	bool in = strcmp(file, "-") == 0;
+	int fd = in ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC), r;
+	size_t len = 0;
+	char *buf = NULL;
+
+	if (fd < 0) {
+		cli_errorf("batch: %s: %s", shown, strerror(errno));
+		return EXIT_USAGE;
+	}
+	r = read_all(fd, &buf, &len);
+	if (!in)
+		close(fd);
+	if (r < 0) { /* a directory (EISDIR), a closed stdin (EBADF), EIO */
+		cli_errorf("batch: %s: %s", shown, strerror(-r));
+		return r == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	}
+	r = batch_parse(buf, len, s);
+	free(buf);
+	if (r == -EINVAL)
+		cli_errorf("batch: %s:%lu: %s", shown, s->err_line, s->err_msg);
+	else if (r < 0)
+		cli_errorf("batch: %s: %s", shown, strerror(-r));
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+/* Has the line failed? threads exits 3 when a thread diverged: a finding
+ * that its output shows, not a failure (netns(1), EXIT STATUS). */
+static bool line_failed(const char *cmd, int status)
+{
+	return status != EXIT_OK && !(status == 3 && strcmp(cmd, "threads") == 0);
+}
+
 int batch_run(const char *file, bool force)
 {
-	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "re");
-	char *line = NULL, *argv[BATCH_MAX_ARGS + 1];
+	struct batch_script script = { .err_line = 0 };
 	struct add_group group = { .n = 0 };
-	size_t cap = 0;
-	unsigned long lineno = 0;
 	int status = EXIT_OK;
 	bool go_on = true;
 
-	if (!f) {
-		fprintf(stderr, "netns: batch: %s: %s\n", file, strerror(errno));
-		return EXIT_USAGE;
+	status = batch_load(file, strcmp(file, "-") == 0 ? "(stdin)" : file, &script);
+	if (status != EXIT_OK) {
+		batch_script_free(&script);
+		return status;
 	}
 	cli.batch = true;
-	while (go_on && getline(&line, &cap, f) >= 0) {
+	for (size_t i = 0; go_on && i < script.n_lines; i++) {
+		const struct batch_line *l = &script.lines[i];
+		char **argv = script.words + l->first;
+		unsigned long lineno = l->lineno;
 		unsigned flags;
-		int argc, first, r;
+		int argc = l->argc, first, r;
 
-		lineno++;
-		argc = batch_split(line, argv, BATCH_MAX_ARGS);
-		if (argc == 0)
-			continue;
-		if (argc > 0 && add_line(argc, argv, &flags, &first)) {
+		if (add_line(argc, argv, &flags, &first)) {
 			if (group.n && (group.flags != flags || group.n + (argc - first) > ADD_GROUP_MAX))
 				go_on = add_group_run(&group, force, &status);
 			if (go_on && !add_group_push(&group, argv + first, argc - first, flags, lineno)) {
-				fprintf(stderr, "netns: batch: line %lu: %s\n", lineno, strerror(ENOMEM));
+				cli_errorf("batch: line %lu: %s", lineno, strerror(ENOMEM));
 				status = EXIT_FAIL;
 				go_on = false;
 			}
@@ -167,17 +377,10 @@ int batch_run(const char *file, bool force)
 		}
 		if (group.n && !add_group_run(&group, force, &status))
 			break;
-		if (argc < 0) {
-			fprintf(stderr, "netns: batch: line %lu: %s\n", lineno,
-				argc == -EINVAL ? "unterminated quote" : "too many words");
-			r = EXIT_USAGE;
-		} else {
-			argv[argc] = NULL;
-			r = cli_dispatch(argc, argv);
-			fflush(stdout);
-		}
-		if (r != EXIT_OK) {
-			fprintf(stderr, "netns: batch: command failed at line %lu\n", lineno);
+		r = cli_dispatch(argc, argv);
+		fflush(stdout);
+		if (line_failed(argv[0], r)) {
+			cli_errorf("batch: command failed at line %lu", lineno);
 			status = EXIT_FAIL;
 			go_on = force;
 		}
@@ -186,9 +389,7 @@ int batch_run(const char *file, bool force)
 		add_group_run(&group, force, &status);
 	for (size_t i = 0; i < group.n; i++)
 		free(group.names[i]);
-	free(line);
-	if (f != stdin)
-		fclose(f);
+	batch_script_free(&script);
 	cli.batch = false;
 	return status;
 }

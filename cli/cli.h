@@ -52,6 +52,9 @@ int cli_parse_pid(const char *s, pid_t *ret_pid, pid_t *ret_tid);
 int cli_open_ns(const char *arg);
 /* Is ARG a path rather than a name? */
 bool cli_is_path(const char *arg);
+/* What RUNDIR/NAME is when it is not a namespace, for error messages:
+ * "a symbolic link, ...", "a directory", "an empty placeholder ...". */
+const char *cli_entry_kind(const char *name);
 
 /* A JSON string for S; bytes that are not UTF-8 become U+FFFD. NULL: ENOMEM. */
 json_t *cli_json_string(const char *s);
@@ -86,5 +89,10 @@ int cmd_disconnect(int argc, char **argv); /* cmd-link.c */
 int cmd_links(int argc, char **argv);      /* cmd-link.c */
 int cmd_serve(int argc, char **argv);      /* cmd-serve.c */
 int cmd_threads(int argc, char **argv);    /* cmd-threads.c */
+
+/* Prints "netns: MESSAGE" as one line on stderr, control bytes (a name may
+ * hold a newline) shown as C escapes: \n, \r, \t, \xHH. cli_fail, cli_failx
+ * and cli_usage print through it too. */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -51,8 +51,7 @@ static int bind_etc(const char *name)
 		/* ip netns exec warns and goes on when one file cannot be bound
 		 * (no twin in /etc, say); users rely on the other files. */
 		if (mount(src, dst, "none", MS_BIND, NULL) < 0)
-			fprintf(stderr, "netns: exec: warning: binding %s over %s: %s\n", src, dst,
-				strerror(errno));
+			cli_errorf("exec: warning: binding %s over %s: %s", src, dst, strerror(errno));
 	}
 	closedir(d);
 	return EXIT_OK;
@@ -85,20 +84,20 @@ static bool etc_dir_exists(const char *arg)
 static int enter_and_exec(const char *arg, bool sys, char **cmd)
 {
 	bool etc = etc_dir_exists(arg);
-	int fd = cli_open_ns(arg);
+	int fd = cli_open_ns(arg), r;
 
 	if (fd < 0)
 		return EXIT_FAIL;
 	if (etc || sys) {
 		/* A private copy of the mount table, slave so host mounts still reach it. */
 		if (unshare(CLONE_NEWNS) < 0 || mount("", "/", "none", MS_SLAVE | MS_REC, NULL) < 0) {
+			r = -errno; /* before close() can change it */
 			close(fd);
-			return cli_fail("making a private mount namespace", -errno);
+			return cli_fail("making a private mount namespace", r);
 		}
 	}
 	if (setns(fd, CLONE_NEWNET) < 0) {
-		int r = -errno;
-
+		r = -errno;
 		close(fd);
 		return cli_fail(arg, r);
 	}
@@ -108,8 +107,10 @@ static int enter_and_exec(const char *arg, bool sys, char **cmd)
 	if (sys && remount_sys() != EXIT_OK)
 		return EXIT_FAIL;
 	execvp(cmd[0], cmd);
-	cli_fail(cmd[0], -errno);
-	return errno == ENOENT ? 127 : 126;
+	/* Take errno now: printing the error can change it (EBADF with 2>&-). */
+	r = -errno;
+	cli_fail(cmd[0], r);
+	return r == -ENOENT ? 127 : 126;
 }
 
 /* In batch mode the process must live on: run the exec in a child. */

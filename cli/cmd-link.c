@@ -2,11 +2,11 @@
 /* netns up, connect, disconnect, links: interfaces of namespaces. */
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 #include "cli.h"
 
@@ -54,7 +54,7 @@ int cmd_up(int argc, char **argv)
 {
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":h", help_only, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	if (optind >= argc)
 		return cli_usage("missing NAME");
@@ -128,53 +128,6 @@ static int parse_mtu(const char *s, unsigned *ret)
 	return 0;
 }
 
-/* The kernel's dev_valid_name(), for a clear message before anything is made. */
-static bool ifname_valid(const char *s)
-{
-	if (!*s || strlen(s) > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || *s == ' ' || (*s >= '\t' && *s <= '\r'))
-			return false;
-	return true;
-}
-
-/* ADDR[/PREFIX], IPv4 or IPv6. */
-static bool cidr_valid(const char *s)
-{
-	char host[INET6_ADDRSTRLEN];
-	unsigned char bin[16];
-	const char *slash = strchr(s, '/');
-	size_t len = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned max;
-
-	if (len == 0 || len >= sizeof(host))
-		return false;
-	memcpy(host, s, len);
-	host[len] = '\0';
-	if (inet_pton(AF_INET, host, bin) == 1)
-		max = 32;
-	else if (inet_pton(AF_INET6, host, bin) == 1)
-		max = 128;
-	else
-		return false;
-	if (slash) {
-		const char *d = slash + 1;
-		unsigned p = 0;
-
-		if (!*d || strlen(d) > 3)
-			return false;
-		for (; *d; d++) {
-			if (*d < '0' || *d > '9')
-				return false;
-			p = p * 10 + (unsigned)(*d - '0');
-		}
-		if (p > max)
-			return false;
-	}
-	return true;
-}
-
 static bool same_ns(const char *a, int fa, const char *b, int fb)
 {
 	if (strcmp(a, b) == 0)
@@ -237,10 +190,10 @@ int cmd_connect(int argc, char **argv)
 		ns[i] = argv[optind + i];
 		if (strcmp(ns[i], "-") && !cli_is_path(ns[i]) && netns_name_check(ns[i]) < 0)
 			return cli_usage("'%s': invalid namespace name", ns[i]);
-		if (ifn[i] && !ifname_valid(ifn[i]))
+		if (ifn[i] && netns_ifname_check(ifn[i]) < 0)
 			return cli_usage("'%s': invalid interface name (1 to 15 bytes, "
 					 "no '/', ':' or blanks)", ifn[i]);
-		if (addr[i] && !cidr_valid(addr[i]))
+		if (addr[i] && netns_cidr_check(addr[i]) < 0)
 			return cli_usage("'%s': invalid address (want IPv4 or IPv6 CIDR, "
 					 "like 10.0.0.1/24)", addr[i]);
 	}
@@ -263,8 +216,8 @@ int cmd_connect(int argc, char **argv)
 	}
 	for (int i = 0; i < 2; i++) {
 		addrs[i][0] = addr[i];
-		end[i] = (struct netns_veth_end){ .fd = fd[i], .ifname = ifn[i],
-						  .addrs = addr[i] ? addrs[i] : NULL };
+		end[i] = NETNS_VETH_END(.fd = fd[i], .ifname = ifn[i],
+					.addrs = addr[i] ? addrs[i] : NULL);
 	}
 	r = netns_veth_add(&end[0], &end[1], mtu);
 	close_ns(fd[0]);
@@ -284,14 +237,14 @@ int cmd_disconnect(int argc, char **argv)
 {
 	int c, r, fd;
 
-	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":h", help_only, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	if (argc - optind != 2)
 		return cli_usage("expected NAME IF (NAME - for this namespace)");
 	if (strcmp(argv[optind], "-") && !cli_is_path(argv[optind]) &&
 	    netns_name_check(argv[optind]) < 0)
 		return cli_usage("'%s': invalid namespace name", argv[optind]);
-	if (!ifname_valid(argv[optind + 1]))
+	if (netns_ifname_check(argv[optind + 1]) < 0)
 		return cli_usage("'%s': invalid interface name", argv[optind + 1]);
 	if (open_ns_or_self(argv[optind], &fd) < 0)
 		return EXIT_FAIL;
@@ -305,11 +258,11 @@ static int link_print(const struct netns_link *l, void *data)
 	json_t *arr = data, *o, *addrs;
 
 	if (!arr) {
-		printf("%d: %s %s %s mtu %u", l->index, l->name, l->up ? "UP" : "DOWN",
-		       l->operstate, l->mtu);
+		printf("%d: %s %s %s mtu %u", l->index, l->name,
+		       l->flags & IFF_UP ? "UP" : "DOWN", netns_operstate_name(l->operstate), l->mtu);
 		if (*l->kind)
 			printf(" kind %s", l->kind);
-		for (size_t i = 0; i < l->n_addrs; i++)
+		for (size_t i = 0; l->addrs[i]; i++)
 			printf(" %s", l->addrs[i]);
 		putchar('\n');
 		return 0;
@@ -317,18 +270,19 @@ static int link_print(const struct netns_link *l, void *data)
 	addrs = json_array();
 	if (!addrs)
 		return -ENOMEM;
-	for (size_t i = 0; i < l->n_addrs; i++) {
+	for (size_t i = 0; l->addrs[i]; i++) {
 		if (json_array_append_new(addrs, json_string(l->addrs[i])) < 0) {
 			json_decref(addrs);
 			return -ENOMEM;
 		}
 	}
-	/* "o" hands ADDRS over to the object, also when packing fails. */
+	/* "o" hands ADDRS (and the name string) over to the object, also when
+	 * packing fails (jansson >= 2.11): never decref them after this call. */
 	/* Interface names are bytes too: only '/', ':' and blanks are barred. */
 	o = json_pack("{s:i, s:o, s:s, s:I, s:b, s:s, s:o}", "index", l->index, "name",
 		      cli_json_string(l->name),
-		      "kind", l->kind, "mtu", (json_int_t)l->mtu, "up", l->up, "operstate",
-		      l->operstate, "addrs", addrs);
+		      "kind", l->kind, "mtu", (json_int_t)l->mtu, "up", (l->flags & IFF_UP) != 0,
+		      "operstate", netns_operstate_name(l->operstate), "addrs", addrs);
 	if (!o)
 		return -ENOMEM;
 	return json_array_append_new(arr, o) < 0 ? -ENOMEM : 0;
@@ -339,7 +293,7 @@ int cmd_links(int argc, char **argv)
 	json_t *arr = NULL;
 	int c, r, fd;
 
-	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":h", help_only, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	if (argc - optind != 1)
 		return cli_usage("expected one NAME or PATH (- for this namespace)");

@@ -3,28 +3,33 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "cli.h"
 
-static int list_one(const char *name, const struct netns_id *id, void *data)
+/* One name: a line, or a JSON object with name, inode and (when assigned)
+ * nsid; a broken name (an empty placeholder) is marked as such. */
+static int list_one(const struct netns_name_info *info, void *data)
 {
 	json_t *arr = data, *o;
-	int fd, nsid;
 
 	if (!arr) {
-		puts(name);
+		if (info->broken)
+			printf("%s (broken: nothing mounted)\n", info->name);
+		else
+			puts(info->name);
 		return 0;
 	}
-	o = json_pack("{s:o, s:I}", "name", cli_json_string(name), "inode", (json_int_t)id->ino);
+	if (info->broken)
+		o = json_pack("{s:o, s:b}", "name", cli_json_string(info->name), "broken", 1);
+	else
+		o = json_pack("{s:o, s:I}", "name", cli_json_string(info->name), "inode",
+			      (json_int_t)info->id.ino);
 	if (!o)
 		return -ENOMEM;
-	fd = netns_fd_open_name(name);
-	nsid = fd >= 0 ? netns_fd_nsid(fd) : -ENOENT;
-	if (fd >= 0)
-		close(fd);
-	if (nsid >= 0)
-		json_object_set_new(o, "nsid", json_integer(nsid));
+	if (info->nsid >= 0 && json_object_set_new(o, "nsid", json_integer(info->nsid)) < 0) {
+		json_decref(o);
+		return -ENOMEM;
+	}
 	return json_array_append_new(arr, o) < 0 ? -ENOMEM : 0;
 }
 
@@ -37,7 +42,7 @@ int cmd_list(int argc, char **argv)
 	json_t *arr = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	if (optind < argc)
 		return cli_usage("unexpected argument '%s'", argv[optind]);
@@ -46,7 +51,7 @@ int cmd_list(int argc, char **argv)
 		if (!arr)
 			return cli_fail("json", -ENOMEM);
 	}
-	r = netns_name_foreach(list_one, arr);
+	r = netns_name_walk(NETNS_WALK_BROKEN | (arr ? NETNS_WALK_NSID : 0), list_one, arr);
 	if (r < 0) {
 		json_decref(arr);
 		return cli_fail(netns_rundir_get(), r);

@@ -20,6 +20,9 @@ static int name_fail(const char *name, int err)
 		return cli_failx("%s: namespace already exists", name);
 	case -ENOENT:
 		return cli_failx("%s: no such namespace", name);
+	case -EMEDIUMTYPE:
+		return cli_failx("%s: not a namespace: %s/%s is %s", name,
+				 netns_rundir_get(), name, cli_entry_kind(name));
 	case -EINVAL:
 	case -ENAMETOOLONG:
 		if (netns_name_check(name) < 0)
@@ -62,7 +65,7 @@ int cmd_add(int argc, char **argv)
 	unsigned flags = 0;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u':
 			flags |= NETNS_ADD_LO_UP;
@@ -86,7 +89,7 @@ int cmd_attach(int argc, char **argv)
 	pid_t pid, tid;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":h", help_only, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	if (argc - optind != 2)
 		return cli_usage("expected NAME PID[/TID]");
@@ -127,7 +130,7 @@ int cmd_delete(int argc, char **argv)
 	bool all = false;
 	int c, r, status = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			all = true;
@@ -142,6 +145,8 @@ int cmd_delete(int argc, char **argv)
 		if (optind < argc)
 			return cli_usage("--all takes no NAME");
 		r = netns_name_foreach(delete_one, &status);
+		if (r >= 0) /* and the broken names that crashed tools left */
+			r = netns_name_foreach_broken(delete_one, &status);
 		return r < 0 ? cli_fail(netns_rundir_get(), r) : status;
 	}
 	if (optind >= argc)

@@ -8,6 +8,12 @@
 
 #include "cli.h"
 
+/* The JSON code here relies on json_pack()'s "o" taking over its value also
+ * when packing fails, which jansson does since 2.11 (its #374). */
+#if JANSSON_VERSION_HEX < 0x020b00
+#error "jansson 2.11 or later is needed"
+#endif
+
 static const struct option help_only[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -20,7 +26,7 @@ int cmd_identify(int argc, char **argv)
 	json_t *o, *names;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":h", help_only, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	if (argc - optind > 1)
 		return cli_usage("unexpected argument '%s'", argv[optind + 1]);
@@ -30,12 +36,17 @@ int cmd_identify(int argc, char **argv)
 	if (r == -ESRCH)
 		return cli_failx("%s: no such %s", optind < argc ? argv[optind] : "self",
 				 tid ? "thread" : "process");
+	if (r == -ENOENT)
+		return cli_failx("%s: has no live threads (a zombie)",
+				 optind < argc ? argv[optind] : "self");
 	if (r < 0)
 		return cli_fail(optind < argc ? argv[optind] : "self", r);
 	if (!cli.json) {
 		r = cli_names_of(&id, NULL);
 		return r < 0 ? cli_fail(netns_rundir_get(), r) : EXIT_OK;
 	}
+	/* "o" hands NAMES over to O, also when packing fails (jansson >= 2.11),
+	 * and O keeps it alive while cli_names_of() fills it in. */
 	names = json_array();
 	o = json_pack("{s:i, s:I, s:o}", "pid", (int)pid, "inode", (json_int_t)id.ino,
 		      "names", names);
@@ -64,6 +75,14 @@ struct pids_walk {
 	json_t *out; /* JSON array, or NULL for text */
 };
 
+static json_t *take_tids(struct pids_walk *w)
+{
+	json_t *tids = w->cur.tids;
+
+	w->cur.tids = NULL;
+	return tids;
+}
+
 static int pids_flush(struct pids_walk *w)
 {
 	json_t *o;
@@ -73,14 +92,16 @@ static int pids_flush(struct pids_walk *w)
 	if (!w->out) {
 		printf("%d\n", (int)w->cur.pid);
 		json_decref(w->cur.tids);
-	} else {
-		o = json_pack("{s:i, s:o, s:o}", "pid", (int)w->cur.pid, "comm",
-			      cli_json_string(w->cur.comm),
-			      "tids", w->cur.tids);
-		if (!o || json_array_append_new(w->out, o) < 0)
-			return -ENOMEM;
+		w->cur.tids = NULL;
+		return 0;
 	}
-	w->cur.tids = NULL;
+	/* "o" hands TIDS over to the object also when packing fails
+	 * (jansson >= 2.11, as in link_print()): drop our pointer first, so
+	 * that the caller's cleanup does not free it a second time. */
+	o = json_pack("{s:i, s:o, s:o}", "pid", (int)w->cur.pid, "comm",
+		      cli_json_string(w->cur.comm), "tids", take_tids(w));
+	if (!o || json_array_append_new(w->out, o) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -89,12 +110,14 @@ static int pids_thread(const struct netns_thread *t, void *data)
 	struct pids_walk *w = data;
 	int r;
 
+	/* comm: the main thread's, or, when it has exited (its comm is then
+	 * not reported), the first live thread's. */
 	if (t->pid != w->cur.pid) {
 		r = pids_flush(w);
 		if (r < 0)
 			return r;
 		w->cur.pid = t->pid;
-		w->cur.comm[0] = '\0';
+		memcpy(w->cur.comm, t->comm, sizeof(w->cur.comm));
 	}
 	if (t->tid == t->pid)
 		memcpy(w->cur.comm, t->comm, sizeof(w->cur.comm));
@@ -113,7 +136,7 @@ int cmd_pids(int argc, char **argv)
 	struct pids_walk w = { .cur = { 0 } };
 	int c, fd, r;
 
-	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":h", help_only, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	if (argc - optind != 1)
 		return cli_usage(optind < argc ? "unexpected argument '%s'" : "missing NAME|PATH%s",

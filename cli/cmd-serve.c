@@ -4,6 +4,7 @@
  * This file parses the options and sets up the loop; serve-ns.c makes the
  * sockets, serve-loop.c serves them, serve-follow.c tracks the run directory.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,45 +88,70 @@ static int control_fds(struct serve *s, sigset_t *sigs)
 	if (s->sig.fd < 0)
 		return cli_fail("signalfd", -errno);
 	s->backoff.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	s->retry.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (s->backoff.fd < 0 || s->retry.fd < 0)
+	if (s->backoff.fd < 0)
 		return cli_fail("timerfd", -errno);
-	if (serve_epoll_add(s, &s->sig) < 0 || serve_epoll_add(s, &s->backoff) < 0 ||
-	    serve_epoll_add(s, &s->retry) < 0)
+	if (serve_epoll_add(s, &s->sig) < 0 || serve_epoll_add(s, &s->backoff) < 0)
 		return cli_fail("epoll", -errno);
 	if (s->follow && serve_follow_start(s) < 0)
 		return EXIT_FAIL;
 	return EXIT_OK;
 }
 
-/* Serves the namespaces named on the command line; each failure is
- * reported and the rest go on. */
+/* Orders pointers into the argument list by string, then by position. */
 static int arg_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	char **x = *(char **const *)a, **y = *(char **const *)b;
+	int r = strcmp(*x, *y);
+
+	return r ? r : (x > y) - (x < y);
 }
 
-/* Serves the namespaces named on the command line, once each (sorted, so
- * duplicates are neighbours); each failure is reported and the rest go on. */
+/* Serves the namespaces named on the command line, each string once, in
+ * the order given (so "the first name" of a namespace is the first given);
+ * each failure is reported and the rest go on. */
 static void serve_args(struct serve *s, char **args, int n)
 {
-	qsort(args, n, sizeof(*args), arg_cmp);
-	for (int i = 0; i < n; i++) {
-		if (i > 0 && strcmp(args[i], args[i - 1]) == 0)
-			continue;
-		if (!serve_ns_new(s, args[i]))
-			cli_fail(args[i], -ENOMEM);
+	char ***sorted = malloc((size_t)n * sizeof(*sorted));
+
+	if (sorted) {
+		const char *prev = NULL;
+
+		for (int i = 0; i < n; i++)
+			sorted[i] = &args[i];
+		qsort(sorted, (size_t)n, sizeof(*sorted), arg_cmp);
+		for (int i = 0; i < n; i++) {
+			if (prev && strcmp(*sorted[i], prev) == 0)
+				*sorted[i] = NULL; /* a repeat */
+			else
+				prev = *sorted[i];
+		}
+		free(sorted);
 	}
+	for (int i = 0; i < n; i++)
+		if (args[i] && !serve_ns_new(s, args[i]))
+			cli_fail(args[i], -ENOMEM);
 	serve_start_new(s, 0, false);
+}
+
+/* Counts the fds open now, the ones every start must leave alone. */
+static size_t fds_open(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n ? n - 1 : 0; /* not the directory's own */
 }
 
 static void serve_close(struct serve *s)
 {
 	serve_ns_remove_all(s);
-	if (s->inotify.fd >= 0)
-		close(s->inotify.fd);
-	if (s->retry.fd >= 0)
-		close(s->retry.fd);
+	netns_watch_free(s->watcher); /* and its fd, s->watch.fd */
 	if (s->backoff.fd >= 0)
 		close(s->backoff.fd);
 	if (s->sig.fd >= 0)
@@ -148,11 +175,11 @@ int cmd_serve(int argc, char **argv)
 		.port = 5000,
 		.epfd = -1,
 		.sig = { .kind = SERVE_SIGNAL, .fd = -1 },
-		.inotify = { .kind = SERVE_INOTIFY, .fd = -1 },
+		.watch = { .kind = SERVE_WATCH, .fd = -1 },
 		.backoff = { .kind = SERVE_BACKOFF, .fd = -1 },
-		.retry = { .kind = SERVE_RETRY, .fd = -1 },
 	};
 	sigset_t sigs, old;
+	struct stat st;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "+:p:m:qh", opts, NULL)) != -1) {
@@ -200,13 +227,19 @@ int cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	r = control_fds(&s, &sigs);
+	s.fds_base = fds_open();
+	if (stat("/proc/thread-self/ns/net", &st) == 0)
+		s.nsfs_dev = st.st_dev;
 	if (r == EXIT_OK) {
 		if (optind < argc)
 			serve_args(&s, argv + optind, argc - optind);
-		else if (serve_follow_rescan(&s) < 0 && !s.follow)
+		else if (s.follow)
+			serve_follow_event(&s); /* the names there now */
+		else if (serve_scan(&s) < 0)
 			r = EXIT_FAIL;
 	}
-	if (r == EXIT_OK && s.n_serving == 0 && !s.follow) {
+	/* Names waiting for fds are served later: only nothing at all fails. */
+	if (r == EXIT_OK && s.n_serving == 0 && s.n_fd_wait == 0 && !s.follow) {
 		r = optind < argc ? cli_failx("no namespace could be served")
 				  : cli_failx("no named namespace to serve in %s",
 					      netns_rundir_get());

@@ -32,7 +32,6 @@ struct threads_walk {
 	struct name_map map;
 	json_t *out; /* JSON array, or NULL for text */
 	unsigned diverged;
-	bool header; /* printed, in text mode */
 };
 
 static int id_cmp(const struct netns_id *a, const struct netns_id *b)
@@ -111,7 +110,9 @@ static int thread_json(struct threads_walk *w, const struct netns_thread *t, boo
 			json_decref(names);
 			return -ENOMEM;
 		}
-	/* Any process may set any bytes as its comm (PR_SET_NAME). */
+	/* Any process may set any bytes as its comm (PR_SET_NAME).
+	 * "o" hands NAMES and the comm string over to the object also when
+	 * packing fails (jansson >= 2.11): never touch them afterwards. */
 	o = json_pack("{s:i, s:i, s:o, s:I, s:o, s:b}", "pid", (int)t->pid, "tid", (int)t->tid,
 		      "comm", cli_json_string(t->comm), "inode", (json_int_t)t->id.ino, "names", names,
 		      "diverged", diverged);
@@ -132,11 +133,6 @@ static int thread_one(const struct netns_thread *t, void *data)
 		w->diverged++;
 	if (w->out)
 		return thread_json(w, t, diverged, e, n);
-	if (!w->header) {
-		printf("%7s %7s %-15s %10s %-8s %s\n", "PID", "TID", "COMM", "INODE",
-		       "DIVERGED", "NAMES");
-		w->header = true;
-	}
 	printf("%7d %7d %-15s %10llu %-8s ", (int)t->pid, (int)t->tid, t->comm,
 	       (unsigned long long)t->id.ino, diverged ? "yes" : "no");
 	if (!n)
@@ -157,7 +153,7 @@ int cmd_threads(int argc, char **argv)
 	pid_t *pids = NULL;
 	int c, r, npids, status = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1)
 		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
 	npids = argc - optind;
 	if (npids > 0) {
@@ -186,15 +182,28 @@ int cmd_threads(int argc, char **argv)
 		goto out;
 	}
 
-	/* A vanished PID is reported, and the others are still shown. */
+	/* The header even when no row follows: an empty table is not the same
+	 * as no output at all. */
+	if (!w.out)
+		printf("%7s %7s %-15s %10s %-8s %s\n", "PID", "TID", "COMM", "INODE", "DIVERGED",
+		       "NAMES");
+	/* A PID whose threads cannot be read is an error, not "nothing
+	 * diverged": it is reported, and the others are still shown. A TID
+	 * stands for its whole process (netns_thread_foreach() resolves it). */
 	for (int i = 0; i < (npids ? npids : 1); i++) {
 		r = netns_thread_foreach(npids ? pids[i] : 0, thread_one, &w);
-		if (r == -ESRCH) {
-			status = cli_failx("%s: no such process", argv[optind + i]);
-		} else if (r < 0) {
-			status = cli_fail("/proc", r);
+		if (r >= 0)
+			continue;
+		if (!npids || r == -ENOMEM) {
+			status = cli_fail(r == -ENOMEM ? "memory" : "/proc", r);
 			goto out;
 		}
+		if (r == -ESRCH)
+			status = cli_failx("%s: no such process", argv[optind + i]);
+		else if (r == -ENOENT)
+			status = cli_failx("%s: has no live threads (a zombie)", argv[optind + i]);
+		else
+			status = cli_fail(argv[optind + i], r);
 	}
 	if (w.out) {
 		r = cli_json_print(w.out);

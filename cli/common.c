@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Error reporting and argument helpers shared by the subcommands. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -15,15 +17,64 @@ static const char *sub_name(void)
 	return cli.cmd ? cli.cmd->name : "netns";
 }
 
+/* Prints "netns: [HEAD: ]MESSAGE" as one line on stderr. Control bytes become
+ * C escapes (\n, \r, \t, \xHH): a name may hold a newline, and an error must
+ * stay one line (a script reads one line per error). */
+__attribute__((format(printf, 2, 0)))
+static void err_line(const char *head, const char *fmt, va_list ap)
+{
+	char *msg;
+
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fputs("netns: out of memory\n", stderr);
+		return;
+	}
+	fputs("netns: ", stderr);
+	if (head)
+		fprintf(stderr, "%s: ", head);
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", stderr);
+		else if (*p == '\r')
+			fputs("\\r", stderr);
+		else if (*p == '\t')
+			fputs("\\t", stderr);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	fputc('\n', stderr);
+	free(msg);
+}
+
+void cli_errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_line(NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* strerror(), but in this program's words where the library gives an errno
+ * a meaning of its own. */
+static const char *reason(int err)
+{
+	if (err == -EMEDIUMTYPE)
+		return "not a network namespace";
+	return strerror(-err);
+}
+
 static int report(const char *what, int err, const char *ext)
 {
 	if (err == -EPERM)
-		fprintf(stderr, "netns: %s: %s: %s (root or CAP_SYS_ADMIN is needed)\n",
-			sub_name(), what, strerror(-err));
+		cli_errorf("%s: %s: %s (root or CAP_SYS_ADMIN is needed)",
+			   sub_name(), what, strerror(-err));
 	else if (ext)
-		fprintf(stderr, "netns: %s: %s: %s (%s)\n", sub_name(), what, strerror(-err), ext);
+		cli_errorf("%s: %s: %s (%s)", sub_name(), what, reason(err), ext);
 	else
-		fprintf(stderr, "netns: %s: %s: %s\n", sub_name(), what, strerror(-err));
+		cli_errorf("%s: %s: %s", sub_name(), what, reason(err));
 	return EXIT_FAIL;
 }
 
@@ -41,11 +92,9 @@ int cli_failx(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "netns: %s: ", sub_name());
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	err_line(sub_name(), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EXIT_FAIL;
 }
 
@@ -53,17 +102,13 @@ int cli_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cli.cmd)
-		fprintf(stderr, "netns: %s: ", cli.cmd->name);
-	else
-		fprintf(stderr, "netns: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	err_line(cli.cmd ? cli.cmd->name : NULL, fmt, ap);
 	va_end(ap);
 	if (cli.cmd)
-		fprintf(stderr, "\nTry 'netns %s --help' for more information.\n", cli.cmd->name);
+		fprintf(stderr, "Try 'netns %s --help' for more information.\n", cli.cmd->name);
 	else
-		fprintf(stderr, "\nTry 'netns --help' for more information.\n");
+		fprintf(stderr, "Try 'netns --help' for more information.\n");
 	return EXIT_USAGE;
 }
 
@@ -77,11 +122,22 @@ int cli_bad_option(int opt, char **argv)
 {
 	extern int optind, optopt;
 
+	const char *word = argv[optind - 1], *eq = strchr(word, '=');
+	const char *next = argv[optind];
+
 	if (opt == ':')
-		return cli_usage("option '%s' needs an argument", argv[optind - 1]);
+		return cli_usage("option '%s' needs an argument", word);
+	/* GNU getopt sets optopt both for a bad short option and for a known
+	 * long one given "=VALUE" that takes none ("--up=yes"): only the word
+	 * tells them apart. While a cluster ("-xz") is being read, optind has
+	 * not moved yet and the bad option's letter is in argv[optind]. */
+	if (optopt && strncmp(word, "--", 2) == 0 && eq &&
+	    !(next && next[0] == '-' && next[1] && next[1] != '-' &&
+	      memchr(next + 1, optopt, strlen(next + 2))))
+		return cli_usage("option '%.*s' doesn't allow an argument", (int)(eq - word), word);
 	if (optopt)
 		return cli_usage("invalid option -- '%c'", optopt);
-	return cli_usage("unrecognized option '%s'", argv[optind - 1]);
+	return cli_usage("unrecognized option '%s'", word);
 }
 
 int cli_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
@@ -137,13 +193,32 @@ bool cli_is_path(const char *arg)
 	return strchr(arg, '/') != NULL;
 }
 
+const char *cli_entry_kind(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", netns_rundir_get(), name);
+	if (lstat(path, &st) < 0)
+		return "gone";
+	if (S_ISLNK(st.st_mode))
+		return "a symbolic link, which names never are";
+	if (S_ISDIR(st.st_mode))
+		return "a directory";
+	if (!S_ISREG(st.st_mode))
+		return "a special file";
+	if (st.st_size == 0)
+		return "an empty placeholder with nothing mounted on it";
+	return "a regular file, or another kind of namespace";
+}
+
 int cli_open_ns(const char *arg)
 {
 	int fd;
 
 	if (cli_is_path(arg)) {
 		fd = netns_fd_open_path(arg);
-		if (fd == -EINVAL)
+		if (fd == -EMEDIUMTYPE)
 			cli_failx("%s: not a network namespace", arg);
 		else if (fd < 0)
 			cli_fail(arg, fd);
@@ -152,9 +227,9 @@ int cli_open_ns(const char *arg)
 	fd = netns_fd_open_name(arg);
 	if (fd == -ENOENT)
 		cli_failx("%s: no such namespace", arg);
-	else if (fd == -EINVAL && netns_name_check(arg) == 0)
-		cli_failx("%s: not a network namespace (nothing mounted on %s/%s)", arg,
-			  netns_rundir_get(), arg);
+	else if (fd == -EMEDIUMTYPE)
+		cli_failx("%s: not a network namespace (%s/%s is %s)", arg, netns_rundir_get(), arg,
+			  cli_entry_kind(arg));
 	else if (fd == -EINVAL || fd == -ENAMETOOLONG)
 		cli_failx("'%s': invalid namespace name: %s", arg, strerror(-fd));
 	else if (fd < 0)

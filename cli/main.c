@@ -132,6 +132,10 @@ int main(int argc, char **argv)
 			return cli_bad_option(c, argv);
 		}
 	}
+	/* --run-dir was checked above; a relative NETNS_RUN_DIR would make names
+	 * depend on the working directory, and the library refuses it. */
+	if (netns_rundir_get()[0] != '/')
+		return cli_usage("NETNS_RUN_DIR '%s': must be an absolute path", netns_rundir_get());
 	if (batch) {
 		if (optind < argc)
 			return cli_usage("-b takes no command: '%s'", argv[optind]);

@@ -1,263 +1,162 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * netns serve --follow: inotify on the run directory.
- *
- * `netns add` and `ip netns add` both create an empty placeholder file
- * (IN_CREATE) and then bind-mount the namespace onto it, and a mount raises
- * no inotify event at all. So a name seen at IN_CREATE may not be a
- * namespace yet (netns_fd_open_name: -EINVAL); it waits in the table and a
- * timer retries it, quickly at first, then at most once a second, until it
- * is a namespace or its file is gone. Deleting a name unmounts and then
- * unlinks (IN_DELETE); a rename is IN_MOVED_FROM + IN_MOVED_TO. A bind
- * mount of the run directory onto itself (done by the first add) keeps the
- * same inode, so the watch survives it.
+ * netns serve: which names to serve. --follow takes them from a netns_watch
+ * on the run directory (placeholders, retries and overflows are its
+ * business); without it, from the command line or one walk of the directory.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
-#include <sys/stat.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
+#include <sys/epoll.h>
 
 #include "cli.h"
 #include "serve.h"
 
-#define RETRY_FIRST_MS 2
-#define RETRY_MAX_MS 1000
-
 int serve_follow_start(struct serve *s)
 {
-	const char *dir = netns_rundir_get();
-	int r;
+	int r = netns_watch_open(NULL, NETNS_WATCH_EXISTING, &s->watcher);
 
-	r = netns_rundir_create();
 	if (r < 0)
-		return cli_fail(dir, r), r;
-	s->inotify.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (s->inotify.fd < 0)
-		return cli_fail("inotify", -errno), -errno;
-	s->watch = inotify_add_watch(s->inotify.fd, dir,
-				     IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
-					     IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
-	if (s->watch < 0)
-		return cli_fail(dir, -errno), -errno;
-	r = serve_epoll_add(s, &s->inotify);
+		return cli_fail(netns_rundir_get(), r), r;
+	s->watch.fd = netns_watch_fd(s->watcher);
+	r = serve_epoll_add(s, &s->watch);
 	if (r < 0)
 		return cli_fail("epoll", r), r;
 	return 0;
 }
 
-/* Arms the retry timer for the earliest waiting name, or disarms it. */
-static void retry_arm(struct serve *s)
+/* After a start with result R: NS serves, or waits for fds, or is dropped
+ * (gone, or its listener failed, which was reported) with the names that
+ * rode on it. */
+static void settle(struct serve *s, struct serve_ns *ns, int r)
 {
-	struct itimerspec it = { 0 };
-	uint64_t first = 0;
-
-	for (size_t i = 0; i < s->n; i++)
-		if (!s->v[i]->serving && (!first || s->v[i]->retry_at < first))
-			first = s->v[i]->retry_at;
-	if (first) {
-		/* Absolute time: a deadline already past fires at once. */
-		it.it_value.tv_sec = (time_t)(first / 1000000000);
-		it.it_value.tv_nsec = (long)(first % 1000000000);
-	}
-	timerfd_settime(s->retry.fd, TFD_TIMER_ABSTIME, &it, NULL);
-}
-
-/* After a start with result R: NS serves, or waits for a retry (a
- * placeholder, with --follow), or is dropped (gone, or its listener failed,
- * which was reported). Returns whether NS is still in the table. */
-static bool settle(struct serve *s, struct serve_ns *ns, int r)
-{
-	unsigned ms;
-
 	if (r == 0)
-		return true;
-	if (r == -EINVAL && s->follow) {
-		ms = ns->tries < 9 ? RETRY_FIRST_MS << ns->tries : RETRY_MAX_MS;
-		ns->tries++;
-		ns->retry_at = serve_now() + (uint64_t)(ms < RETRY_MAX_MS ? ms : RETRY_MAX_MS) * 1000000;
-		return true;
+		return;
+	if (r == -EMFILE || r == -ENFILE) {
+		ns->state = SERVE_NS_FD_WAIT;
+		s->n_fd_wait++;
+		return;
 	}
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i] == ns) {
-			serve_ns_remove(s, i, false);
-			break;
-		}
-	return false;
+	serve_ns_drop(s, ns);
 }
 
-static bool try_start(struct serve *s, struct serve_ns *ns)
+void serve_start_list(struct serve *s, struct serve_ns **v, size_t n, bool quiet_err)
 {
-	return settle(s, ns, serve_ns_start(s, ns, true));
+	size_t k = 0;
+
+	/* Each namespace is claimed by its first name before any listener is
+	 * made, so a second name of it never binds the port twice (that was
+	 * EADDRINUSE). V is reused for the owners to start. */
+	for (size_t i = 0; i < n; i++) {
+		struct serve_ns *ns = v[i];
+
+		if (ns->state == SERVE_NS_FD_WAIT)
+			s->n_fd_wait--;
+		/* Unclaimed: new, or not a namespace when it first had to wait. */
+		if (!ns->claimed && serve_ns_stat(s, ns, &ns->dev, &ns->ino) &&
+		    !serve_ns_claim(s, ns))
+			continue; /* an alias now */
+		ns->state = SERVE_NS_NEW;
+		v[k++] = ns;
+	}
+	serve_ns_start_many(s, v, k, quiet_err);
+	/* Dropping one frees it and its aliases, never another owner of V. */
+	for (size_t i = 0; i < k; i++)
+		settle(s, v[i], v[i]->err);
+	serve_ns_announce(s);
 }
 
-static void name_added(struct serve *s, const char *name)
+/* Starts up to MAX entries in STATE, as one batch. */
+static void start_some(struct serve *s, enum serve_state state, size_t max, bool quiet_err)
 {
+	struct serve_ns **v;
+	size_t k = 0;
+
+	if (!max)
+		return;
+	v = malloc(max * sizeof(*v));
+	if (!v) {
+		cli_fail("serve", -ENOMEM); /* FD_WAIT: the timer tries again */
+		return;
+	}
+	for (size_t i = 0; i < s->n && k < max; i++)
+		if (s->v[i]->state == state)
+			v[k++] = s->v[i];
+	serve_start_list(s, v, k, quiet_err);
+	free(v);
+}
+
+/* A name gone, or changed, stops being served; one added gets an entry,
+ * started with the others of this dispatch. */
+static int watch_event(unsigned event, const char *name, const struct netns_id *id, void *data)
+{
+	struct serve *s = data;
 	struct serve_ns *ns = serve_ns_find(s, name);
-	struct netns_id id;
-	int fd;
 
-	if (ns && ns->serving) {
-		/* Seen already (the start-up scan raced with this event)?
-		 * Only a different namespace under that name is news. */
-		fd = netns_fd_open_name(name);
-		if (fd < 0)
-			return; /* its own IN_DELETE follows */
-		if (netns_fd_id(fd, &id) == 0 && id.ino == ns->ino) {
-			close(fd);
-			return;
-		}
-		close(fd);
-		for (size_t i = 0; i < s->n; i++)
-			if (s->v[i] == ns) {
-				serve_ns_remove(s, i, true);
-				break;
-			}
-		ns = NULL;
-	}
-	if (!ns) {
-		ns = serve_ns_new(s, name);
-		if (!ns) {
-			cli_fail(name, -ENOMEM);
-			return;
-		}
-	}
-	ns->tries = 0;
-	try_start(s, ns);
-}
-
-static void name_removed(struct serve *s, const char *name)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i]->name, name) == 0) {
-			serve_ns_remove(s, i, true);
-			return;
-		}
+	(void)id;
+	if (ns)
+		serve_ns_remove(s, ns->idx, true);
+	if (event == NETNS_WATCH_ADDED && !serve_ns_new(s, name))
+		cli_fail(name, -ENOMEM);
+	return 0;
 }
 
 void serve_follow_event(struct serve *s)
 {
-	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool rescan = false;
-	ssize_t len;
+	int r = netns_watch_dispatch(s->watcher, watch_event, s);
 
-	while ((len = read(s->inotify.fd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + len;) {
-			const struct inotify_event *e = (const struct inotify_event *)p;
-
-			p += sizeof(*e) + e->len;
-			if (e->mask & IN_Q_OVERFLOW)
-				rescan = true;
-			if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
-				cli_failx("%s: run directory removed or moved; no longer following",
-					  netns_rundir_get());
-			if (!e->len || (e->mask & IN_ISDIR))
-				continue;
-			if (e->mask & (IN_CREATE | IN_MOVED_TO))
-				name_added(s, e->name);
-			else if (e->mask & (IN_DELETE | IN_MOVED_FROM))
-				name_removed(s, e->name);
-		}
+	if (r == -ENOENT) {
+		cli_failx("%s: run directory removed or moved; no longer following",
+			  netns_rundir_get());
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->watch.fd, NULL);
+	} else if (r < 0) {
+		cli_fail("watch", r); /* what was missed comes later */
 	}
-	if (rescan)
-		serve_follow_rescan(s);
-	retry_arm(s);
+	start_some(s, SERVE_NS_NEW, s->n, true);
 }
 
-void serve_follow_retry(struct serve *s)
+void serve_fd_wait_retry(struct serve *s)
 {
-	uint64_t ticks, now = serve_now();
-
-	if (read(s->retry.fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+	/* Nothing fits yet: not worth a walk of the table. */
+	if (serve_fds_free(s) <= (s->udp ? 2u : 1u))
 		return;
-	for (size_t i = 0; i < s->n;) {
-		struct serve_ns *ns = s->v[i];
-
-		/* try_start may drop NS, which moves the last entry to I. */
-		if (ns->serving || ns->retry_at > now || try_start(s, ns))
-			i++;
-	}
-	retry_arm(s);
-}
-
-static int ns_cmp(const void *a, const void *b)
-{
-	return strcmp((*(struct serve_ns *const *)a)->name, (*(struct serve_ns *const *)b)->name);
-}
-
-static int name_cmp(const void *name, const void *b)
-{
-	return strcmp(name, (*(struct serve_ns *const *)b)->name);
-}
-
-struct rescan {
-	struct serve *s;
-	struct serve_ns **known; /* the table before the walk, sorted by name */
-	size_t n_known;
-};
-
-static int rescan_one(const char *name, const struct netns_id *id, void *data)
-{
-	struct rescan *rs = data;
-	struct serve_ns **hit = NULL, *ns;
-
-	(void)id;
-	if (rs->n_known)
-		hit = bsearch(name, rs->known, rs->n_known, sizeof(*rs->known), name_cmp);
-	ns = hit ? *hit : serve_ns_new(rs->s, name);
-	if (!ns)
-		return -ENOMEM;
-	ns->seen = true;
-	return 0;
+	/* Without --follow, a name that went meanwhile is reported, not lost. */
+	start_some(s, SERVE_NS_FD_WAIT, s->n_fd_wait, s->follow);
 }
 
 /* Starts the entries from index FIRST on, as one batch. */
 void serve_start_new(struct serve *s, size_t first, bool quiet_err)
 {
+	struct serve_ns **v;
+	size_t n = s->n - first;
+
 	if (first >= s->n)
 		return;
-	serve_ns_start_many(s, s->v + first, s->n - first, quiet_err);
-	/* Downwards: settle() may move the last entry into a freed slot. */
-	for (size_t i = s->n; i-- > first;)
-		settle(s, s->v[i], s->v[i]->err);
+	v = malloc(n * sizeof(*v));
+	if (!v) {
+		cli_fail("serve", -ENOMEM);
+		while (s->n > first)
+			serve_ns_remove(s, s->n - 1, false); /* new: no claim, no alias */
+		return;
+	}
+	memcpy(v, s->v + first, n * sizeof(*v));
+	serve_start_list(s, v, n, quiet_err);
+	free(v);
 }
 
-int serve_follow_rescan(struct serve *s)
+static int scan_one(const char *name, const struct netns_id *id, void *data)
 {
-	size_t first = s->n;
-	int r;
+	(void)id;
+	return serve_ns_new(data, name) ? 0 : -ENOMEM;
+}
 
-	struct rescan rs = { .s = s, .n_known = s->n };
+int serve_scan(struct serve *s)
+{
+	int r = netns_name_foreach(scan_one, s);
 
-	/* Lookups by bsearch: a linear one per name is quadratic at 10,000. */
-	if (rs.n_known) {
-		rs.known = malloc(rs.n_known * sizeof(*rs.known));
-		if (!rs.known)
-			return cli_fail("rescan", -ENOMEM), -ENOMEM;
-		memcpy(rs.known, s->v, rs.n_known * sizeof(*rs.known));
-		qsort(rs.known, rs.n_known, sizeof(*rs.known), ns_cmp);
-	}
-	for (size_t i = 0; i < s->n; i++)
-		s->v[i]->seen = false;
-	r = netns_name_foreach(rescan_one, &rs);
-	free(rs.known);
 	if (r < 0)
 		return cli_fail(netns_rundir_get(), r), r;
-	serve_start_new(s, first, true);
-	if (!s->follow)
-		return 0;
-	/* Names that went away while events were lost. A placeholder that
-	 * still waits for its mount is not listed by the walk: keep it. */
-	for (size_t i = 0; i < s->n;) {
-		if (!s->v[i]->seen && s->v[i]->serving)
-			serve_ns_remove(s, i, true);
-		else
-			i++;
-	}
-	retry_arm(s);
+	serve_start_new(s, 0, true);
 	return 0;
 }

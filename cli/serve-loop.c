@@ -39,6 +39,18 @@ static void timer_arm_ms(int fd, unsigned ms)
 	timerfd_settime(fd, 0, &it, NULL);
 }
 
+void serve_backoff_arm(struct serve *s)
+{
+	if (s->backoff_armed)
+		return;
+	/* Still short since the last try: wait longer. */
+	s->backoff_ms = !s->backoff_ms ? BACKOFF_MIN_MS
+		      : s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+							   : s->backoff_ms * 2;
+	timer_arm_ms(s->backoff.fd, s->backoff_ms);
+	s->backoff_armed = true;
+}
+
 /* Out of fds: a listener stays readable while its backlog is full, so with
  * level-triggered epoll it would wake us at once, forever. Take it out of
  * the set until the backoff timer fires; the kernel keeps its queued
@@ -50,18 +62,11 @@ static void pause_sock(struct serve *s, struct serve_sock *k, int err)
 	k->paused = true;
 	k->next = s->paused;
 	s->paused = k;
-	if (s->backoff_armed)
-		return;
-	if (!s->backoff_ms) {
-		s->backoff_ms = BACKOFF_MIN_MS;
+	if (!s->accept_told) {
 		fprintf(stderr, "netns: serve: accept: %s; pausing listeners\n", strerror(err));
-	} else {
-		/* Still short since the last try: wait longer. */
-		s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-								   : s->backoff_ms * 2;
+		s->accept_told = true;
 	}
-	timer_arm_ms(s->backoff.fd, s->backoff_ms);
-	s->backoff_armed = true;
+	serve_backoff_arm(s);
 }
 
 void serve_unpause(struct serve *s, struct serve_sock *k)
@@ -75,6 +80,8 @@ void serve_unpause(struct serve *s, struct serve_sock *k)
 	k->next = NULL;
 }
 
+/* Resumes the paused listeners and starts the names waiting for fds, as
+ * many as fit now. */
 static void backoff_fired(struct serve *s)
 {
 	uint64_t ticks;
@@ -82,13 +89,37 @@ static void backoff_fired(struct serve *s)
 
 	if (read(s->backoff.fd, &ticks, sizeof(ticks)) < 0)
 		return;
+	s->backoff_armed = false;
 	while ((k = s->paused)) {
 		s->paused = k->next;
 		k->paused = false;
 		k->next = NULL;
 		serve_epoll_add(s, k);
 	}
-	s->backoff_armed = false;
+	serve_fd_wait_retry(s);
+}
+
+/* Once per turn of the loop: tells once that names wait for fds (and when
+ * none does any more), and keeps the backoff timer running while they
+ * wait; listeners just closed make it fire soon. */
+static void fd_wait_check(struct serve *s)
+{
+	if (s->n_fd_wait && !s->fd_wait_told) {
+		serve_log(s, "%zu namespace%s waiting for file descriptors", s->n_fd_wait,
+			  s->n_fd_wait == 1 ? "" : "s");
+		s->fd_wait_told = true;
+	} else if (!s->n_fd_wait && s->fd_wait_told) {
+		serve_log(s, "no namespace waiting for file descriptors any more");
+		s->fd_wait_told = false;
+	}
+	if (s->n_fd_wait) {
+		if (s->fds_freed) {
+			s->backoff_armed = false; /* re-armed below, at the start */
+			s->backoff_ms = 0;
+		}
+		serve_backoff_arm(s);
+	}
+	s->fds_freed = false;
 }
 
 /* BURST: accepts to try. Draining to EAGAIN costs one failed accept per
@@ -111,6 +142,7 @@ static void tcp_ready(struct serve *s, struct serve_sock *k, int burst)
 		/* The reply fits an empty socket buffer; if not, the client gets
 		 * what fitted. The loop never waits on a client. */
 		s->backoff_ms = 0; /* fds again: a later shortage starts afresh */
+		s->accept_told = false;
 		(void)!send(c, ns->msg, ns->msg_len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		close(c);
 	}
@@ -152,7 +184,10 @@ int serve_loop(struct serve *s)
 	struct epoll_event ev[SERVE_EVENTS];
 
 	while (!s->stop) {
-		int n = epoll_wait(s->epfd, ev, SERVE_EVENTS, -1);
+		int n;
+
+		fd_wait_check(s);
+		n = epoll_wait(s->epfd, ev, SERVE_EVENTS, -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -169,25 +204,17 @@ int serve_loop(struct serve *s)
 			else if (k->kind == SERVE_UDP)
 				udp_ready(k);
 		}
+		/* By address, not by kind: a listener of this batch may be
+		 * freed by now. */
 		for (int i = 0; i < n; i++) {
 			struct serve_sock *k = ev[i].data.ptr;
 
-			switch (k->kind) {
-			case SERVE_SIGNAL:
+			if (k == &s->sig)
 				signal_ready(s);
-				break;
-			case SERVE_INOTIFY:
+			else if (k == &s->watch)
 				serve_follow_event(s);
-				break;
-			case SERVE_BACKOFF:
+			else if (k == &s->backoff)
 				backoff_fired(s);
-				break;
-			case SERVE_RETRY:
-				serve_follow_retry(s);
-				break;
-			default:
-				break;
-			}
 		}
 	}
 	return EXIT_OK;

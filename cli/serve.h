@@ -12,9 +12,9 @@ enum serve_kind {
 	SERVE_TCP,
 	SERVE_UDP,
 	SERVE_SIGNAL,
-	SERVE_INOTIFY,
-	SERVE_BACKOFF, /* timerfd: resume listeners paused by EMFILE */
-	SERVE_RETRY,   /* timerfd: retry names that were still placeholders */
+	SERVE_WATCH,   /* --follow: netns_watch_fd() */
+	SERVE_BACKOFF, /* timerfd: resume listeners paused by EMFILE, and
+			* retry names waiting for fds */
 };
 
 struct serve_ns;
@@ -27,21 +27,33 @@ struct serve_sock {
 	struct serve_sock *next; /* in serve.paused */
 };
 
-/* One served namespace. With --follow, a name whose file is still an empty
- * placeholder (netns add creates it before mounting) waits in the table,
- * not yet serving, and is retried by a timer. */
+/* Where a table entry stands. */
+enum serve_state {
+	SERVE_NS_NEW,         /* not tried yet */
+	SERVE_NS_SERVING,
+	SERVE_NS_FD_WAIT,     /* no fd for its listener: retried as fds free up */
+	SERVE_NS_ALIAS,       /* another name of the namespace OWNER serves */
+};
+
+/* One name (or path) of a namespace. A namespace reachable under several
+ * names is served once, by the entry that claimed its identity first (the
+ * owner, held in serve.ids); the other names are aliases that point at it
+ * and take over its sockets when its name goes. No namespace fd is held:
+ * the namespace is opened when its listeners are made, and closed then. */
 struct serve_ns {
-	char *name;
-	uint64_t ino;
+	char *name;                 /* first: the key in serve.names */
+	uint64_t dev, ino;
+	bool claimed;               /* owner of dev/ino in serve.ids */
 	char *msg;
 	size_t msg_len;
 	struct serve_sock tcp, udp; /* fd -1 when absent */
 	bool v4only;                /* no IPv6 in that namespace */
-	bool serving;
-	bool seen;                  /* found by the last rescan */
+	enum serve_state state;
+	struct serve_ns *owner;     /* SERVE_NS_ALIAS: who serves it */
+	size_t n_aliases;           /* entries whose owner this is */
+	bool announced;             /* SERVE_NS_ALIAS: logged as such */
 	int err;                    /* the last start's result */
-	unsigned tries;             /* placeholder retries so far */
-	uint64_t retry_at;          /* CLOCK_MONOTONIC ns */
+	size_t idx;                 /* in serve.v */
 };
 
 struct serve {
@@ -51,13 +63,24 @@ struct serve {
 	bool udp, follow, quiet;
 
 	int epfd;
-	struct serve_sock sig, inotify, backoff, retry;
-	int watch;          /* inotify watch descriptor of the run directory */
-	struct serve_ns **v; /* every namespace, serving or waiting */
+	struct serve_sock sig, watch, backoff;
+	struct netns_watch *watcher; /* --follow */
+	struct serve_ns **v; /* every name, serving or waiting */
+	void *names;         /* tsearch() tree of V, by name */
 	size_t n, cap;
 	size_t n_serving;
+	void *ids;           /* tsearch() tree of owners, by dev and ino */
+	uint64_t nsfs_dev;   /* st_dev of every namespace file */
+	size_t n_unannounced; /* aliases not logged yet */
+	/* File descriptors: those open at start (stdio, control fds) plus one
+	 * per listener are ours; the rest up to RLIMIT_NOFILE is free. */
+	size_t fds_base, n_socks;
+	size_t n_fd_wait;    /* entries in SERVE_NS_FD_WAIT */
+	bool fd_wait_told;   /* the shortage was logged */
+	bool fds_freed;      /* listeners closed since the last loop turn */
 	struct serve_sock *paused;
-	unsigned backoff_ms; /* current EMFILE backoff, 0: none */
+	unsigned backoff_ms; /* current fd-shortage backoff, 0: none */
+	bool accept_told;    /* accept()'s shortage was logged */
 	bool backoff_armed;
 	bool stop;
 };
@@ -71,36 +94,57 @@ void serve_log(const struct serve *s, const char *fmt, ...)
 uint64_t serve_now(void);
 
 /* serve-ns.c */
-/* Opens ARG (a name, or a path when it has a '/') and serves it. Returns 0,
- * or a negative errno after reporting it unless QUIET_ERR. -EINVAL from a
- * name means the file is not (yet) a network namespace. */
-int serve_ns_start(struct serve *s, struct serve_ns *ns, bool quiet_err);
-/* Adds a table entry for ARG, not serving yet. NULL on ENOMEM. */
-/* The same for V[0..N) at once, cheaper at scale; each ns->err and
- * ns->serving tell how it went. */
+/* Fds a start may still take under RLIMIT_NOFILE, keeping a few for
+ * accept() and the run directory. */
+size_t serve_fds_free(const struct serve *s);
+/* Makes the listeners of V[0..N) (owners, not serving), in batches sized
+ * to the free fds; each ns->err tells how it went: 0 (serving), -EMFILE or
+ * -ENFILE (no fd: not tried, or failed for want of one; not reported), or
+ * another negative errno, reported unless QUIET_ERR for open errors. */
 void serve_ns_start_many(struct serve *s, struct serve_ns **v, size_t n, bool quiet_err);
+/* Adds a table entry for ARG, not serving yet. NULL on ENOMEM. */
 struct serve_ns *serve_ns_new(struct serve *s, const char *arg);
 struct serve_ns *serve_ns_find(const struct serve *s, const char *name);
-/* Stops serving and frees the entry at index I (order is not kept). */
+/* Reads the identity of NS's file into RET_DEV and RET_INO without opening
+ * it. Returns false when it is no namespace file (not yet, or not at all). */
+bool serve_ns_stat(const struct serve *s, const struct serve_ns *ns, uint64_t *ret_dev,
+		   uint64_t *ret_ino);
+/* Claims NS's namespace (dev and ino set): returns true when NS is to serve
+ * it, false when it became an alias of the entry that already does. */
+bool serve_ns_claim(struct serve *s, struct serve_ns *ns);
+/* Gives up NS's claim (its file turned out not to be a namespace). */
+void serve_ns_unclaim(struct serve *s, struct serve_ns *ns);
+/* Stops serving and frees the entry at index I (order is not kept). An
+ * owner with aliases hands its sockets (or its wait) to one of them. */
 void serve_ns_remove(struct serve *s, size_t i, bool log);
+/* Frees NS (it failed, as was reported) and the aliases that rode on it. */
+void serve_ns_drop(struct serve *s, struct serve_ns *ns);
+/* Logs the aliases not logged yet. */
+void serve_ns_announce(struct serve *s);
 void serve_ns_remove_all(struct serve *s);
 
 /* serve-loop.c */
 int serve_loop(struct serve *s);
 /* Takes a paused socket out of serve.paused. */
 void serve_unpause(struct serve *s, struct serve_sock *k);
+/* Arms the backoff timer unless armed: 10 ms, doubling up to 500 ms while
+ * fds stay short. It resumes paused listeners and retries waiting names. */
+void serve_backoff_arm(struct serve *s);
 int serve_epoll_add(struct serve *s, struct serve_sock *k);
 
 /* serve-follow.c */
-/* Watches the run directory, creating it when missing. */
+/* Watches the run directory (netns_watch), creating it when missing. */
 int serve_follow_start(struct serve *s);
+/* Takes in what the watch reports, and starts the names it added. */
 void serve_follow_event(struct serve *s);
-void serve_follow_retry(struct serve *s);
-/* Serves every name that is a network namespace and not served yet, and
- * with --follow, drops entries whose name is gone. */
-int serve_follow_rescan(struct serve *s);
-/* Starts table entries from index FIRST on, in one batch, and drops (or,
- * with --follow, schedules a retry for) those that fail. */
+/* Retries the names waiting for fds, as many as fit now. */
+void serve_fd_wait_retry(struct serve *s);
+/* Serves every name that is a network namespace (no --follow). */
+int serve_scan(struct serve *s);
+/* Starts table entries from index FIRST on, in one batch, and drops those
+ * that fail; those short of fds wait. */
 void serve_start_new(struct serve *s, size_t first, bool quiet_err);
+/* The same for the entries V[0..N) (new or waiting); V is overwritten. */
+void serve_start_list(struct serve *s, struct serve_ns **v, size_t n, bool quiet_err);
 
 #endif

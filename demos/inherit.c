@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 	fd = netns_fd_open_path(argv[1]);
 	if (fd < 0) {
 		fprintf(stderr, "inherit: %s: %s\n", argv[1],
-			fd == -EINVAL ? "not a network namespace" : strerror(-fd));
+			fd == -EMEDIUMTYPE ? "not a network namespace" : strerror(-fd));
 		return 1;
 	}
 	if (setns(fd, CLONE_NEWNET) < 0) {

@@ -27,7 +27,7 @@ int main(int argc, char **argv)
 
 	/* O_CLOEXEC from birth: the program must not inherit the handle. */
 	fd = netns_fd_open_path(argv[1]);
-	if (fd == -EINVAL) {
+	if (fd == -EMEDIUMTYPE) {
 		fprintf(stderr, "netns-exec: %s: not a network namespace\n", argv[1]);
 		return 1;
 	}

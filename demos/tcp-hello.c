@@ -76,7 +76,7 @@ static int listen_in(const struct server *s)
 		close(fd);
 	if (fd < 0) {
 		fprintf(stderr, "tcp-hello: %s: %s\n", s->path,
-			fd == -EINVAL ? "not a network namespace" : strerror(-fd));
+			fd == -EMEDIUMTYPE ? "not a network namespace" : strerror(-fd));
 		return -1;
 	}
 	if (r < 0) {
@@ -269,6 +269,8 @@ int main(int argc, char **argv)
 		pthread_cond_wait(&census.done, &census.lock);
 	pthread_mutex_unlock(&census.lock);
 	if (census.serving == 0) {
+		/* Every thread has reported and none touches SERVERS again. */
+		free(servers);
 		fprintf(stderr, "tcp-hello: no namespace could be served\n");
 		return 1;
 	}

@@ -15,6 +15,7 @@
 #define NETNS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -22,7 +23,15 @@
 extern "C" {
 #endif
 
-#define NETNS_VERSION "0.1.0"
+/* The version of this header. The library's own, at run time, is
+ * netns_version(): a program built against 1.x runs with any 1.y (y >= x);
+ * the soname (libnetns.so.1) changes only when that promise breaks. */
+#define NETNS_VERSION "1.0.0"
+#define NETNS_VERSION_MAJOR 1
+#define NETNS_VERSION_MINOR 0
+
+/* The library's version, "MAJOR.MINOR.PATCH", for a run-time check. */
+const char *netns_version(void);
 
 /* ---------------------------------------------------------------------------
  * Handles and identity
@@ -36,21 +45,44 @@ struct netns_id {
 	uint64_t ino;
 };
 
-/* Opens the named namespace RUNDIR/NAME. Returns a close-on-exec fd.
- * -EINVAL: NAME is not a valid name (see netns_name_check()), or the file is
- *          not a network namespace (for example a placeholder with nothing
- *          mounted on it); -ENOENT: no such name. */
+/* A run directory handle: see netns_rundir_open(). */
+struct netns_rundir;
+
+/*
+ * Errors that mean "it exists, but it is not a network namespace" (a regular
+ * file, an empty placeholder with nothing mounted on it, another namespace
+ * type, a directory, or a symbolic link in the run directory) are
+ * -EMEDIUMTYPE throughout, distinct from -EINVAL (a bad argument).
+ */
+
+/* Opens the named namespace RUNDIR/NAME. Returns a close-on-exec fd. Names
+ * are mounts, never links: a symbolic link in the run directory is not
+ * followed (-EMEDIUMTYPE), by this and every other call that takes a NAME.
+ * -EINVAL: NAME is not a valid name (see netns_name_check()), or the run
+ *          directory is relative; -EMEDIUMTYPE: the file is not a network
+ *          namespace; -ENOENT: no such name. */
 int netns_fd_open_name(const char *name);
+int netns_fd_open_name_at(const struct netns_rundir *rd, const char *name);
 
 /* Opens any nsfs file: RUNDIR/NAME, /proc/PID/ns/net,
- * /proc/PID/task/TID/ns/net, or a bind mount of one elsewhere.
- * -EINVAL: the file exists but is not a network namespace (a regular file,
- * another namespace type, a placeholder); other errors are open(2)'s. */
+ * /proc/PID/task/TID/ns/net, or a bind mount of one elsewhere. A PATH is
+ * resolved as open(2) does, symbolic links included.
+ * -EMEDIUMTYPE: the file exists but is not a network namespace (a regular
+ * file, another namespace type, a placeholder); -EINVAL: PATH is empty;
+ * other errors are open(2)'s. */
 int netns_fd_open_path(const char *path);
 
 /* Opens the namespace of process PID (its main thread).
  * -ESRCH: no such process. */
 int netns_fd_open_pid(pid_t pid);
+
+/* Opens the namespace of the process (or thread) that PIDFD refers to
+ * (pidfd_open(2), clone(2) with CLONE_PIDFD). Unlike a PID, a pidfd cannot
+ * be recycled: the namespace is that process's, never a newcomer's. Uses
+ * PIDFD_GET_NET_NAMESPACE where the kernel has it (Linux 6.11), else
+ * /proc/PID/ns/net checked against the pidfd afterwards.
+ * -ESRCH: the process has exited; -EBADF: PIDFD is not a pidfd. */
+int netns_fd_open_pidfd(int pidfd);
 
 /* Opens the namespace of thread TID of process PID.
  * -ESRCH: no such process or no such thread in it. */
@@ -60,12 +92,12 @@ int netns_fd_open_tid(pid_t pid, pid_t tid);
  * /proc/self, which is the main thread's). */
 int netns_fd_open_current(void);
 
-/* Returns 0 if FD refers to a network namespace, -EINVAL if it refers to
- * anything else, -EBADF if it is not an open fd. */
+/* Returns 0 if FD refers to a network namespace, -EMEDIUMTYPE if it refers
+ * to anything else, -EBADF if it is not an open fd. */
 int netns_fd_check(int fd);
 
 /* Stores the identity of the namespace behind FD in *RET_ID.
- * -EINVAL: FD is not a network namespace. */
+ * -EMEDIUMTYPE: FD is not a network namespace; -EBADF. */
 int netns_fd_id(int fd, struct netns_id *ret_id);
 
 /* Returns 1 when the two ids name the same namespace, 0 otherwise. */
@@ -85,7 +117,9 @@ int netns_fd_nsid(int fd);
 
 /* The directory where names live. Default /run/netns, overridden by the
  * environment variable NETNS_RUN_DIR, overridden in turn by
- * netns_rundir_set(). The string stays valid until the next set. */
+ * netns_rundir_set(). The string stays valid until the next set. A relative
+ * NETNS_RUN_DIR is returned as it is, but every call that uses the run
+ * directory refuses it with -EINVAL. */
 const char *netns_rundir_get(void);
 
 /* Sets the run directory for this process; NULL restores the default.
@@ -93,11 +127,36 @@ const char *netns_rundir_get(void);
  * concurrent calls that use the run directory. */
 int netns_rundir_set(const char *dir);
 
+/*
+ * A run directory handle (struct netns_rundir, declared above). The calls
+ * without _at use the process's default run directory (NETNS_RUN_DIR,
+ * netns_rundir_set()); each _at variant takes a handle instead, so that
+ * threads can use different run directories at once, and none is affected
+ * by another's netns_rundir_set(). RD NULL in an _at call means the default.
+ */
+
+/* Opens a handle on run directory DIR (absolute; NULL: the current
+ * default, copied). Nothing is created or checked on disk until used.
+ * -EINVAL: DIR is relative, or RET is NULL; -ENOMEM. */
+int netns_rundir_open(const char *dir, struct netns_rundir **ret);
+
+/* Frees a handle; NULL is fine. */
+void netns_rundir_free(struct netns_rundir *rd);
+
+/* The handle's directory (RD NULL: the default, as netns_rundir_get()). */
+const char *netns_rundir_get_path(const struct netns_rundir *rd);
+
 /* Creates the run directory (and its parents) if needed and makes it a
  * shared mount point, as the first netns_name_add() does; once per process
- * and directory. For programs that watch the directory before any name
- * exists. -EPERM: needs root or CAP_SYS_ADMIN. */
+ * and directory. A directory that is not yet a mount point is bound onto
+ * itself, made private, then shared: its own peer group, so that names do
+ * not propagate back into a shared parent such as /run under systemd. One
+ * that already is a mount point keeps the peer group it has. For programs
+ * that watch the directory before any name exists. On failure, directories
+ * this call made are removed again. -EPERM: needs root or CAP_SYS_ADMIN;
+ * -EINVAL: the run directory is relative. */
 int netns_rundir_create(void);
+int netns_rundir_create_at(struct netns_rundir *rd);
 
 /* Returns 0 if NAME is usable as a namespace name: not empty, not "." or
  * "..", no '/', at most NAME_MAX bytes. -EINVAL or -ENAMETOOLONG otherwise. */
@@ -116,6 +175,7 @@ enum {
  * -EEXIST: the name exists; -EINVAL/-ENAMETOOLONG: bad name;
  * -EPERM: needs root or CAP_SYS_ADMIN. */
 int netns_name_add(const char *name, unsigned flags, int *ret_fd);
+int netns_name_add_at(struct netns_rundir *rd, const char *name, unsigned flags, int *ret_fd);
 
 /* Creates the namespaces NAMES[0..N-1] in order, as netns_name_add() would,
  * all from one throwaway thread: one thread start instead of N. Stops at the
@@ -123,18 +183,28 @@ int netns_name_add(const char *name, unsigned flags, int *ret_fd);
  * is then the index of the failing name, the number made before it, and
  * is N on success. */
 int netns_name_add_many(const char *const *names, size_t n, unsigned flags, size_t *ret_added);
+int netns_name_add_many_at(struct netns_rundir *rd, const char *const *names, size_t n,
+			   unsigned flags, size_t *ret_added);
 
 /* Names the namespace of process PID (TID == 0) or of its thread TID.
  * -EEXIST: the name exists; -ESRCH: no such process or thread. */
 int netns_name_attach(const char *name, pid_t pid, pid_t tid);
+int netns_name_attach_at(struct netns_rundir *rd, const char *name, pid_t pid, pid_t tid);
 
-/* Names the namespace behind FD. -EEXIST, -EINVAL (not a netns). */
+/* Names the namespace behind FD. -EEXIST, -EMEDIUMTYPE (not a netns). */
 int netns_name_attach_fd(const char *name, int fd);
+int netns_name_attach_fd_at(struct netns_rundir *rd, const char *name, int fd);
 
 /* Removes a name: detaches the mount, then unlinks the file. Processes still
- * inside keep the namespace alive; it is freed when the last one leaves.
- * -ENOENT: no such name. */
+ * inside keep the namespace alive; it is freed when the last one leaves. An
+ * empty placeholder (a broken name, see netns_name_foreach_broken()) is
+ * removed too. Adds, attaches and deletes in this library take an flock on
+ * the run directory around each name, so racing an add, a delete never
+ * leaves two mounts or a mount without its file.
+ * -ENOENT: no such name; -EMEDIUMTYPE: the entry is not a name (a
+ * directory, a symbolic link, a non-empty file): it is left alone. */
 int netns_name_delete(const char *name);
+int netns_name_delete_at(struct netns_rundir *rd, const char *name);
 
 /* Called once per name. Returning a negative value stops the walk, and the
  * walk returns that value. */
@@ -143,10 +213,47 @@ typedef int (*netns_name_cb)(const char *name, const struct netns_id *id, void *
 /* Calls CB for every name in the run directory that is a network namespace,
  * in strcmp() order. A missing run directory is an empty list. */
 int netns_name_foreach(netns_name_cb cb, void *data);
+int netns_name_foreach_at(const struct netns_rundir *rd, netns_name_cb cb, void *data);
+
+/* Calls CB for every broken name: an empty placeholder in the run directory
+ * with no namespace mounted on it, left by a crashed tool or a lost mount
+ * (or, for a moment, a name another tool is adding). ID is NULL. In strcmp()
+ * order; netns_name_delete() removes them. */
+int netns_name_foreach_broken(netns_name_cb cb, void *data);
+int netns_name_foreach_broken_at(const struct netns_rundir *rd, netns_name_cb cb, void *data);
+
+/* What netns_name_walk() reports for each name. Filled in by the library;
+ * later versions may add fields at the end, never change these. */
+struct netns_name_info {
+	const char *name;
+	struct netns_id id; /* zero for a broken name */
+	int nsid;           /* with NETNS_WALK_NSID: the nsid, or -1 when none is
+			     * assigned; else -1 */
+	bool broken;        /* an empty placeholder (NETNS_WALK_BROKEN) */
+};
+
+typedef int (*netns_name_info_cb)(const struct netns_name_info *info, void *data);
+
+/* Flags for netns_name_walk(). */
+enum {
+	NETNS_WALK_NSID = 1 << 0,   /* look up each namespace's nsid */
+	NETNS_WALK_BROKEN = 1 << 1, /* report broken names too */
+};
+
+/* Calls CB for every name in the run directory, in strcmp() order, with
+ * what FLAGS ask for. Each name's identity and nsid are read from one open
+ * file, and all nsids through one netlink socket, so a listing of many names
+ * costs one open and one request per name. -EINVAL: unknown flags or no CB;
+ * -EMFILE and other errors of the listing itself. */
+int netns_name_walk(unsigned flags, netns_name_info_cb cb, void *data);
+int netns_name_walk_at(const struct netns_rundir *rd, unsigned flags, netns_name_info_cb cb,
+		       void *data);
 
 /* Calls CB for every name of the namespace ID, in strcmp() order. Returns
  * the number of names found (0 is not an error), or a negative errno. */
 int netns_name_find(const struct netns_id *id, netns_name_cb cb, void *data);
+int netns_name_find_at(const struct netns_rundir *rd, const struct netns_id *id,
+		       netns_name_cb cb, void *data);
 
 /* ---------------------------------------------------------------------------
  * Scanning /proc
@@ -157,21 +264,26 @@ struct netns_thread {
 	pid_t tid;
 	char comm[16];
 	struct netns_id id;   /* the thread's network namespace */
-	struct netns_id main; /* its process's main thread's namespace; all
-			       * zero when the main thread has exited */
+	struct netns_id main; /* its process's main thread's namespace or,
+			       * when the main thread has exited, its first
+			       * live thread's (in /proc/PID/task order) */
 };
 
 typedef int (*netns_thread_cb)(const struct netns_thread *t, void *data);
 
 /* Calls CB for every thread of process PID, or of every process when PID is
- * 0. Threads and processes that vanish during the walk are skipped. Threads
- * whose namespace cannot be read (permissions) are skipped. -ESRCH: PID was
- * given and does not exist. */
+ * 0. A PID that is the id of a non-main thread stands for its whole process
+ * (T->pid is then the process's). Threads and processes that vanish during
+ * the walk are skipped, and so are threads whose namespace cannot be read;
+ * but when PID was given and none of its threads could be read, the walk
+ * fails: -ESRCH: no such process; -ENOENT: it has no live thread (a zombie,
+ * in no namespace); -EACCES: no permission to read its namespaces. */
 int netns_thread_foreach(pid_t pid, netns_thread_cb cb, void *data);
 
 /* Stores the namespace identity of PID (TID == 0: its main thread, or its
  * first live thread when the main thread has exited) or of thread PID/TID.
- * -ESRCH: no such process or thread. */
+ * -ESRCH: no such process or thread; -ENOENT: PID has no live thread (a
+ * zombie); -EACCES: no permission. */
 int netns_thread_id(pid_t pid, pid_t tid, struct netns_id *ret_id);
 
 /* ---------------------------------------------------------------------------
@@ -185,8 +297,8 @@ int netns_thread_id(pid_t pid, pid_t tid, struct netns_id *ret_id);
  * Threads that FN creates are born in that namespace (and with that signal
  * mask): FN must join them before returning, or they stay there.
  * If FN could not be run, returns a negative errno: -EBADF: FD is not open;
- * -EINVAL: FD is not a network namespace, or FN is NULL; -EPERM: no right
- * to enter it; -EAGAIN: no thread. FN should therefore return >= 0 or a
+ * -EMEDIUMTYPE: FD is not a network namespace; -EINVAL: FN is NULL; -EPERM:
+ * no right to enter it; -EAGAIN: no thread. FN should therefore return >= 0 or a
  * negative errno of its own. */
 int netns_run(int fd, int (*fn)(void *arg), void *arg);
 
@@ -194,8 +306,8 @@ int netns_run(int fd, int (*fn)(void *arg), void *arg);
  * throwaway thread that visits them in turn (one thread start, then one
  * setns(2) per namespace: much cheaper than N netns_run() calls when N is
  * large), and stores each result in RET[I]: FN's, or the negative errno of
- * entering FDS[I] (-EBADF for a negative fd, -EINVAL for one that is not a
- * network namespace). The thread runs with every signal blocked and is
+ * entering FDS[I] (-EBADF for a negative fd, -EMEDIUMTYPE for one that is
+ * not a network namespace). The thread runs with every signal blocked and is
  * discarded afterwards. Returns 0, or -EINVAL for bad arguments, or a
  * negative errno when the thread could not be started (RET is then unset). */
 int netns_run_many(const int *fds, size_t n, int (*fn)(size_t i, void *arg), void *arg,
@@ -217,8 +329,9 @@ int netns_socket(int fd, int domain, int type, int protocol);
  * running; the caller reaps it (waitpid). If the exec fails, the child is
  * reaped and its errno is returned (-ENOENT, -EACCES, ...; like execvp, a
  * file that is not a binary and has no #! line is run by /bin/sh); -EBADF or
- * -EINVAL for a bad FD, -EINVAL for a missing FILE, ARGV or RET_PID. The
- * child inherits only the fds that are not close-on-exec. */
+ * -EMEDIUMTYPE for an FD that is not a namespace, -EINVAL for a missing
+ * FILE, ARGV or RET_PID. The child inherits only the fds that are not
+ * close-on-exec. */
 int netns_spawn(int fd, const char *file, char *const argv[], char *const envp[],
 		pid_t *ret_pid);
 
@@ -230,8 +343,13 @@ int netns_spawn(int fd, const char *file, char *const argv[], char *const envp[]
  * returns its text until the calling thread's next call.
  */
 
-/* The kernel's extended-ack message for the calling thread's last failed
- * netlink call, or NULL. */
+/* The kernel's extended-ack message for the calling thread's last call, or
+ * NULL when it gave none. A message from a library thread (netns_name_add
+ * with NETNS_ADD_LO_UP, netns_run) is carried back to the caller. Every call
+ * that does work clears it at its start, so it never tells of an earlier
+ * call; getters and pure checks (netns_rundir_get, netns_name_check,
+ * netns_ifname_check, netns_cidr_check, netns_operstate_name, ...) leave it
+ * alone, so they can be used while reporting an error. */
 const char *netns_error_message(void);
 
 /* Sets interface IFNAME in namespace FD up (UP true) or down.
@@ -240,7 +358,7 @@ const char *netns_error_message(void);
 int netns_link_set_up(int fd, const char *ifname, bool up);
 
 /* Moves IFNAME from namespace FD to namespace TO_FD (-1: the caller's).
- * -ENODEV: no such interface; -EINVAL: TO_FD is not a namespace;
+ * -ENODEV: no such interface; -EMEDIUMTYPE: TO_FD is not a namespace;
  * -EEXIST: the name is taken there. */
 int netns_link_move(int fd, const char *ifname, int to_fd);
 
@@ -249,18 +367,39 @@ int netns_link_move(int fd, const char *ifname, int to_fd);
 int netns_link_delete(int fd, const char *ifname);
 
 /* One end of a veth pair. */
+/* 0 if IFNAME is an interface name the kernel accepts (its dev_valid_name():
+ * 1 to 15 bytes, not "." or "..", no '/', ':' or white space), else -EINVAL. */
+int netns_ifname_check(const char *ifname);
+
+/* 0 if CIDR is an IPv4 or IPv6 address with an optional /PREFIX in range
+ * ("10.0.0.1/24", "fd00::1"), as netns_veth_add() and netns_addr_add()
+ * take, else -EINVAL. */
+int netns_cidr_check(const char *cidr);
+
+/* One end of a veth pair, filled in by the caller. SIZE must be
+ * sizeof(struct netns_veth_end): later versions may add fields at the end,
+ * and a library that knows them treats an older, smaller SIZE as those
+ * fields being zero. NETNS_VETH_END() fills SIZE in. */
 struct netns_veth_end {
-	int fd;                 /* its namespace; -1: the caller's */
-	const char *ifname;     /* its name */
+	size_t size;              /* sizeof(struct netns_veth_end) */
+	int fd;                   /* its namespace; -1: the caller's */
+	const char *ifname;       /* its name */
 	const char *const *addrs; /* NULL-terminated CIDRs (IPv4 or IPv6), or NULL */
 };
+#define NETNS_VETH_END(...) \
+	((struct netns_veth_end){ .size = sizeof(struct netns_veth_end), __VA_ARGS__ })
+/* The size of the 1.0 layout, the smallest netns_veth_add() accepts. */
+#define NETNS_VETH_END_SIZE_1_0 \
+	(offsetof(struct netns_veth_end, addrs) + sizeof(const char *const *))
 
 /* Creates a veth pair with ends A and B, sets MTU when non-zero, adds the
  * addresses and brings both ends up. Each end is created directly in its
  * namespace (IFLA_NET_NS_FD), never moved. Input is checked before anything
  * is made; a later failure deletes the pair. -EEXIST: a name is taken;
- * -EINVAL: a bad CIDR, name or fd; else the kernel's error (with its
- * message in netns_error_message()). */
+ * -EINVAL: a bad CIDR or name, or an end whose SIZE is not set (or that
+ * sets fields this library does not know); -EMEDIUMTYPE: an fd that is not
+ * a namespace;
+ * else the kernel's error (with its message in netns_error_message()). */
 int netns_veth_add(const struct netns_veth_end *a, const struct netns_veth_end *b,
 		   unsigned mtu);
 
@@ -280,16 +419,31 @@ int netns_addr_delete(int fd, const char *ifname, const char *cidr);
 int netns_route_add(int fd, const char *dst, const char *via, const char *dev);
 int netns_route_delete(int fd, const char *dst, const char *via, const char *dev);
 
+/* An interface's operational state (RFC 2863): the kernel's IF_OPER_*. */
+enum netns_operstate {
+	NETNS_OPER_UNKNOWN = 0,
+	NETNS_OPER_NOTPRESENT = 1,
+	NETNS_OPER_DOWN = 2,
+	NETNS_OPER_LOWERLAYERDOWN = 3,
+	NETNS_OPER_TESTING = 4,
+	NETNS_OPER_DORMANT = 5,
+	NETNS_OPER_UP = 6,
+};
+
+/* "UP", "DOWN", "UNKNOWN", ... as `ip link` shows STATE; "UNKNOWN" for a
+ * value this library does not know. */
+const char *netns_operstate_name(int operstate);
+
+/* A link, filled in by the library; later versions may add fields at the
+ * end. Whether it is up is FLAGS & IFF_UP. */
 struct netns_link {
 	int index;
 	char name[16];
-	unsigned flags;     /* IFF_* */
+	unsigned flags;           /* IFF_* */
 	unsigned mtu;
-	bool up;            /* IFF_UP */
-	const char *kind;   /* IFLA_INFO_KIND: "veth", "dummy", ... or "" (lo) */
-	char operstate[16]; /* "UP", "DOWN", "UNKNOWN", ... */
-	size_t n_addrs;
-	const char *const *addrs; /* CIDR strings */
+	int operstate;            /* enum netns_operstate */
+	const char *kind;         /* IFLA_INFO_KIND: "veth", "dummy", ... or "" (lo) */
+	const char *const *addrs; /* NULL-terminated CIDR strings */
 };
 
 typedef int (*netns_link_cb)(const struct netns_link *link, void *data);
@@ -299,6 +453,84 @@ typedef int (*netns_link_cb)(const struct netns_link *link, void *data);
  * during the callback. A negative value from CB stops the walk and is
  * returned. */
 int netns_link_foreach(int fd, netns_link_cb cb, void *data);
+
+/* ---------------------------------------------------------------------------
+ * Sockets in many namespaces, and watching the run directory
+ */
+
+/* Creates a socket(DOMAIN, TYPE | SOCK_CLOEXEC, PROTOCOL) in each namespace
+ * FDS[I], I from 0 to N-1, all from one throwaway thread that visits them in
+ * turn (one thread start, then a setns(2) each), and stores it in
+ * RET_SOCKS[I], or that namespace's negative errno: -EBADF for a negative or
+ * closed fd, -EMEDIUMTYPE for one that is not a network namespace, -EPERM,
+ * or socket(2)'s (-EMFILE, -EAFNOSUPPORT, ...). The thread runs no caller
+ * code and has every signal blocked. A socket stays in the namespace it was
+ * born in: bind(2) and listen(2) it afterwards from any thread. The caller
+ * owns the sockets. Returns 0, -EINVAL for a NULL FDS or RET_SOCKS with N >
+ * 0, or a negative errno when the thread could not be started (-EAGAIN;
+ * RET_SOCKS is then unset). */
+int netns_socket_many(const int *fds, size_t n, int domain, int type, int protocol,
+		      int *ret_socks);
+
+/* A watch on a run directory: see netns_watch_open(). */
+struct netns_watch;
+
+/* Flags for netns_watch_open(). */
+enum {
+	NETNS_WATCH_EXISTING = 1 << 0, /* first report the names already there */
+};
+
+/* Events of a watch. */
+enum {
+	NETNS_WATCH_ADDED = 1,   /* NAME is a network namespace now, ID's */
+	NETNS_WATCH_DELETED = 2, /* NAME, which was namespace ID, is gone or is
+				  * no longer that namespace */
+};
+
+/* Called once per event; NAME and ID are valid during the call only.
+ * Returning a negative value stops netns_watch_dispatch(), which returns it;
+ * the events not told yet are told by the next dispatch. CB must not
+ * dispatch or free the watch it is called from. */
+typedef int (*netns_watch_cb)(unsigned event, const char *name, const struct netns_id *id,
+			      void *data);
+
+/* Watches run directory RD (NULL: the default; its path is copied, RD may be
+ * freed afterwards), making it with netns_rundir_create_at() if it is
+ * missing. A name is reported added once it is a network namespace: a name
+ * made by `netns add` or `ip netns add` first appears as an empty
+ * placeholder, and mounting the namespace on it raises no inotify event, so
+ * placeholders are looked at again on a timer (2 ms, backing off to once a
+ * second) until they are namespaces or gone; one that never becomes a
+ * namespace is never reported. A name reported added (or there as a
+ * namespace when the watch began) is reported deleted when it is gone, or is
+ * another namespace, or was deleted and made again (then it is reported
+ * added again). When the kernel's event queue overflows, the directory is
+ * read again and the differences are reported. With NETNS_WATCH_EXISTING,
+ * the names already there are reported added by the first dispatch, in
+ * strcmp() order; without it, only changes are. Stores the watch in *RET;
+ * the caller frees it with netns_watch_free(). Use a watch from one thread
+ * at a time. -EINVAL: unknown FLAGS, RET NULL, or a relative run directory;
+ * -EPERM: the directory is missing and creating it needs root; -EMFILE,
+ * -ENOMEM; inotify_add_watch(2)'s errors (-EACCES, -ENOSPC: no inotify
+ * watches left). */
+int netns_watch_open(struct netns_rundir *rd, unsigned flags, struct netns_watch **ret);
+
+/* The watch's file descriptor (close-on-exec; the watch owns it): poll it
+ * for POLLIN, or add it to an epoll set, and call netns_watch_dispatch()
+ * when it is readable. Never read it. The watch holds three more
+ * close-on-exec fds, one of them spare, so that a name can still be looked
+ * at when the process has run out of fds. -EINVAL for a NULL W. */
+int netns_watch_fd(const struct netns_watch *w);
+
+/* Handles what is ready without blocking, calling CB for each event in the
+ * order the names changed. Returns the number of events told (0: nothing
+ * new), CB's negative value, -ENOENT once the run directory was removed or
+ * moved away (the watch is over: free it), -ENOMEM (what is missed is
+ * caught up by a later dispatch), or -EINVAL for a NULL W or CB. */
+int netns_watch_dispatch(struct netns_watch *w, netns_watch_cb cb, void *data);
+
+/* Frees a watch and closes its fds; NULL is fine. */
+void netns_watch_free(struct netns_watch *w);
 
 #ifdef __cplusplus
 }

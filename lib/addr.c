@@ -8,11 +8,11 @@
 
 #include "internal.h"
 
-int netns_cidr_parse(const char *s, struct netns_cidr *ret)
+int nsi_cidr_parse(const char *s, struct nsi_cidr *ret)
 {
 	char host[INET6_ADDRSTRLEN];
 	const char *slash;
-	struct netns_cidr c = { 0 };
+	struct nsi_cidr c = { 0 };
 	size_t len;
 
 	if (!s)
@@ -50,7 +50,14 @@ int netns_cidr_parse(const char *s, struct netns_cidr *ret)
 	return 0;
 }
 
-int netns_addr_change(struct mnl_socket *nl, int ifindex, const struct netns_cidr *c, bool add)
+NETNS_EXPORT int netns_cidr_check(const char *cidr)
+{
+	struct nsi_cidr c;
+
+	return cidr ? nsi_cidr_parse(cidr, &c) : -EINVAL;
+}
+
+int nsi_addr_change(struct mnl_socket *nl, int ifindex, const struct nsi_cidr *c, bool add)
 {
 	char buf[NETNS_NL_BUF];
 	size_t alen = c->family == AF_INET ? 4 : 16;
@@ -70,37 +77,39 @@ int netns_addr_change(struct mnl_socket *nl, int ifindex, const struct netns_cid
 	if (!mnl_attr_put_check(nlh, sizeof(buf), IFA_LOCAL, alen, c->addr) ||
 	    !mnl_attr_put_check(nlh, sizeof(buf), IFA_ADDRESS, alen, c->addr))
 		return -ENOBUFS;
-	return netns_nl_talk(nl, nlh, NULL, NULL);
+	return nsi_nl_talk(nl, nlh, NULL, NULL);
 }
 
 static int addr_do(int fd, const char *ifname, const char *cidr, bool add)
 {
-	struct netns_cidr c;
+	struct nsi_cidr c;
 	struct mnl_socket *nl;
 	int r, index;
 
-	netns_error_set(NULL);
+	nsi_error_set(NULL);
 	r = netns_ifname_check(ifname);
 	if (r < 0)
 		return r;
-	r = netns_cidr_parse(cidr, &c);
+	r = nsi_cidr_parse(cidr, &c);
 	if (r < 0)
 		return r;
-	r = netns_nl_open(fd, &nl);
+	r = nsi_nl_open(fd, &nl);
 	if (r < 0)
 		return r;
-	index = netns_nl_ifindex(nl, ifname);
-	r = index < 0 ? index : netns_addr_change(nl, index, &c, add);
+	index = nsi_nl_ifindex(nl, ifname);
+	r = index < 0 ? index : nsi_addr_change(nl, index, &c, add);
 	mnl_socket_close(nl);
 	return r;
 }
 
 NETNS_EXPORT int netns_addr_add(int fd, const char *ifname, const char *cidr)
 {
+	nsi_error_set(NULL);
 	return addr_do(fd, ifname, cidr, true);
 }
 
 NETNS_EXPORT int netns_addr_delete(int fd, const char *ifname, const char *cidr)
 {
+	nsi_error_set(NULL);
 	return addr_do(fd, ifname, cidr, false);
 }

@@ -34,16 +34,29 @@ static inline int negerrno(void)
 }
 
 /* fd.c */
-int netns_open_nsfs(const char *path, int dirfd, int flags);
+int nsi_open_nsfs(const char *path, int dirfd, int flags);
 
-/* rundir.c: builds RUNDIR/NAME after checking NAME; -EINVAL, -ENAMETOOLONG. */
-int netns_rundir_path(const char *name, char *buf, size_t size);
+/* rundir.c. RD NULL is the process's default run directory. */
+/* The run directory's path; -EINVAL if NETNS_RUN_DIR names a relative one. */
+int nsi_rundir_dir(const struct netns_rundir *rd, const char **ret);
+/* Builds RUNDIR/NAME after checking NAME; -EINVAL, -ENAMETOOLONG. */
+int nsi_rundir_name_path(const struct netns_rundir *rd, const char *name, char *buf,
+			 size_t size);
+/* Takes the run directory's name lock (an flock on the directory) and
+ * returns the fd holding it; close it to release. Adds, attaches and deletes
+ * of names hold it, so that a name is always exactly one mount. */
+int nsi_rundir_lock(const struct netns_rundir *rd);
 
 /* switch.c: runs FN on a throwaway thread with every signal blocked, in
- * namespace FD, or starting in the caller's (NETNS_THREAD_HERE) for FN to
+ * namespace FD, or starting in the caller's (NSI_THREAD_HERE) for FN to
  * move on from with setns or unshare; returns FN's result. */
-#define NETNS_THREAD_HERE (-1)
-int netns_thread_run(int fd, int (*fn)(void *arg), void *arg);
+#define NSI_THREAD_HERE (-1)
+int nsi_thread_run(int fd, int (*fn)(void *arg), void *arg);
+
+/* worker.c: a socket made in namespace FD (already checked) by the library's
+ * socket worker, which returns home after each job and retires if it cannot.
+ * Returns the close-on-exec socket or a negative errno. */
+int nsi_worker_socket(int fd, int domain, int type, int protocol);
 
 /* nl.c: rtnetlink request/response through libmnl. */
 /* Request buffer; MNL_SOCKET_BUFFER_SIZE is a run-time value (a VLA). */
@@ -52,29 +65,30 @@ int netns_thread_run(int fd, int (*fn)(void *arg), void *arg);
 #define NETNS_NL_DUMP 32768
 struct mnl_socket;
 struct nlmsghdr;
-typedef int (*netns_nl_cb)(const struct nlmsghdr *nlh, void *data);
+typedef int (*nsi_nl_cb)(const struct nlmsghdr *nlh, void *data);
 /* Opens a NETLINK_ROUTE socket in namespace FD (-1: the caller's). */
-int netns_nl_open(int fd, struct mnl_socket **ret);
+int nsi_nl_open(int fd, struct mnl_socket **ret);
 /* Sends NLH (its seq is set here) and reads replies until ACK, DONE or
  * error, calling CB for each data message. Returns 0 or the kernel's
  * negative errno, and records the extended ack, if any. */
-int netns_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, netns_nl_cb cb, void *data);
+int nsi_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, nsi_nl_cb cb, void *data);
 /* Records (or clears, with NULL) the message netns_error_message() returns. */
-void netns_error_set(const char *msg);
+void nsi_error_set(const char *msg);
+/* The nsid of namespace FD as seen from NL's namespace: >= 0, -ENOENT when
+ * none is assigned, or the kernel's error. */
+int nsi_nl_nsid(struct mnl_socket *nl, int fd);
 
 /* link.c, addr.c: helpers shared by links, addresses and routes. */
-/* 0 if IFNAME is a name the kernel accepts (dev_valid_name()), else -EINVAL. */
-int netns_ifname_check(const char *ifname);
 /* The index of IFNAME in NL's namespace; -ENODEV. */
-int netns_nl_ifindex(struct mnl_socket *nl, const char *ifname);
-struct netns_cidr {
+int nsi_nl_ifindex(struct mnl_socket *nl, const char *ifname);
+struct nsi_cidr {
 	int family;             /* AF_INET or AF_INET6 */
 	unsigned char addr[16];
 	unsigned prefix;
 };
 /* Parses "ADDR/PREFIX" (or a bare ADDR: a host prefix). -EINVAL. */
-int netns_cidr_parse(const char *s, struct netns_cidr *ret);
+int nsi_cidr_parse(const char *s, struct nsi_cidr *ret);
 /* Adds (ADD) or deletes address C on interface IFINDEX through NL. */
-int netns_addr_change(struct mnl_socket *nl, int ifindex, const struct netns_cidr *c, bool add);
+int nsi_addr_change(struct mnl_socket *nl, int ifindex, const struct nsi_cidr *c, bool add);
 
 #endif

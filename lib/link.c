@@ -11,7 +11,7 @@
 
 #include "internal.h"
 
-int netns_ifname_check(const char *ifname)
+NETNS_EXPORT int netns_ifname_check(const char *ifname)
 {
 	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ)
 		return -EINVAL;
@@ -48,14 +48,14 @@ static int index_parse(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-int netns_nl_ifindex(struct mnl_socket *nl, const char *ifname)
+int nsi_nl_ifindex(struct mnl_socket *nl, const char *ifname)
 {
 	char buf[NETNS_NL_BUF];
 	struct nlmsghdr *nlh = link_request(buf, RTM_GETLINK, 0, ifname);
 	int r, index = 0;
 
 	mnl_attr_put_u32_check(nlh, sizeof(buf), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	r = netns_nl_talk(nl, nlh, index_parse, &index);
+	r = nsi_nl_talk(nl, nlh, index_parse, &index);
 	if (r < 0)
 		return r;
 	return index > 0 ? index : -ENODEV;
@@ -67,10 +67,10 @@ static int link_talk(int fd, struct nlmsghdr *nlh)
 	struct mnl_socket *nl;
 	int r;
 
-	r = netns_nl_open(fd, &nl);
+	r = nsi_nl_open(fd, &nl);
 	if (r < 0)
 		return r;
-	r = netns_nl_talk(nl, nlh, NULL, NULL);
+	r = nsi_nl_talk(nl, nlh, NULL, NULL);
 	mnl_socket_close(nl);
 	return r;
 }
@@ -81,7 +81,7 @@ NETNS_EXPORT int netns_link_set_up(int fd, const char *ifname, bool up)
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifm;
 
-	netns_error_set(NULL);
+	nsi_error_set(NULL);
 	if (netns_ifname_check(ifname) < 0)
 		return -EINVAL;
 	nlh = link_request(buf, RTM_NEWLINK, 0, ifname);
@@ -98,7 +98,7 @@ NETNS_EXPORT int netns_link_move(int fd, const char *ifname, int to_fd)
 	struct nlmsghdr *nlh;
 	int r;
 
-	netns_error_set(NULL);
+	nsi_error_set(NULL);
 	if (netns_ifname_check(ifname) < 0)
 		return -EINVAL;
 	if (to_fd < 0) {
@@ -120,7 +120,7 @@ NETNS_EXPORT int netns_link_delete(int fd, const char *ifname)
 {
 	char buf[NETNS_NL_BUF];
 
-	netns_error_set(NULL);
+	nsi_error_set(NULL);
 	if (netns_ifname_check(ifname) < 0)
 		return -EINVAL;
 	return link_talk(fd, link_request(buf, RTM_DELLINK, 0, ifname));
@@ -131,8 +131,8 @@ NETNS_EXPORT int netns_link_delete(int fd, const char *ifname)
 struct link_row {
 	struct netns_link l;
 	char kind[32];
-	char **addrs;
-	size_t cap;
+	char **addrs; /* NULL-terminated */
+	size_t n_addrs, cap;
 };
 
 struct link_table {
@@ -140,7 +140,7 @@ struct link_table {
 	size_t n, cap;
 };
 
-static const char *operstate_name(unsigned s)
+NETNS_EXPORT const char *netns_operstate_name(int s)
 {
 	static const char *const names[] = {
 		[IF_OPER_UNKNOWN] = "UNKNOWN",     [IF_OPER_NOTPRESENT] = "NOTPRESENT",
@@ -149,7 +149,8 @@ static const char *operstate_name(unsigned s)
 		[IF_OPER_UP] = "UP",
 	};
 
-	return s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "UNKNOWN";
+	return s >= 0 && (size_t)s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s]
+										       : "UNKNOWN";
 }
 
 static void kind_parse(const struct nlattr *linkinfo, struct link_row *row)
@@ -185,8 +186,7 @@ static int link_parse(const struct nlmsghdr *nlh, void *data)
 	memset(row, 0, sizeof(*row));
 	row->l.index = ifm->ifi_index;
 	row->l.flags = ifm->ifi_flags;
-	row->l.up = ifm->ifi_flags & IFF_UP;
-	snprintf(row->l.operstate, sizeof(row->l.operstate), "%s", "UNKNOWN");
+	row->l.operstate = NETNS_OPER_UNKNOWN;
 	mnl_attr_for_each(attr, nlh, sizeof(*ifm)) {
 		switch (mnl_attr_get_type(attr)) {
 		case IFLA_IFNAME:
@@ -200,8 +200,7 @@ static int link_parse(const struct nlmsghdr *nlh, void *data)
 			break;
 		case IFLA_OPERSTATE:
 			if (mnl_attr_validate(attr, MNL_TYPE_U8) == 0)
-				snprintf(row->l.operstate, sizeof(row->l.operstate), "%s",
-					 operstate_name(mnl_attr_get_u8(attr)));
+				row->l.operstate = mnl_attr_get_u8(attr);
 			break;
 		case IFLA_LINKINFO:
 			if (mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
@@ -254,7 +253,7 @@ static int addr_parse(const struct nlmsghdr *nlh, void *data)
 		return 0;
 	if (asprintf(&s, "%s/%u", host, ifa->ifa_prefixlen) < 0)
 		return -ENOMEM;
-	if (row->l.n_addrs + 1 >= row->cap) {
+	if (row->n_addrs + 1 >= row->cap) {
 		size_t cap = row->cap ? 2 * row->cap : 4;
 		char **v = realloc(row->addrs, cap * sizeof(*v));
 
@@ -265,15 +264,15 @@ static int addr_parse(const struct nlmsghdr *nlh, void *data)
 		row->addrs = v;
 		row->cap = cap;
 	}
-	row->addrs[row->l.n_addrs++] = s;
-	row->addrs[row->l.n_addrs] = NULL;
+	row->addrs[row->n_addrs++] = s;
+	row->addrs[row->n_addrs] = NULL;
 	return 0;
 }
 
 static void table_free(struct link_table *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
-		for (size_t j = 0; j < t->rows[i].l.n_addrs; j++)
+		for (size_t j = 0; j < t->rows[i].n_addrs; j++)
 			free(t->rows[i].addrs[j]);
 		free(t->rows[i].addrs);
 	}
@@ -293,7 +292,7 @@ static int table_fill(struct mnl_socket *nl, struct link_table *t)
 	((struct ifinfomsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg)))
 		->ifi_family = AF_UNSPEC;
 	mnl_attr_put_u32_check(nlh, sizeof(buf), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	r = netns_nl_talk(nl, nlh, link_parse, t);
+	r = nsi_nl_talk(nl, nlh, link_parse, t);
 	if (r < 0)
 		return r;
 	qsort(t->rows, t->n, sizeof(*t->rows), row_cmp);
@@ -303,7 +302,7 @@ static int table_fill(struct mnl_socket *nl, struct link_table *t)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_UNSPEC;
-	return netns_nl_talk(nl, nlh, addr_parse, t);
+	return nsi_nl_talk(nl, nlh, addr_parse, t);
 }
 
 NETNS_EXPORT int netns_link_foreach(int fd, netns_link_cb cb, void *data)
@@ -312,10 +311,10 @@ NETNS_EXPORT int netns_link_foreach(int fd, netns_link_cb cb, void *data)
 	struct mnl_socket *nl;
 	int r;
 
-	netns_error_set(NULL);
+	nsi_error_set(NULL);
 	if (!cb)
 		return -EINVAL;
-	r = netns_nl_open(fd, &nl);
+	r = nsi_nl_open(fd, &nl);
 	if (r < 0)
 		return r;
 	r = table_fill(nl, &t);

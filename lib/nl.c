@@ -18,7 +18,7 @@ NETNS_EXPORT const char *netns_error_message(void)
 	return error_message[0] ? error_message : NULL;
 }
 
-void netns_error_set(const char *msg)
+void nsi_error_set(const char *msg)
 {
 	if (!msg)
 		error_message[0] = '\0';
@@ -26,7 +26,7 @@ void netns_error_set(const char *msg)
 		snprintf(error_message, sizeof(error_message), "%s", msg);
 }
 
-int netns_nl_open(int fd, struct mnl_socket **ret)
+int nsi_nl_open(int fd, struct mnl_socket **ret)
 {
 	struct mnl_socket *nl;
 	int s, one = 1;
@@ -68,7 +68,7 @@ static void extack_record(const struct nlmsghdr *nlh, size_t off)
 	mnl_attr_for_each_payload(tlvs, mnl_nlmsg_get_payload_len(nlh) - off) {
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-			netns_error_set(mnl_attr_get_str(attr));
+			nsi_error_set(mnl_attr_get_str(attr));
 	}
 }
 
@@ -85,7 +85,7 @@ static size_t extack_offset(const struct nlmsghdr *nlh)
 
 /* Reads the answers to request SEQ into BUF until ACK, DONE or an error. */
 static int nl_receive(struct mnl_socket *nl, char *buf, size_t size, unsigned seq,
-		      netns_nl_cb cb, void *data)
+		      nsi_nl_cb cb, void *data)
 {
 	unsigned portid = mnl_socket_get_portid(nl);
 
@@ -132,7 +132,7 @@ static int nl_receive(struct mnl_socket *nl, char *buf, size_t size, unsigned se
 	}
 }
 
-int netns_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, netns_nl_cb cb, void *data)
+int nsi_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, nsi_nl_cb cb, void *data)
 {
 	static __thread unsigned seq;
 	/* NLM_F_DUMP shares its bits with NLM_F_EXCL/NLM_F_REPLACE: it means a
@@ -141,7 +141,7 @@ int netns_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, netns_nl_cb cb, v
 	char small[NETNS_NL_BUF], *buf;
 	int r;
 
-	netns_error_set(NULL);
+	nsi_error_set(NULL);
 	if (!seq)
 		seq = (unsigned)time(NULL);
 	nlh->nlmsg_seq = ++seq;
@@ -174,29 +174,38 @@ static int nsid_parse(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-NETNS_EXPORT int netns_fd_nsid(int fd)
+int nsi_nl_nsid(struct mnl_socket *nl, int fd)
 {
 	char buf[NETNS_NL_BUF];
-	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct rtgenmsg *g;
 	int r, nsid = -1;
 
-	r = netns_fd_check(fd);
-	if (r < 0)
-		return r;
-	r = netns_nl_open(-1, &nl);
-	if (r < 0)
-		return r;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETNSID;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->rtgen_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)fd);
-	r = netns_nl_talk(nl, nlh, nsid_parse, &nsid);
-	mnl_socket_close(nl);
+	r = nsi_nl_talk(nl, nlh, nsid_parse, &nsid);
 	if (r < 0)
 		return r;
 	return nsid >= 0 ? nsid : -ENOENT;
+}
+
+NETNS_EXPORT int netns_fd_nsid(int fd)
+{
+	struct mnl_socket *nl;
+	int r;
+
+	nsi_error_set(NULL);
+	r = netns_fd_check(fd);
+	if (r < 0)
+		return r;
+	r = nsi_nl_open(-1, &nl);
+	if (r < 0)
+		return r;
+	r = nsi_nl_nsid(nl, fd);
+	mnl_socket_close(nl);
+	return r;
 }

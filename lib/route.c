@@ -7,7 +7,7 @@
 #include "internal.h"
 
 struct route_req {
-	struct netns_cidr dst, via;
+	struct nsi_cidr dst, via;
 	bool has_via;
 	int family;
 };
@@ -27,7 +27,7 @@ static int route_parse(const char *dst, const char *via, const char *dev, struct
 			return r;
 	}
 	if (via) {
-		r = netns_cidr_parse(via, &q.via);
+		r = nsi_cidr_parse(via, &q.via);
 		if (r < 0 || strchr(via, '/'))
 			return -EINVAL;
 		q.has_via = true;
@@ -36,7 +36,7 @@ static int route_parse(const char *dst, const char *via, const char *dev, struct
 		q.dst.family = q.has_via ? q.via.family : AF_INET;
 		q.dst.prefix = 0;
 	} else {
-		r = netns_cidr_parse(dst, &q.dst);
+		r = nsi_cidr_parse(dst, &q.dst);
 		if (r < 0)
 			return r;
 	}
@@ -57,16 +57,16 @@ static int route_do(int fd, const char *dst, const char *via, const char *dev, b
 	size_t alen;
 	int r, index = 0;
 
-	netns_error_set(NULL);
+	nsi_error_set(NULL);
 	r = route_parse(dst, via, dev, &q);
 	if (r < 0)
 		return r;
 	alen = q.family == AF_INET ? 4 : 16;
-	r = netns_nl_open(fd, &nl);
+	r = nsi_nl_open(fd, &nl);
 	if (r < 0)
 		return r;
 	if (dev) {
-		index = netns_nl_ifindex(nl, dev);
+		index = nsi_nl_ifindex(nl, dev);
 		if (index < 0) {
 			mnl_socket_close(nl);
 			return index;
@@ -93,17 +93,19 @@ static int route_do(int fd, const char *dst, const char *via, const char *dev, b
 	    (index && !mnl_attr_put_u32_check(nlh, sizeof(buf), RTA_OIF, (uint32_t)index)))
 		r = -ENOBUFS;
 	else
-		r = netns_nl_talk(nl, nlh, NULL, NULL);
+		r = nsi_nl_talk(nl, nlh, NULL, NULL);
 	mnl_socket_close(nl);
 	return r;
 }
 
 NETNS_EXPORT int netns_route_add(int fd, const char *dst, const char *via, const char *dev)
 {
+	nsi_error_set(NULL);
 	return route_do(fd, dst, via, dev, true);
 }
 
 NETNS_EXPORT int netns_route_delete(int fd, const char *dst, const char *via, const char *dev)
 {
+	nsi_error_set(NULL);
 	return route_do(fd, dst, via, dev, false);
 }

@@ -71,6 +71,7 @@ NETNS_EXPORT int netns_spawn(int fd, const char *file, char *const argv[], char 
 	pid_t pid;
 	int r;
 
+	nsi_error_set(NULL);
 	if (!file || !*file || !argv || !ret_pid)
 		return -EINVAL;
 	r = netns_fd_check(fd);

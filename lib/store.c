@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <libmnl/libmnl.h>
 
 #include "internal.h"
 
@@ -36,13 +37,15 @@ static int name_unmount(const char *path)
 
 /* Makes NAME from a throwaway thread: unshare moves the thread into a new
  * namespace, which is bind-mounted on a new placeholder. Nothing is left of
- * a name that fails half-way. */
-static int add_one_here(const char *name, unsigned flags, int *ret_fd)
+ * a name that fails half-way. The caller holds the name lock, so a delete
+ * of the same name cannot unlink the placeholder under the mount. */
+static int add_one_here(const struct netns_rundir *rd, const char *name, unsigned flags,
+			int *ret_fd)
 {
 	char path[PATH_MAX];
 	int r, fd = -1;
 
-	r = netns_rundir_path(name, path, sizeof(path));
+	r = nsi_rundir_name_path(rd, name, path, sizeof(path));
 	if (r < 0)
 		return r;
 	r = placeholder_create(path);
@@ -69,6 +72,7 @@ static int add_one_here(const char *name, unsigned flags, int *ret_fd)
 }
 
 struct add_job {
+	const struct netns_rundir *rd;
 	const char *const *names;
 	size_t n, done;
 	unsigned flags;
@@ -78,9 +82,12 @@ struct add_job {
 static int add_here(void *p)
 {
 	struct add_job *job = p;
+	_cleanup_close_ int lock = nsi_rundir_lock(job->rd);
 
+	if (lock < 0)
+		return lock;
 	for (; job->done < job->n; job->done++) {
-		int r = add_one_here(job->names[job->done], job->flags, job->ret_fd);
+		int r = add_one_here(job->rd, job->names[job->done], job->flags, job->ret_fd);
 
 		if (r < 0)
 			return r;
@@ -90,53 +97,72 @@ static int add_here(void *p)
 
 /* One throwaway thread for all of NAMES: a thread start per name cost as
  * much as the namespace itself here (docs/benchmarks.md). */
-static int add_names(const char *const *names, size_t n, unsigned flags, int *ret_fd,
-		     size_t *ret_done)
+static int add_names(struct netns_rundir *rd, const char *const *names, size_t n,
+		     unsigned flags, int *ret_fd, size_t *ret_done)
 {
-	struct add_job job = { .names = names, .n = n, .flags = flags, .ret_fd = ret_fd };
+	struct add_job job = { .rd = rd, .names = names, .n = n, .flags = flags, .ret_fd = ret_fd };
 	int r;
 
 	if (flags & ~(unsigned)NETNS_ADD_LO_UP)
 		return -EINVAL;
-	r = netns_rundir_create();
+	r = netns_rundir_create_at(rd);
 	if (r >= 0)
-		r = netns_thread_run(NETNS_THREAD_HERE, add_here, &job);
+		r = nsi_thread_run(NSI_THREAD_HERE, add_here, &job);
 	if (ret_done)
 		*ret_done = job.done;
 	return r;
 }
 
-NETNS_EXPORT int netns_name_add(const char *name, unsigned flags, int *ret_fd)
+NETNS_EXPORT int netns_name_add_at(struct netns_rundir *rd, const char *name, unsigned flags,
+				   int *ret_fd)
 {
 	int r = netns_name_check(name);
 
+	nsi_error_set(NULL);
 	if (r < 0)
 		return r;
-	return add_names(&name, 1, flags, ret_fd, NULL);
+	return add_names(rd, &name, 1, flags, ret_fd, NULL);
+}
+
+NETNS_EXPORT int netns_name_add(const char *name, unsigned flags, int *ret_fd)
+{
+	return netns_name_add_at(NULL, name, flags, ret_fd);
+}
+
+NETNS_EXPORT int netns_name_add_many_at(struct netns_rundir *rd, const char *const *names,
+					size_t n, unsigned flags, size_t *ret_added)
+{
+	nsi_error_set(NULL);
+	if (n && !names)
+		return -EINVAL;
+	return add_names(rd, names, n, flags, NULL, ret_added);
 }
 
 NETNS_EXPORT int netns_name_add_many(const char *const *names, size_t n, unsigned flags,
 				     size_t *ret_added)
 {
-	if (n && !names)
-		return -EINVAL;
-	return add_names(names, n, flags, NULL, ret_added);
+	return netns_name_add_many_at(NULL, names, n, flags, ret_added);
 }
 
-NETNS_EXPORT int netns_name_attach_fd(const char *name, int fd)
+NETNS_EXPORT int netns_name_attach_fd_at(struct netns_rundir *rd, const char *name, int fd)
 {
+	_cleanup_close_ int lock = -1;
 	char path[PATH_MAX], src[64];
 	int r;
 
-	r = netns_rundir_path(name, path, sizeof(path));
+	nsi_error_set(NULL);
+	r = nsi_rundir_name_path(rd, name, path, sizeof(path));
 	if (r < 0)
 		return r;
 	r = netns_fd_check(fd);
 	if (r < 0)
 		return r;
-	r = netns_rundir_create();
+	r = netns_rundir_create_at(rd);
 	if (r < 0)
 		return r;
+	lock = nsi_rundir_lock(rd);
+	if (lock < 0)
+		return lock;
 	r = placeholder_create(path);
 	if (r < 0)
 		return r;
@@ -149,41 +175,104 @@ NETNS_EXPORT int netns_name_attach_fd(const char *name, int fd)
 	return 0;
 }
 
-NETNS_EXPORT int netns_name_attach(const char *name, pid_t pid, pid_t tid)
+NETNS_EXPORT int netns_name_attach_fd(const char *name, int fd)
+{
+	return netns_name_attach_fd_at(NULL, name, fd);
+}
+
+NETNS_EXPORT int netns_name_attach_at(struct netns_rundir *rd, const char *name, pid_t pid,
+				      pid_t tid)
 {
 	_cleanup_close_ int fd = -1;
 	int r = netns_name_check(name);
 
+	nsi_error_set(NULL);
 	if (r < 0)
 		return r;
 	fd = netns_fd_open_tid(pid, tid);
 	if (fd < 0)
 		return fd;
-	return netns_name_attach_fd(name, fd);
+	return netns_name_attach_fd_at(rd, name, fd);
 }
 
-NETNS_EXPORT int netns_name_delete(const char *name)
+NETNS_EXPORT int netns_name_attach(const char *name, pid_t pid, pid_t tid)
 {
-	char path[PATH_MAX];
-	struct stat st;
-	int r;
+	return netns_name_attach_at(NULL, name, pid, tid);
+}
 
-	r = netns_rundir_path(name, path, sizeof(path));
-	if (r < 0)
-		return r;
-	if (lstat(path, &st) < 0)
+/* What RUNDIR/NAME holds: a namespace, an empty placeholder (a name whose
+ * mount is gone, or not made yet), or something that is no name at all.
+ * Symbolic links are never followed: the run directory holds mounts. */
+enum entry_kind {
+	ENTRY_NAMESPACE = 1 << 0,
+	ENTRY_PLACEHOLDER = 1 << 1,
+	ENTRY_OTHER = 1 << 2,
+};
+
+/* Classifies DIRFD/NAME; for a namespace, also its id and, when NL is not
+ * NULL, its nsid (-1: none), both read from the one open file. */
+static int entry_classify(int dirfd, const char *name, struct mnl_socket *nl,
+			  struct netns_id *ret_id, int *ret_nsid)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return negerrno();
 	if (!S_ISREG(st.st_mode))
-		return -EINVAL; /* never remove what is not a name, a directory say */
+		return ENTRY_OTHER; /* a directory, a symlink, a fifo: never opened */
+	fd = nsi_open_nsfs(name, dirfd, O_NOFOLLOW);
+	if (fd == -EMEDIUMTYPE)
+		return st.st_size == 0 ? ENTRY_PLACEHOLDER : ENTRY_OTHER;
+	if (fd < 0)
+		return fd;
+	if (netns_fd_id(fd, ret_id) < 0)
+		return ENTRY_OTHER;
+	if (nl && ret_nsid) {
+		int nsid = nsi_nl_nsid(nl, fd);
+
+		if (nsid < 0 && nsid != -ENOENT)
+			return nsid;
+		*ret_nsid = nsid < 0 ? -1 : nsid;
+	}
+	return ENTRY_NAMESPACE;
+}
+
+NETNS_EXPORT int netns_name_delete_at(struct netns_rundir *rd, const char *name)
+{
+	_cleanup_close_ int lock = -1;
+	char path[PATH_MAX];
+	struct netns_id id;
+	int r;
+
+	nsi_error_set(NULL);
+	r = nsi_rundir_name_path(rd, name, path, sizeof(path));
+	if (r < 0)
+		return r;
+	lock = nsi_rundir_lock(rd);
+	if (lock < 0)
+		return lock;
+	r = entry_classify(AT_FDCWD, path, NULL, &id, NULL);
+	if (r < 0)
+		return r;
+	if (r == ENTRY_OTHER)
+		return -EMEDIUMTYPE; /* never remove what is not a name, a directory say */
 	r = name_unmount(path);
 	if (r < 0)
 		return r;
 	return unlink(path) < 0 ? negerrno() : 0;
 }
 
+NETNS_EXPORT int netns_name_delete(const char *name)
+{
+	return netns_name_delete_at(NULL, name);
+}
+
 struct entry {
 	char *name;
+	enum entry_kind kind;
 	struct netns_id id;
+	int nsid;
 };
 
 static int entry_cmp(const void *a, const void *b)
@@ -198,16 +287,21 @@ static void entries_free(struct entry *v, size_t n)
 	free(v);
 }
 
-/* Reads the run directory: every entry that is a network namespace, sorted. */
-static int entries_read(struct entry **ret, size_t *ret_n)
+/* Reads the run directory: every entry of the KINDS asked for, sorted by
+ * name; with NL, each namespace's nsid too. */
+static int entries_read(const struct netns_rundir *rd, unsigned kinds, struct mnl_socket *nl,
+			struct entry **ret, size_t *ret_n)
 {
 	struct entry *v = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
+	const char *dir;
 	DIR *d;
-	int r = 0;
+	int r = nsi_rundir_dir(rd, &dir);
 
-	d = opendir(netns_rundir_get());
+	if (r < 0)
+		return r;
+	d = opendir(dir);
 	if (!d) {
 		if (errno != ENOENT)
 			return negerrno();
@@ -216,15 +310,20 @@ static int entries_read(struct entry **ret, size_t *ret_n)
 		return 0;
 	}
 	while ((errno = 0, de = readdir(d))) {
-		_cleanup_close_ int fd = -1;
-		struct netns_id id;
+		struct entry e = { .nsid = -1 };
+		int k;
 
 		if (de->d_name[0] == '.' &&
 		    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
-		fd = netns_open_nsfs(de->d_name, dirfd(d), O_NOFOLLOW); /* a symlink is no name */
-		if (fd < 0 || netns_fd_id(fd, &id) < 0)
-			continue; /* a placeholder or a file that vanished */
+		k = entry_classify(dirfd(d), de->d_name, nl, &e.id, &e.nsid);
+		/* Out of fds or memory: a short list would be a wrong answer. */
+		if (k == -EMFILE || k == -ENFILE || k == -ENOMEM || k == -ENOBUFS) {
+			r = k;
+			break;
+		}
+		if (k < 0 || !(kinds & (unsigned)k))
+			continue; /* another kind, or a file that vanished */
 		if (n == cap) {
 			struct entry *nv;
 
@@ -236,12 +335,13 @@ static int entries_read(struct entry **ret, size_t *ret_n)
 			}
 			v = nv;
 		}
-		v[n].name = strdup(de->d_name);
-		if (!v[n].name) {
+		e.kind = (enum entry_kind)k;
+		e.name = strdup(de->d_name);
+		if (!e.name) {
 			r = -ENOMEM;
 			break;
 		}
-		v[n++].id = id;
+		v[n++] = e;
 	}
 	if (!de && errno && r == 0)
 		r = negerrno();
@@ -257,21 +357,23 @@ static int entries_read(struct entry **ret, size_t *ret_n)
 	return 0;
 }
 
-/* Calls CB for each entry, or for those with id MATCH; returns the count. */
-static int entries_walk(const struct netns_id *match, netns_name_cb cb, void *data)
+/* Calls CB for each entry of KIND, or for those with id MATCH; returns the
+ * count. Placeholders have no id: CB gets NULL. */
+static int entries_walk(const struct netns_rundir *rd, enum entry_kind kind,
+			const struct netns_id *match, netns_name_cb cb, void *data)
 {
 	struct entry *v;
 	size_t n;
 	int r, found = 0;
 
-	r = entries_read(&v, &n);
+	r = entries_read(rd, kind, NULL, &v, &n);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		if (match && !netns_id_equal(match, &v[i].id))
 			continue;
 		found++;
-		r = cb ? cb(v[i].name, &v[i].id, data) : 0;
+		r = cb ? cb(v[i].name, kind == ENTRY_NAMESPACE ? &v[i].id : NULL, data) : 0;
 		if (r < 0)
 			break;
 	}
@@ -279,16 +381,88 @@ static int entries_walk(const struct netns_id *match, netns_name_cb cb, void *da
 	return r < 0 ? r : found;
 }
 
+NETNS_EXPORT int netns_name_walk_at(const struct netns_rundir *rd, unsigned flags,
+				    netns_name_info_cb cb, void *data)
+{
+	struct mnl_socket *nl = NULL;
+	struct entry *v;
+	size_t n;
+	int r;
+
+	nsi_error_set(NULL);
+	if (!cb || (flags & ~(unsigned)(NETNS_WALK_NSID | NETNS_WALK_BROKEN)))
+		return -EINVAL;
+	/* One netlink socket for every nsid, not one per name. */
+	if (flags & NETNS_WALK_NSID) {
+		r = nsi_nl_open(-1, &nl);
+		if (r < 0)
+			return r;
+	}
+	r = entries_read(rd, ENTRY_NAMESPACE | (flags & NETNS_WALK_BROKEN ? ENTRY_PLACEHOLDER : 0),
+			 nl, &v, &n);
+	if (nl)
+		mnl_socket_close(nl);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct netns_name_info info = {
+			.name = v[i].name,
+			.id = v[i].id,
+			.nsid = v[i].nsid,
+			.broken = v[i].kind == ENTRY_PLACEHOLDER,
+		};
+
+		r = cb(&info, data);
+		if (r < 0)
+			break;
+	}
+	entries_free(v, n);
+	return r < 0 ? r : 0;
+}
+
+NETNS_EXPORT int netns_name_walk(unsigned flags, netns_name_info_cb cb, void *data)
+{
+	return netns_name_walk_at(NULL, flags, cb, data);
+}
+
+NETNS_EXPORT int netns_name_foreach_at(const struct netns_rundir *rd, netns_name_cb cb,
+				       void *data)
+{
+	int r = entries_walk(rd, ENTRY_NAMESPACE, NULL, cb, data);
+
+	nsi_error_set(NULL);
+	return r < 0 ? r : 0;
+}
+
 NETNS_EXPORT int netns_name_foreach(netns_name_cb cb, void *data)
 {
-	int r = entries_walk(NULL, cb, data);
+	return netns_name_foreach_at(NULL, cb, data);
+}
 
+NETNS_EXPORT int netns_name_foreach_broken_at(const struct netns_rundir *rd, netns_name_cb cb,
+					      void *data)
+{
+	int r = entries_walk(rd, ENTRY_PLACEHOLDER, NULL, cb, data);
+
+	nsi_error_set(NULL);
 	return r < 0 ? r : 0;
+}
+
+NETNS_EXPORT int netns_name_foreach_broken(netns_name_cb cb, void *data)
+{
+	return netns_name_foreach_broken_at(NULL, cb, data);
+}
+
+NETNS_EXPORT int netns_name_find_at(const struct netns_rundir *rd, const struct netns_id *id,
+				    netns_name_cb cb, void *data)
+{
+	nsi_error_set(NULL);
+	if (!id)
+		return -EINVAL;
+	return entries_walk(rd, ENTRY_NAMESPACE, id, cb, data);
 }
 
 NETNS_EXPORT int netns_name_find(const struct netns_id *id, netns_name_cb cb, void *data)
 {
-	if (!id)
-		return -EINVAL;
-	return entries_walk(id, cb, data);
+	return netns_name_find_at(NULL, id, cb, data);
 }

@@ -2,48 +2,58 @@
 /*
  * Doing work inside a namespace without switching any thread of the caller.
  *
- * Every call here runs the namespace-bound part on a throwaway thread that
- * switches once and then exits, so it can never carry a foreign namespace
- * back into the caller's code. The alternative, setns() there and back on the
- * calling thread, is cheaper but the way back can fail (EPERM for a caller in
- * a user namespace that does not own its original netns), and then that
- * thread would go on in the wrong namespace. Even a capable root caller is
- * not safe: setns() allocates a new nsproxy and can fail with ENOMEM. So no
- * fast path: bench/switch measures both designs, docs/benchmarks.md has the
- * numbers. Starting a program (netns_spawn) is in spawn.c.
+ * Every call here that runs caller code (FN) runs it on a throwaway thread
+ * that switches once and then exits, so it can never carry a foreign
+ * namespace back into the caller's code. The alternative, setns() there and
+ * back on the calling thread, is cheaper but the way back can fail (EPERM for
+ * a caller in a user namespace that does not own its original netns), and
+ * then that thread would go on in the wrong namespace. Even a capable root
+ * caller is not safe: setns() allocates a new nsproxy and can fail with
+ * ENOMEM. netns_socket() runs no caller code, so a library-owned worker that
+ * goes there and back does it (worker.c). bench/switch measures the designs,
+ * docs/benchmarks.md has the numbers. Starting a program (netns_spawn) is in
+ * spawn.c.
  */
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "internal.h"
 
 struct ns_job {
-	int fd; /* namespace to enter, or NETNS_THREAD_HERE */
+	int fd; /* namespace to enter, or NSI_THREAD_HERE */
 	int (*fn)(void *arg);
 	void *arg;
 	int result;
+	char message[256]; /* the kernel's extended ack, carried home */
 };
 
 static void *ns_job_main(void *p)
 {
 	struct ns_job *job = p;
+	const char *msg;
 
-	if (job->fd != NETNS_THREAD_HERE && setns(job->fd, CLONE_NEWNET) < 0) {
+	if (job->fd != NSI_THREAD_HERE && setns(job->fd, CLONE_NEWNET) < 0) {
 		job->result = negerrno();
 		return NULL;
 	}
 	job->result = job->fn(job->arg);
+	/* netns_error_message() is per thread: hand the text to the caller,
+	 * as crun carries errors out of its child. */
+	msg = netns_error_message();
+	if (msg)
+		snprintf(job->message, sizeof(job->message), "%s", msg);
 	return NULL;
 }
 
 /* Runs FN on a new thread in namespace FD (see internal.h). The thread starts
  * with every signal blocked, so no signal handler of the process ever runs in
  * a foreign namespace. */
-int netns_thread_run(int fd, int (*fn)(void *arg), void *arg)
+int nsi_thread_run(int fd, int (*fn)(void *arg), void *arg)
 {
-	struct ns_job job = { .fd = fd, .fn = fn, .arg = arg, .result = 0 };
+	struct ns_job job = { .fd = fd, .fn = fn, .arg = arg, .result = 0, .message = "" };
 	sigset_t all, old;
 	pthread_t thread;
 	int r;
@@ -55,6 +65,7 @@ int netns_thread_run(int fd, int (*fn)(void *arg), void *arg)
 	if (r != 0)
 		return -r;
 	pthread_join(thread, NULL);
+	nsi_error_set(job.message[0] ? job.message : NULL);
 	return job.result;
 }
 
@@ -62,31 +73,26 @@ NETNS_EXPORT int netns_run(int fd, int (*fn)(void *arg), void *arg)
 {
 	int r;
 
+	nsi_error_set(NULL);
 	if (!fn)
 		return -EINVAL;
 	r = netns_fd_check(fd);
 	if (r < 0)
 		return r;
-	return netns_thread_run(fd, fn, arg);
+	return nsi_thread_run(fd, fn, arg);
 }
 
-struct socket_args {
-	int domain, type, protocol;
-};
-
-static int socket_here(void *p)
-{
-	struct socket_args *a = p;
-	int s = socket(a->domain, a->type | SOCK_CLOEXEC, a->protocol);
-
-	return s < 0 ? negerrno() : s;
-}
-
+/* No user code runs in the namespace, so a long-lived worker can do it: see
+ * worker.c. */
 NETNS_EXPORT int netns_socket(int fd, int domain, int type, int protocol)
 {
-	struct socket_args a = { domain, type, protocol };
+	int r;
 
-	return netns_run(fd, socket_here, &a);
+	nsi_error_set(NULL); /* it never describes an earlier call */
+	r = netns_fd_check(fd);
+	if (r < 0)
+		return r;
+	return nsi_worker_socket(fd, domain, type, protocol);
 }
 
 struct many_job {
@@ -106,7 +112,7 @@ static int many_here(void *p)
 		if (m->fds[i] < 0)
 			m->ret[i] = -EBADF;
 		else if (setns(m->fds[i], CLONE_NEWNET) < 0)
-			m->ret[i] = errno == EINVAL ? -EINVAL : negerrno();
+			m->ret[i] = errno == EINVAL ? -EMEDIUMTYPE : negerrno();
 		else
 			m->ret[i] = m->fn(i, m->arg);
 	}
@@ -118,9 +124,10 @@ NETNS_EXPORT int netns_run_many(const int *fds, size_t n, int (*fn)(size_t i, vo
 {
 	struct many_job m = { .fds = fds, .n = n, .fn = fn, .arg = arg, .ret = ret };
 
+	nsi_error_set(NULL);
 	if (!fn || (n && (!fds || !ret)))
 		return -EINVAL;
 	if (n == 0)
 		return 0;
-	return netns_thread_run(NETNS_THREAD_HERE, many_here, &m);
+	return nsi_thread_run(NSI_THREAD_HERE, many_here, &m);
 }

@@ -12,7 +12,7 @@
 
 static int end_check(const struct netns_veth_end *e)
 {
-	struct netns_cidr c;
+	struct nsi_cidr c;
 	int r;
 
 	if (!e)
@@ -26,7 +26,7 @@ static int end_check(const struct netns_veth_end *e)
 			return r;
 	}
 	for (size_t i = 0; e->addrs && e->addrs[i]; i++) {
-		r = netns_cidr_parse(e->addrs[i], &c);
+		r = nsi_cidr_parse(e->addrs[i], &c);
 		if (r < 0)
 			return r;
 	}
@@ -85,7 +85,7 @@ static int pair_create(struct mnl_socket *nl, const struct netns_veth_end *a,
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
-	return netns_nl_talk(nl, nlh, NULL, NULL);
+	return nsi_nl_talk(nl, nlh, NULL, NULL);
 }
 
 /* Brings E up (when UP) and adds its addresses through NL, a socket in E's
@@ -94,7 +94,7 @@ static int end_setup(struct mnl_socket *nl, const struct netns_veth_end *e, bool
 {
 	char buf[NETNS_NL_BUF];
 	struct nlmsghdr *nlh;
-	struct netns_cidr c;
+	struct nsi_cidr c;
 	int index, r;
 
 	if (up) {
@@ -104,19 +104,19 @@ static int end_setup(struct mnl_socket *nl, const struct netns_veth_end *e, bool
 		nlh->nlmsg_flags = NLM_F_REQUEST;
 		up_header(nlh, true);
 		mnl_attr_put_strz_check(nlh, sizeof(buf), IFLA_IFNAME, e->ifname);
-		r = netns_nl_talk(nl, nlh, NULL, NULL);
+		r = nsi_nl_talk(nl, nlh, NULL, NULL);
 		if (r < 0)
 			return r;
 	}
 	if (!e->addrs || !e->addrs[0])
 		return 0;
-	index = netns_nl_ifindex(nl, e->ifname);
+	index = nsi_nl_ifindex(nl, e->ifname);
 	if (index < 0)
 		return index;
 	for (size_t i = 0; e->addrs[i]; i++) {
-		r = netns_cidr_parse(e->addrs[i], &c);
+		r = nsi_cidr_parse(e->addrs[i], &c);
 		if (r >= 0)
-			r = netns_addr_change(nl, index, &c, true);
+			r = nsi_addr_change(nl, index, &c, true);
 		if (r < 0)
 			return r;
 	}
@@ -133,7 +133,7 @@ static int end_setup_in(struct mnl_socket *nl, const struct netns_veth_end *e, b
 		return 0;
 	if (e->fd < 0)
 		return end_setup(nl, e, up);
-	r = netns_nl_open(e->fd, &own);
+	r = nsi_nl_open(e->fd, &own);
 	if (r < 0)
 		return r;
 	r = end_setup(own, e, up);
@@ -141,19 +141,40 @@ static int end_setup_in(struct mnl_socket *nl, const struct netns_veth_end *e, b
 	return r;
 }
 
-NETNS_EXPORT int netns_veth_add(const struct netns_veth_end *a, const struct netns_veth_end *b,
-				unsigned mtu)
+/* Copies the caller's end into this version's layout: a caller built
+ * against an older header passes a smaller SIZE (the fields it lacks are
+ * zero here), a newer one a larger (fields we do not know must be zero). */
+static int end_import(const struct netns_veth_end *e, struct netns_veth_end *ret)
 {
+	if (!e || e->size < NETNS_VETH_END_SIZE_1_0)
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	memcpy(ret, e, e->size < sizeof(*ret) ? e->size : sizeof(*ret));
+	for (size_t i = sizeof(*ret); i < e->size; i++)
+		if (((const unsigned char *)e)[i])
+			return -EINVAL;
+	ret->size = sizeof(*ret);
+	return 0;
+}
+
+NETNS_EXPORT int netns_veth_add(const struct netns_veth_end *a_in,
+				const struct netns_veth_end *b_in, unsigned mtu)
+{
+	struct netns_veth_end ea, eb, *a = &ea, *b = &eb;
 	struct mnl_socket *nl;
 	int r;
 
-	netns_error_set(NULL);
-	r = end_check(a);
+	nsi_error_set(NULL);
+	r = end_import(a_in, a);
+	if (r >= 0)
+		r = end_import(b_in, b);
+	if (r >= 0)
+		r = end_check(a);
 	if (r >= 0)
 		r = end_check(b);
 	if (r < 0)
 		return r;
-	r = netns_nl_open(-1, &nl);
+	r = nsi_nl_open(-1, &nl);
 	if (r < 0)
 		return r;
 	r = pair_create(nl, a, b, mtu);
@@ -172,7 +193,7 @@ NETNS_EXPORT int netns_veth_add(const struct netns_veth_end *a, const struct net
 
 		snprintf(msg, sizeof(msg), "%s", m ? m : "");
 		netns_link_delete(a->fd, a->ifname);
-		netns_error_set(msg[0] ? msg : NULL);
+		nsi_error_set(msg[0] ? msg : NULL);
 	}
 	return r;
 }

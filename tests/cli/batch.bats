@@ -75,12 +75,82 @@ names() {
 	[ "${stderr_lines[1]}" = "netns: batch: command failed at line 1" ]
 }
 
-@test "an unterminated quote is an error on its line, and nothing of it runs" {
+@test "an unterminated quote is an error on its line, and nothing of the file runs" {
 	printf '%s\n' 'add b1' 'add "b2 b3' 'add b4' >"$cmds"
 	run -1 --separate-stderr netns -b "$cmds"
-	[ "${stderr_lines[0]}" = "netns: batch: line 2: unterminated quote" ]
-	[ "${stderr_lines[1]}" = "netns: batch: command failed at line 2" ]
-	[ "$(names)" = "b1|" ]
+	[ "$stderr" = "netns: batch: $cmds:2: unterminated quote" ]
+	[ -z "$(names)" ]
+}
+
+# The whole input is read and checked before any line runs: a malformed line
+# anywhere is one error naming FILE:LINE, exit 1, and the run dir is untouched.
+@test "malformed input runs nothing: NUL, backslash before CR or at EOF, open quote" {
+	check() { # MESSAGE: the file in $cmds must be refused with it
+		run -1 --separate-stderr netns -b "$cmds"
+		[ "$stderr" = "netns: batch: $cmds:$1" ] ||
+			{ echo "# $(od -c "$cmds" | head -n 3): $stderr" >&2; return 1; }
+		run -1 --separate-stderr netns -b "$cmds" --force
+		[ "$stderr" = "netns: batch: $cmds:$1" ]
+		[ -z "$output" ]
+		[ "$(ls -A "$dir")" = cmds ]
+	}
+	printf 'add b1\nadd b2\0x\nadd b3\n' >"$cmds"
+	check "2: NUL byte in line"
+	printf 'add b1\n# a comment \0\n' >"$cmds"
+	check "2: NUL byte in line"
+	printf 'add b1\nadd b2 \\\r\nb3\r\n' >"$cmds"
+	check "2: backslash before a carriage return"
+	printf 'add b1\nadd b2\\\rx\n' >"$cmds"
+	check "2: backslash before a carriage return"
+	printf 'add b1\n\nadd b2 \\' >"$cmds"
+	check "3: backslash at end of file"
+	printf 'add b1\nadd b2 \\\n' >"$cmds"
+	check "2: backslash at end of file"
+	printf 'add b1\nadd b2 "b3\\\nb4\n' >"$cmds"
+	check "2: unterminated quote"
+	for i in $(seq 257); do printf 'w%d ' "$i"; done | sed 's/^/add b1\nadd /' >"$cmds"
+	check "2: too many words"
+	# Standard input is named as such.
+	run -1 --separate-stderr bash -c "printf 'add b1\\0\n' | netns -b -"
+	[ "$stderr" = "netns: batch: (stdin):1: NUL byte in line" ]
+	[ "$(ls -A "$dir")" = cmds ]
+}
+
+@test "a trailing backslash continues the command on the next line, as ip -b does" {
+	printf 'add b1 \\\n  b2\nadd b\\\n3 "b\\\n4" \\\n\\\n  b5\n' >"$cmds"
+	run -0 --separate-stderr netns -b "$cmds"
+	[ -z "$stderr" ]
+	[ "$(names)" = "b1|b2|b3|b4|b5|" ]
+	# No name holds a newline or a backslash.
+	[ "$(ls -A "$dir" | tr '\n' '|')" = "b1|b2|b3|b4|b5|cmds|" ]
+	# A comment ends at its line: its backslash continues nothing.
+	printf '# comment \\\nadd c1\nadd c2 # \\\nadd c3\n' >"$cmds"
+	run -0 --separate-stderr netns -b "$cmds"
+	[ "$(names)" = "b1|b2|b3|b4|b5|c1|c2|c3|" ]
+	# A failing command is reported at the line it starts on.
+	printf 'up \\\n  nope\n' >"$cmds"
+	run -1 --separate-stderr netns -b "$cmds"
+	[ "${stderr_lines[-1]}" = "netns: batch: command failed at line 1" ]
+}
+
+@test "options may follow the names; -- makes a name of what starts with -" {
+	printf '%s\n' 'add b1 --up' 'add -- -b2 --up' 'add b3' >"$cmds"
+	run -0 --separate-stderr netns -b "$cmds"
+	[ -z "$stderr" ]
+	[ "$(names)" = "--up|-b2|b1|b3|" ]
+	[ "$(netns links b1 | cut -d' ' -f3)" = UP ]
+	[ "$(netns links b3 | cut -d' ' -f3)" = DOWN ]
+}
+
+@test "threads exiting 3 (a thread diverged) is a finding, not a failed line" {
+	netns add b1
+	start_hello b1
+	run -3 netns threads "$HELLO_PID"
+	printf '%s\n' "threads $HELLO_PID" 'add b2' >"$cmds"
+	run -0 --separate-stderr netns -b "$cmds"
+	[ -z "$stderr" ]
+	[[ "$output" == *DIVERGED* ]]
+	[ "$(names)" = "b1|b2|" ]
 }
 
 @test "comments: whole lines, and a # that starts a word" {
@@ -113,6 +183,12 @@ names() {
 @test "exit 2: unreadable file, a command after -b, --force without -b" {
 	run -2 --separate-stderr netns -b "$dir/missing"
 	[ "$stderr" = "netns: batch: $dir/missing: No such file or directory" ]
+	run -2 --separate-stderr netns -b "$dir"
+	[ "$stderr" = "netns: batch: $dir: Is a directory" ]
+	run -2 --separate-stderr netns -b /proc/self/mem
+	[ "$stderr" = "netns: batch: /proc/self/mem: Input/output error" ]
+	run -2 --separate-stderr bash -c 'netns -b - <&-'
+	[ "$stderr" = "netns: batch: (stdin): Bad file descriptor" ]
 	run -2 --separate-stderr netns -b "$cmds" add b1
 	[ "${stderr_lines[0]}" = "netns: -b takes no command: 'add'" ]
 	run -2 --separate-stderr netns --force add b1

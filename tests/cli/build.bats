@@ -10,25 +10,53 @@ header_functions() {
 	grep -oE '\bnetns_[a-z_]+\(' "$REPO/include/netns.h" | tr -d '(' | sort -u
 }
 
-@test "libnetns.so exports only netns_* symbols, and every function of netns.h" {
-	so=$BUILD/libnetns.so.0
-	[ -f "$so" ]
-	[ "$(readelf -d "$so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')" = libnetns.so.0 ]
-	syms=$(nm -D --defined-only "$so" | awk '$2 != "A" { sub(/@.*/, "", $3); print $3 }' | sort -u)
-	[ -n "$syms" ]
-	bad=$(grep -v '^netns_' <<<"$syms" || true)
-	[ -z "$bad" ] || { echo "# exported but not netns_*: $bad" >&2; false; }
-	missing=$(comm -23 <(header_functions) <(echo "$syms"))
-	[ -z "$missing" ] || { echo "# declared but not exported: $missing" >&2; false; }
-	# Internal helpers stay internal.
-	refute grep -qx netns_open_nsfs <<<"$syms"
-	refute grep -qx netns_rundir_prepare <<<"$syms"
+# The symbols lib/libnetns.map names, in its order-free form.
+map_symbols() {
+	sed -e 's|/\*.*\*/||' "$REPO/lib/libnetns.map" | grep -oE '^\s*netns_[a-z_]+;' |
+		tr -d ' \t;' | sort -u
 }
 
-@test "libnetns.a defines no global symbol outside netns_*" {
-	bad=$(nm -g --defined-only "$BUILD/libnetns.a" 2>/dev/null |
-		awk 'NF == 3 && $3 !~ /^netns_/ { print $3 }')
-	[ -z "$bad" ] || { echo "# global but not netns_*: $bad" >&2; false; }
+@test "libnetns.so exports exactly netns.h's functions, each by name in NETNS_1.0" {
+	so=$BUILD/libnetns.so.1
+	[ -f "$so" ]
+	[ "$(readelf -d "$so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')" = libnetns.so.1 ]
+	syms=$(nm -D --defined-only "$so" | awk '$2 != "A" { print $3 }' | sort -u)
+	[ -n "$syms" ]
+	# Every exported function carries its version node.
+	unversioned=$(grep -v '@@NETNS_1\.0$' <<<"$syms" || true)
+	[ -z "$unversioned" ] || { echo "# not in NETNS_1.0: $unversioned" >&2; false; }
+	syms=$(sed 's/@.*//' <<<"$syms")
+	diff <(header_functions) <(echo "$syms") || { echo "# header vs libnetns.so" >&2; false; }
+	# The map lists each one by name: no pattern exports a new function.
+	diff <(header_functions) <(map_symbols) || { echo "# header vs libnetns.map" >&2; false; }
+	! grep -qE '^\s*netns_[a-z_]*\*' "$REPO/lib/libnetns.map"
+}
+
+@test "libnetns.a defines exactly netns.h's functions; the nsi_ internals are local" {
+	globals=$(nm -g --defined-only "$BUILD/libnetns.a" 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u)
+	diff <(header_functions) <(echo "$globals") || { echo "# header vs libnetns.a" >&2; false; }
+	# The internals are there (the library uses them), only not visible.
+	internal=$(grep -oE '^[a-z].*\bnsi_[a-z_]+\(' "$REPO/lib/internal.h" |
+		grep -oE '\bnsi_[a-z_]+' | sort -u)
+	[ "$(wc -l <<<"$internal")" -ge 5 ]
+	locals=$(nm --defined-only "$BUILD/libnetns.a" | awk 'NF == 3 && $2 ~ /^[a-z]$/ { print $3 }')
+	for f in $internal; do
+		grep -qx "$f" <<<"$locals" || { echo "# $f: not a local symbol of libnetns.a" >&2; false; }
+	done
+}
+
+@test "netns_version() is the header's NETNS_VERSION, in the shared and the static library" {
+	want=$(sed -n 's/^#define NETNS_VERSION "\(.*\)"/\1/p' "$REPO/include/netns.h")
+	mk_scratch dir
+	printf '%s\n' '#include <stdio.h>' '#include <netns.h>' \
+		'int main(void) { puts(netns_version()); return 0; }' >"$dir/v.c"
+	cc ${SANITIZE:+-fsanitize=$SANITIZE} -I"$REPO/include" -o "$dir/v-shared" "$dir/v.c" -L"$BUILD" -lnetns
+	run -0 env LD_LIBRARY_PATH="$BUILD" "$dir/v-shared"
+	[ "$output" = "$want" ]
+	cc ${SANITIZE:+-fsanitize=$SANITIZE} -I"$REPO/include" -o "$dir/v-static" "$dir/v.c" "$BUILD/libnetns.a" \
+		$(pkg-config --libs libmnl jansson) -pthread
+	run -0 "$dir/v-static"
+	[ "$output" = "$want" ]
 }
 
 @test "netns.pc is built and pkg-config reads it" {
@@ -54,8 +82,8 @@ header_functions() {
 		[ -x "$u/bin/${d%.c}" ] || { echo "# demo ${d%.c} not installed" >&2; false; }
 	done
 	[ -f "$u/lib/libnetns.a" ]
-	[ -f "$u/lib/libnetns.so.0" ]
-	[ "$(readlink "$u/lib/libnetns.so")" = libnetns.so.0 ]
+	[ -f "$u/lib/libnetns.so.1" ]
+	[ "$(readlink "$u/lib/libnetns.so")" = libnetns.so.1 ]
 	cmp "$REPO/include/netns.h" "$u/include/netns.h"
 	[ -f "$u/lib/pkgconfig/netns.pc" ]
 	grep -qxF "prefix=$prefix" "$u/lib/pkgconfig/netns.pc" ||
@@ -94,5 +122,5 @@ header_functions() {
 	run -0 cc ${SANITIZE:+-fsanitize=$SANITIZE} -o "$dest/prog" "$dest/prog.c" $flags
 	run -0 env LD_LIBRARY_PATH="$u/lib" "$dest/prog"
 	[ "$output" = "$(sed -n 's/^#define NETNS_VERSION "\(.*\)"/\1/p' "$REPO/include/netns.h") $(host_inode)" ]
-	env LD_LIBRARY_PATH="$u/lib" ldd "$dest/prog" | grep -q "libnetns.so.0 => $u/lib/libnetns.so.0"
+	env LD_LIBRARY_PATH="$u/lib" ldd "$dest/prog" | grep -q "libnetns.so.1 => $u/lib/libnetns.so.1"
 }

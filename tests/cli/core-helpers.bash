@@ -149,12 +149,3 @@ assert_usage_error() {
 		return 1
 	}
 }
-
-# refute CMD...: fails when CMD succeeds. Bats ignores a failing `! CMD`
-# unless it is the test's last command (set -e exempts negated pipelines).
-refute() {
-	if "$@"; then
-		echo "# unexpectedly succeeded: $*" >&2
-		return 1
-	fi
-}

@@ -95,17 +95,22 @@ load core-helpers
 	[[ "$output" != *",UP"* ]]
 }
 
-@test "delete --all removes every name in the run dir" {
+@test "delete --all removes every name in the run dir, broken ones too, nothing else" {
 	mk_scratch dir
 	export NETNS_RUN_DIR=$dir
 	netns add x y z
-	: >"$dir/placeholder" # not a name: --all leaves it alone
+	: >"$dir/placeholder" # a crashed tool's name: listed as broken, removed by --all
+	echo data >"$dir/file" # not a name: left alone
+	mkdir "$dir/sub"
+	ln -s x "$dir/link"
 	run -0 netns list
-	[ "$output" = "$(printf 'x\ny\nz')" ]
+	[ "$output" = "$(printf 'placeholder (broken: nothing mounted)\nx\ny\nz')" ]
+	run -0 netns -j list
+	[ "$(jq -c '.[] | select(.broken) | .name' <<<"$output")" = '"placeholder"' ]
 	run -0 netns delete --all
 	run -0 netns list
 	[ -z "$output" ]
-	[ "$(ls "$dir")" = placeholder ]
+	[ "$(ls "$dir" | tr '\n' ' ')" = "file link sub " ]
 	run -2 --separate-stderr netns delete --all x
 	assert_usage_error "netns: delete: --all takes no NAME" \
 		"Try 'netns delete --help' for more information."

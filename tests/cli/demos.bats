@@ -86,6 +86,15 @@ until_hello() {
 	[[ $output == *"tcp-hello: no namespace could be served"* ]]
 }
 
+@test "tcp-hello: a path that does not exist: status 1, one reason, nothing leaked" {
+	# Under a sanitizer build, a leak adds LeakSanitizer's report to stderr.
+	run --separate-stderr timeout 10 tcp-hello -p "$(port)" /nonexist
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "tcp-hello: /nonexist: No such file or directory
+tcp-hello: no namespace could be served" ]
+}
+
 @test "tcp-hello: a bad namespace or a taken port is reported, the others keep serving" {
 	local a b err pid i
 	a=$(uniq_name a) b=$(uniq_name b) err="$BATS_TEST_TMPDIR/err"
@@ -154,9 +163,12 @@ until_hello() {
 	[[ ${lines[0]} == "netns: threads: 'abc': not a PID" ]]
 	p=$(dead_pid)
 	[ ! -e "/proc/$p" ]
-	run netns threads "$p"
+	run --separate-stderr netns threads "$p"
 	[ "$status" -eq 1 ]
-	[ "$output" = "netns: threads: $p: no such process" ]
+	[ "$stderr" = "netns: threads: $p: no such process" ]
+	# The header is printed even with no row under it.
+	[ "${#lines[@]}" -eq 1 ]
+	[[ ${lines[0]} =~ ^\ +PID\ +TID\ COMM\ +INODE\ DIVERGED\ NAMES$ ]]
 	# The processes that exist are still shown.
 	run netns threads "$p" $$
 	[ "$status" -eq 1 ]

@@ -46,6 +46,74 @@ run_dir_is() {
 	run_dir_is ""
 }
 
+@test "options anywhere on the line, as GNU tools take them; -- ends them" {
+	run -0 --separate-stderr netns add x1 --up
+	[ -z "$stderr" ]
+	run_dir_is "x1 "
+	[ "$(netns links x1 | cut -d' ' -f3)" = UP ]
+	run -2 --separate-stderr netns add x2 -z
+	assert_usage_error "netns: add: invalid option -- 'z'" "Try 'netns add --help' for more information."
+	run -2 --separate-stderr netns delete x1 --bogus
+	assert_usage_error "netns: delete: unrecognized option '--bogus'" \
+		"Try 'netns delete --help' for more information."
+	run -2 --separate-stderr netns add -x
+	assert_usage_error "netns: add: invalid option -- 'x'" "Try 'netns add --help' for more information."
+	run_dir_is "x1 "
+	# A name that starts with - needs --.
+	run -0 netns add -- -x --up
+	run_dir_is "--up -x x1 "
+	run -0 netns up -- -x
+	[ "$(netns links -- -x | cut -d' ' -f3)" = UP ]
+	run -0 netns delete x1 -- -x --up
+	run_dir_is ""
+	run -0 --separate-stderr netns list --help
+	[[ "${lines[0]}" == Usage:* ]]
+	# The same for the commands that take PIDs.
+	for c in "pids x" "identify $$" "threads $$"; do
+		# shellcheck disable=SC2086
+		run -0 --separate-stderr netns $c --help
+		[[ "${lines[0]}" == Usage:* ]] || { echo "# netns $c --help: $output" >&2; false; }
+	done
+}
+
+@test "a long option that takes no value, given one, says so" {
+	run -2 --separate-stderr netns add --up=yes x
+	assert_usage_error "netns: add: option '--up' doesn't allow an argument" \
+		"Try 'netns add --help' for more information."
+	run -2 --separate-stderr netns delete --all=1
+	assert_usage_error "netns: delete: option '--all' doesn't allow an argument" \
+		"Try 'netns delete --help' for more information."
+	run -2 --separate-stderr netns --json=x list
+	assert_usage_error "netns: option '--json' doesn't allow an argument" \
+		"Try 'netns --help' for more information."
+	# A bad letter in a cluster after a --opt=VALUE is still a bad letter.
+	run -2 --separate-stderr netns --run-dir="$RUN" -jz list
+	assert_usage_error "netns: invalid option -- 'z'" "Try 'netns --help' for more information."
+	run -2 --separate-stderr netns add --bogus=1 x
+	assert_usage_error "netns: add: unrecognized option '--bogus=1'" \
+		"Try 'netns add --help' for more information."
+	run_dir_is ""
+}
+
+@test "a name holding a newline or other control bytes stays on one error line" {
+	nl=$'a\nb'
+	run -0 netns add "$nl"
+	run -1 --separate-stderr netns add "$nl"
+	assert_one_error 1 ""
+	[ "$stderr" = 'netns: add: a\nb: namespace already exists' ]
+	run -1 --separate-stderr netns delete $'c\rd' x
+	assert_one_error 1 ""
+	[ "$stderr" = 'netns: delete: c\rd: no such namespace' ]
+	run -1 --separate-stderr netns exec $'e\tf\ag' true
+	assert_one_error 1 ""
+	[ "$stderr" = 'netns: exec: e\tf\x07g: no such namespace' ]
+	run -2 --separate-stderr netns $'bad\ncommand'
+	assert_usage_error "" "Try 'netns --help' for more information."
+	[ "${stderr_lines[0]}" = "netns: unknown command 'bad\\ncommand'" ]
+	run -0 netns delete "$nl"
+	run_dir_is ""
+}
+
 @test "missing arguments are usage errors" {
 	for c in add delete exec pids attach; do
 		run -2 --separate-stderr netns "$c"
@@ -123,12 +191,48 @@ run_dir_is() {
 		assert_one_error 1 "netns: pids: $p: not a network namespace"
 	done
 	run -1 --separate-stderr netns exec ph true
-	assert_one_error 1 "netns: exec: ph: not a network namespace (nothing mounted on $RUN/ph)"
+	assert_one_error 1 "netns: exec: ph: not a network namespace ($RUN/ph is an empty placeholder with nothing mounted on it)"
 	run -1 --separate-stderr netns pids ph
-	assert_one_error 1 "netns: pids: ph: not a network namespace"
+	assert_one_error 1 "netns: pids: ph: not a network namespace ($RUN/ph is an empty placeholder with nothing mounted on it)"
 	run -0 netns list
-	[ -z "$output" ]
+	[ "$output" = "ph (broken: nothing mounted)" ]
 	run_dir_is "ph regular "
+}
+
+# One policy for names: a name is a mount in the run directory, never a
+# symbolic link, whichever subcommand resolves it.
+@test "a symbolic link in the run dir is no name: exec, pids, list, delete agree" {
+	a=$(uniq_name a)
+	netns add "$a"
+	ln -s "$RUN/$a" "$RUN/link"
+	ln -s /proc/self/ns/net "$RUN/self"
+	for l in link self; do
+		why="$RUN/$l is a symbolic link, which names never are"
+		run -1 --separate-stderr netns exec "$l" true
+		assert_one_error 1 "netns: exec: $l: not a network namespace ($why)"
+		run -1 --separate-stderr netns pids "$l"
+		assert_one_error 1 "netns: pids: $l: not a network namespace ($why)"
+		run -1 --separate-stderr netns delete "$l"
+		assert_one_error 1 "netns: delete: $l: not a namespace: $why"
+	done
+	run -0 netns list
+	[ "$output" = "$a" ]
+	run -0 netns delete --all
+	run_dir_is "link self "
+}
+
+@test "delete removes a broken name; a directory or a file with data is left alone" {
+	: >"$RUN/ph"
+	mkdir "$RUN/dir"
+	echo data >"$RUN/data"
+	run -0 netns delete ph
+	run -1 --separate-stderr netns delete dir
+	assert_one_error 1 "netns: delete: dir: not a namespace: $RUN/dir is a directory"
+	run -1 --separate-stderr netns delete data
+	assert_one_error 1 "netns: delete: data: not a namespace: $RUN/data is a regular file, or another kind of namespace"
+	run_dir_is "data dir "
+	rmdir "$RUN/dir"
+	rm "$RUN/data"
 }
 
 @test "PID and PID/TID that are not numbers are usage errors" {
@@ -189,6 +293,32 @@ run_dir_is() {
 	# Read-only commands work unprivileged.
 	run -0 nobody "$bin/netns" list
 	[ "$output" = a ]
+}
+
+@test "not root: a first add makes no run directory it cannot use" {
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	mk_scratch top
+	chmod 1777 "$top" # nobody may make directories here, as under /tmp
+	cp "$BUILD/netns" "$top/"
+	chmod 755 "$top/netns"
+	run -1 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all "$top/netns" --run-dir "$top/new/netns" add b
+	[[ "$stderr" == "netns: add: "*"(root or CAP_SYS_ADMIN is needed)" ]]
+	[ ! -e "$top/new" ]
+}
+
+@test "a relative run directory is refused, from NETNS_RUN_DIR as from --run-dir" {
+	mk_scratch cwd
+	cd "$cwd"
+	run -2 --separate-stderr env NETNS_RUN_DIR=rel/netns netns add x
+	assert_usage_error "netns: NETNS_RUN_DIR 'rel/netns': must be an absolute path" \
+		"Try 'netns --help' for more information."
+	run -2 --separate-stderr netns --run-dir rel/netns add x
+	assert_usage_error "netns: --run-dir 'rel/netns': must be an absolute path" \
+		"Try 'netns --help' for more information."
+	# --run-dir wins over the environment, as everywhere.
+	NETNS_RUN_DIR=rel/netns run -0 netns --run-dir "$RUN" list
+	[ ! -e "$cwd/rel" ]
 }
 
 @test "a failed write to stdout is an error, not exit 0" {

@@ -54,6 +54,17 @@ setup() {
 	assert_one_error 126 "netns: exec: $dir: "
 }
 
+@test "exec: 127 and 126 hold when stderr is closed (errno is taken before printing)" {
+	run -127 bash -c "netns exec '$A' no-such-program-$$ 2>&-"
+	mk_scratch dir
+	printf '#!/bin/sh\necho ran\n' >"$dir/noexec"
+	chmod 644 "$dir/noexec"
+	run -126 bash -c "netns exec '$A' '$dir/noexec' 2>&-"
+	# In batch mode the exec runs in a child: the same status decides.
+	run -1 --separate-stderr bash -c "echo 'exec $A no-such-program-$$' | netns -b -"
+	[ "$stderr" = "netns: exec: no-such-program-$$: No such file or directory"$'\n'"netns: batch: command failed at line 1" ]
+}
+
 @test "exec: arguments reach the program untouched; -- ends netns's options" {
 	run -0 netns exec "$A" sh -c 'printf "%s|" "$@"' sh 'a b' --help -x ''
 	[ "$output" = "a b|--help|-x||" ]

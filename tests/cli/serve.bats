@@ -21,6 +21,24 @@ serve() {
 	track_pid "$SERVE_PID"
 }
 
+# serve_limited LIMIT ARGS...: the same under `ulimit -n LIMIT`, soft and hard
+# (serve raises its soft limit to the hard one).
+serve_limited() {
+	local limit=$1
+	shift
+	(ulimit -n "$limit" && exec netns serve -p "$port" "$@") >/dev/null 2>"$log" 3>&- &
+	SERVE_PID=$!
+	track_pid "$SERVE_PID"
+}
+
+# stop_serve: SIGTERM, and the server must exit 0.
+stop_serve() {
+	local rc=0
+	kill "$SERVE_PID"
+	wait "$SERVE_PID" || rc=$?
+	[ "$rc" -eq 0 ]
+}
+
 # wait_log REGEX: waits (at most 5 s) for a line in the log; fails early if
 # the server died.
 wait_log() {
@@ -51,6 +69,30 @@ wait_answer() {
 	done
 	echo "# $1 never answered '$2'" >&2
 	return 1
+}
+
+# wait_all_answer NAME...: retries (at most 5 s) until every NAME answers
+# with its own name. nsenter starts faster than netns exec, which counts
+# with 200 names under ASan.
+wait_all_answer() {
+	local left=("$@") next n i
+	for i in $(seq 50); do
+		next=()
+		for n in "${left[@]}"; do
+			[ "$(nsenter --net="$NETNS_RUN_DIR/$n" nc -w 2 127.0.0.1 "$port" </dev/null 2>/dev/null)" = \
+				"hello from namespace $n" ] || next+=("$n")
+		done
+		[ "${#next[@]}" -eq 0 ] && return 0
+		left=("${next[@]}")
+		sleep 0.1
+	done
+	echo "# ${#left[@]} never answered, such as ${left[0]}" >&2
+	return 1
+}
+
+# The names the log says are served.
+served_names() {
+	sed -n 's/^netns: serve: serving \([^ ]*\) (inode .*/\1/p' "$log"
 }
 
 # wait_ns_not PID INODE: waits (at most 5 s) until PID leaves namespace INODE.
@@ -214,6 +256,121 @@ lowest_free_fd() {
 	wait_answer s1 "hello from namespace s1"
 }
 
+@test "under a low fd limit it serves what fits, says once how many wait, runs on" {
+	# 40 fit in 64 fds: none may be lost to namespace fds held meanwhile.
+	netns add --up $(seq -f a%g 40)
+	serve_limited 64
+	wait_log "serving [0-9]+ namespaces on port $port"
+	grep -qxF "netns: serve: serving 40 namespaces on port $port" "$log"
+	run -1 grep -E "waiting for file descriptors|Too many open files" "$log"
+	wait_all_answer $(seq -f a%g 40)
+	stop_serve
+	# 200 do not: it serves some, says once how many wait, and keeps running.
+	netns add --up $(seq -f b%g 160)
+	serve_limited 64
+	wait_log "waiting for file descriptors"
+	served=$(served_names | wc -l)
+	[ "$served" -ge 40 ] && [ "$served" -lt 200 ]
+	grep -qxF "netns: serve: serving $served namespaces on port $port" "$log"
+	grep -qxF "netns: serve: $((200 - served)) namespaces waiting for file descriptors" "$log"
+	run -1 grep "Too many open files" "$log"
+	mapfile -t up < <(served_names)
+	wait_all_answer "${up[@]}"
+	kill -0 "$SERVE_PID"
+	[ "$(grep -c 'waiting for file descriptors$' "$log")" -eq 1 ]
+	# A raised limit serves the rest. Raising a hard limit takes
+	# CAP_SYS_RESOURCE, which a container may withhold even from root;
+	# the --follow test below raises a soft one instead.
+	if prlimit --pid "$SERVE_PID" --nofile=1024:1024 2>/dev/null; then
+		wait_log "no namespace waiting for file descriptors any more"
+		wait_all_answer $(seq -f a%g 40) $(seq -f b%g 160)
+	else
+		echo "# no CAP_SYS_RESOURCE: the hard limit stays, no retry checked here" >&3
+	fi
+	[ "$(grep -c 'waiting for file descriptors$' "$log")" -eq 1 ]
+	stop_serve
+}
+
+@test "--follow under a low fd limit: names wait, and are served as fds free up" {
+	serve --follow
+	wait_log "serving 0 namespaces on port $port, following"
+	hard=$(awk '/^Max open files/ { print $5 }' "/proc/$SERVE_PID/limits")
+	# Only the soft limit: anyone may raise it again, up to the hard one.
+	prlimit --pid "$SERVE_PID" --nofile="64:$hard"
+	mapfile -t names < <(seq -f f%g 100)
+	netns add --up "${names[@]}"
+	wait_log "^netns: serve: [0-9]+ namespaces? waiting for file descriptors$"
+	kill -0 "$SERVE_PID"
+	prlimit --pid "$SERVE_PID" --nofile="$hard:$hard"
+	wait_log "no namespace waiting for file descriptors any more"
+	wait_all_answer "${names[@]}"
+	[ "$(grep -c 'waiting for file descriptors$' "$log")" -eq 1 ]
+	# Added later: served at once.
+	netns add --up g1 g2
+	wait_all_answer g1 g2
+	# Short again (over 100 listeners, a limit of 64): a new name waits
+	# until deleting served names frees fds.
+	prlimit --pid "$SERVE_PID" --nofile="64:$hard"
+	netns add --up h1
+	wait_log "^netns: serve: 1 namespace waiting for file descriptors$"
+	run -1 ask h1
+	netns delete "${names[@]}"
+	wait_answer h1 "hello from namespace h1"
+	[ "$(grep -c 'no namespace waiting for file descriptors any more$' "$log")" -eq 2 ]
+	wait_all_answer g1 g2
+	# Not one fd free: the watch still sees a new name (through the fd
+	# it keeps spare), so it waits, and is served once fds free up.
+	told=$(grep -c 'waiting for file descriptors$' "$log")
+	prlimit --pid "$SERVE_PID" --nofile="$(lowest_free_fd "$SERVE_PID"):$hard"
+	netns add --up h2
+	for i in $(seq 100); do
+		[ "$(grep -c 'waiting for file descriptors$' "$log")" -gt "$told" ] && break
+		sleep 0.05
+	done
+	[ "$(tail -n 1 "$log")" = "netns: serve: 1 namespace waiting for file descriptors" ]
+	prlimit --pid "$SERVE_PID" --nofile="$hard:$hard"
+	wait_answer h2 "hello from namespace h2"
+	run -1 grep "Too many open files" "$log"
+}
+
+@test "a namespace with two names is served once, and on while one name remains" {
+	netns add --up a c
+	start_sleeper a
+	netns attach b "$SLEEPER"
+	ino=$(ns_inode "$NETNS_RUN_DIR/a")
+	# Two names and a path of one namespace: the first given serves it.
+	serve b c "/proc/$SLEEPER/ns/net" a
+	wait_log "serving 2 namespaces on port $port"
+	grep -qxF "netns: serve: serving b (inode $ino) on port $port" "$log"
+	grep -qxF "netns: serve: a: same namespace as b (inode $ino), served as b" "$log"
+	grep -qxF "netns: serve: /proc/$SLEEPER/ns/net: same namespace as b (inode $ino), served as b" "$log"
+	[ "$(ask a)" = "hello from namespace b" ]
+	[ "$(ask b)" = "hello from namespace b" ]
+	[ "$(ask c)" = "hello from namespace c" ]
+	run -1 grep "Address already in use" "$log"
+	stop_serve
+	# --follow: deleting the name it is served under hands it to the other.
+	serve --follow
+	wait_log "serving 2 namespaces on port $port"
+	grep -qxF "netns: serve: serving a (inode $ino) on port $port" "$log"
+	grep -qxF "netns: serve: b: same namespace as a (inode $ino), served as a" "$log"
+	run -1 grep "Address already in use" "$log"
+	[ "$(ask a)" = "hello from namespace a" ]
+	[ "$(ask b)" = "hello from namespace a" ]
+	netns delete a
+	wait_log "serving b \(inode $ino\) on port $port: a is gone"
+	[ "$(ask b)" = "hello from namespace b" ]
+	# Named again: an alias of b now.
+	netns attach a "$SLEEPER"
+	wait_log "a: same namespace as b \(inode $ino\), served as b"
+	[ "$(ask a)" = "hello from namespace b" ]
+	netns delete a b
+	wait_log "stopped serving b \(inode $ino\)"
+	run -1 netns exec "/proc/$SLEEPER/ns/net" nc -w 2 127.0.0.1 "$port" </dev/null
+	[ "$(ask c)" = "hello from namespace c" ]
+	[ "$(grep -c "^netns: serve: serving [ab] (inode $ino)" "$log")" -eq 2 ]
+}
+
 @test "SIGTERM and SIGINT stop it with status 0, closing every listener" {
 	netns add --up s1
 	for sig in TERM INT; do
@@ -245,7 +402,8 @@ lowest_free_fd() {
 		n=${fd##*/}
 		target=$(readlink "$fd")
 		# Its own: sockets, epoll, signalfd, timerfds, inotify (what
-		# the shell passed down is pipes and files).
+		# the shell passed down is pipes and files; the watch's spare
+		# fd is an O_PATH one, checked below).
 		[[ $target == socket:* || $target == anon_inode:* ]] || continue
 		mine=$((mine + 1))
 		flags=$(awk '/^flags:/ { print $2 }' "/proc/$SERVE_PID/fdinfo/$n")
@@ -255,7 +413,17 @@ lowest_free_fd() {
 			(( 8#$flags & 8#4000 ))
 		fi
 	done
-	[ "$mine" -eq 7 ] # epoll, signalfd, 2 timerfds, inotify, TCP, UDP
+	# epoll, signalfd, backoff timerfd; the watch's epoll, inotify and
+	# timerfd; TCP, UDP
+	[ "$mine" -eq 8 ]
+	# Every other fd that is not stdio (the watch's spare) too.
+	for fd in /proc/"$SERVE_PID"/fd/*; do
+		n=${fd##*/}
+		[ "$n" -gt 2 ] || continue
+		[[ $(readlink "$fd") == / ]] || continue
+		flags=$(awk '/^flags:/ { print $2 }' "/proc/$SERVE_PID/fdinfo/$n")
+		(( 8#$flags & 8#2000000 ))
+	done
 }
 
 @test "nothing to serve: exit 1 with a reason" {

@@ -4,24 +4,13 @@
  * Runs inside tests/run.sh's sandbox; names go to scratch run directories
  * (mkdtemp) and, for the iproute2 nsid check, to the sandbox's /run/netns.
  */
-#include <linux/capability.h>
-#include <sys/syscall.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "nstest.h"
 
 static unsigned long long host_ino; /* this thread's namespace, never to change */
-
-static char *scratch_dir(void)
-{
-	static const char tmpl[] = "/tmp/netns-core.XXXXXX";
-	char *d = strdup(tmpl);
-
-	if (!d || !mkdtemp(d)) {
-		printf("Bail out! mkdtemp: %s\n", strerror(errno));
-		exit(1);
-	}
-	return d;
-}
 
 static unsigned long long ino_in(const char *dir, const char *name)
 {
@@ -90,30 +79,30 @@ static void test_open_rejects(const char *dir)
 		diag("write: %s", strerror(errno));
 	close(open(ph, O_RDONLY | O_CREAT | O_CLOEXEC, 0));
 
-	is(netns_fd_open_path(reg), -EINVAL, "open_path(regular file) is -EINVAL");
-	is(netns_fd_open_path("/proc/self/ns/mnt"), -EINVAL, "open_path(mnt namespace) is -EINVAL");
-	is(netns_fd_open_path("/proc/self/ns/uts"), -EINVAL, "open_path(uts namespace) is -EINVAL");
-	is(netns_fd_open_path(ph), -EINVAL, "open_path(empty placeholder) is -EINVAL");
-	is(netns_fd_open_path(dir), -EINVAL, "open_path(directory) is -EINVAL");
+	is(netns_fd_open_path(reg), -EMEDIUMTYPE, "open_path(regular file) is -EMEDIUMTYPE");
+	is(netns_fd_open_path("/proc/self/ns/mnt"), -EMEDIUMTYPE, "open_path(mnt namespace) is -EMEDIUMTYPE");
+	is(netns_fd_open_path("/proc/self/ns/uts"), -EMEDIUMTYPE, "open_path(uts namespace) is -EMEDIUMTYPE");
+	is(netns_fd_open_path(ph), -EMEDIUMTYPE, "open_path(empty placeholder) is -EMEDIUMTYPE");
+	is(netns_fd_open_path(dir), -EMEDIUMTYPE, "open_path(directory) is -EMEDIUMTYPE");
 	is(netns_fd_open_path("/nonexistent/netns"), -ENOENT, "open_path(missing) is -ENOENT");
 	is(netns_fd_open_path(""), -EINVAL, "open_path(\"\") is -EINVAL");
-	is(netns_fd_open_name("placeholder"), -EINVAL, "open_name(placeholder) is -EINVAL");
-	is(netns_fd_open_name("regular"), -EINVAL, "open_name(regular file) is -EINVAL");
+	is(netns_fd_open_name("placeholder"), -EMEDIUMTYPE, "open_name(placeholder) is -EMEDIUMTYPE");
+	is(netns_fd_open_name("regular"), -EMEDIUMTYPE, "open_name(regular file) is -EMEDIUMTYPE");
 	is(netns_fd_open_name("missing"), -ENOENT, "open_name(missing) is -ENOENT");
 	is(netns_fd_open_name("a/b"), -EINVAL, "open_name(\"a/b\") is -EINVAL");
 	is(netns_fd_open_name(".."), -EINVAL, "open_name(\"..\") is -EINVAL");
 
-	is(netns_fd_check(rfd), -EINVAL, "fd_check(regular fd) is -EINVAL");
+	is(netns_fd_check(rfd), -EMEDIUMTYPE, "fd_check(regular fd) is -EMEDIUMTYPE");
 	fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	is(netns_fd_check(fd), -EINVAL, "fd_check(mnt ns fd) is -EINVAL");
+	is(netns_fd_check(fd), -EMEDIUMTYPE, "fd_check(mnt ns fd) is -EMEDIUMTYPE");
 	{
 		struct netns_id id = { 42, 42 };
 
-		is(netns_fd_id(fd, &id), -EINVAL, "fd_id(mnt ns fd) is -EINVAL");
+		is(netns_fd_id(fd, &id), -EMEDIUMTYPE, "fd_id(mnt ns fd) is -EMEDIUMTYPE");
 		ok(id.dev == 42 && id.ino == 42, "fd_id leaves ret_id alone on failure");
 	}
-	is(netns_fd_same(rfd, fd), -EINVAL, "fd_same(regular, mnt) is -EINVAL");
-	is(netns_fd_nsid(rfd), -EINVAL, "fd_nsid(regular fd) is -EINVAL");
+	is(netns_fd_same(rfd, fd), -EMEDIUMTYPE, "fd_same(regular, mnt) is -EMEDIUMTYPE");
+	is(netns_fd_nsid(rfd), -EMEDIUMTYPE, "fd_nsid(regular fd) is -EMEDIUMTYPE");
 	close(fd);
 	is(netns_fd_check(fd), -EBADF, "fd_check(closed fd) is -EBADF");
 	close(rfd);
@@ -153,7 +142,7 @@ static void test_open_pid_tid(const char *dir, int ns, unsigned long long ns_ino
 	struct nschild child;
 	struct nsthread th;
 	char path[128];
-	int fd;
+	int fd, pidfd;
 
 	(void)dir;
 	if (nschild_start(&child, ns) < 0) {
@@ -164,12 +153,22 @@ static void test_open_pid_tid(const char *dir, int ns, unsigned long long ns_ino
 	ok(fd >= 0 && is_cloexec(fd), "open_pid returns an O_CLOEXEC fd");
 	is(ino_of_fd(fd), ns_ino, "open_pid(child) is the child's namespace");
 	close(fd);
+	pidfd = (int)syscall(SYS_pidfd_open, child.pid, 0);
+	fd = netns_fd_open_pidfd(pidfd);
+	ok(fd >= 0 && is_cloexec(fd), "open_pidfd returns an O_CLOEXEC fd");
+	is(ino_of_fd(fd), ns_ino, "open_pidfd(child) is the child's namespace");
+	close(fd);
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child.pid);
 	fd = netns_fd_open_path(path);
 	is(ino_of_fd(fd), ns_ino, "open_path(/proc/PID/ns/net) is the child's namespace");
 	ok(is_cloexec(fd), "open_path returns an O_CLOEXEC fd");
 	close(fd);
 	is(nschild_stop(&child), 0, "the child ran and exited 0");
+	/* Reaped: its PID may be anyone's now, but the pidfd is still its. */
+	is(netns_fd_open_pidfd(pidfd), -ESRCH, "open_pidfd of a reaped child is -ESRCH");
+	close(pidfd);
+	is(netns_fd_open_pidfd(-1), -EBADF, "open_pidfd(-1) is -EBADF");
+	is(netns_fd_open_pidfd(ns), -EBADF, "open_pidfd(a namespace fd) is -EBADF");
 
 	is(nsthread_start(&th, ns), 0, "a thread setns()es into the namespace");
 	fd = netns_fd_open_tid(getpid(), th.tid);
@@ -306,7 +305,7 @@ static void test_names(const char *dir)
 	is(netns_name_attach_fd("alias", fa), 0, "attach_fd(alpha's handle) succeeds");
 	is(ino_in(dir, "alias"), ino_a, "attach_fd names the handle's namespace");
 	fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	is(netns_name_attach_fd("mntns", fd), -EINVAL, "attach_fd(mnt namespace) is -EINVAL");
+	is(netns_name_attach_fd("mntns", fd), -EMEDIUMTYPE, "attach_fd(mnt namespace) is -EMEDIUMTYPE");
 	ok(!exists_in(dir, "mntns"), "a rejected attach_fd leaves no file");
 	close(fd);
 
@@ -346,7 +345,7 @@ static void test_names(const char *dir)
 
 	/* delete: errors, and what it refuses to remove. */
 	is(netns_name_delete("missing"), -ENOENT, "delete(missing) is -ENOENT");
-	is(netns_name_delete("subdir"), -EINVAL, "delete(a directory) is -EINVAL");
+	is(netns_name_delete("subdir"), -EMEDIUMTYPE, "delete(a directory) is -EMEDIUMTYPE");
 	ok(exists_in(dir, "subdir"), "the directory is still there");
 	is(netns_name_delete(".."), -EINVAL, "delete(\"..\") is -EINVAL");
 	is(netns_name_delete("beta-placeholder"), 0, "delete(placeholder) removes the stale file");
@@ -375,7 +374,7 @@ static void test_names(const char *dir)
 /* The run dir becomes one shared mount, however many adds and adders. */
 static void test_rundir_mount(void)
 {
-	char *dir = scratch_dir(), *dir2 = scratch_dir(), name[32];
+	char *dir = nstest_scratch_dir(), *dir2 = nstest_scratch_dir(), name[32];
 	bool shared;
 	int n, status, all_ok = 1;
 	pid_t pids[8];
@@ -462,39 +461,41 @@ static void test_rundir_mount(void)
  * (root may write the dir) but the unshare fails, and it must be removed. */
 static void test_add_failure_cleans_up(void)
 {
-	char *dir = scratch_dir();
-	int pipefd[2], r = 0, status;
-	pid_t p;
+	char *dir = nstest_scratch_dir();
 
 	netns_rundir_set(dir);
 	is(netns_name_add("prepared", 0, NULL), 0, "an add prepares the scratch dir");
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		diag("pipe2: %s", strerror(errno));
-	p = fork();
-	if (p == 0) {
-		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-		struct __user_cap_data_struct data[2];
-
-		if (syscall(SYS_capget, &hdr, data) < 0)
-			_exit(2);
-		data[0].effective &= ~(1u << CAP_SYS_ADMIN);
-		if (syscall(SYS_capset, &hdr, data) < 0)
-			_exit(3);
-		r = netns_name_add("nocap", 0, NULL);
-		if (write(pipefd[1], &r, sizeof(r)) != sizeof(r))
-			_exit(4);
-		_exit(0);
-	}
-	close(pipefd[1]);
-	if (read(pipefd[0], &r, sizeof(r)) != sizeof(r))
-		r = 1;
-	close(pipefd[0]);
-	waitpid(p, &status, 0);
-	is(r, -EPERM, "add without CAP_SYS_ADMIN is -EPERM");
+	is(nstest_add_without_sys_admin(dir, "nocap"), -EPERM, "add without CAP_SYS_ADMIN is -EPERM");
 	ok(!exists_in(dir, "nocap"), "the failed add left no placeholder file");
 	netns_rundir_set(NULL);
 	rundir_destroy(dir);
 	free(dir);
+}
+
+struct walk_seen {
+	const char *name;
+	int nsid, other_nsid, broken;
+	bool unsorted;
+	char last[256];
+};
+
+static int walk_cb(const struct netns_name_info *info, void *data)
+{
+	struct walk_seen *w = data;
+	size_t len = strlen(w->name);
+
+	if (w->last[0] && strcmp(w->last, info->name) >= 0)
+		w->unsorted = true;
+	snprintf(w->last, sizeof(w->last), "%s", info->name);
+	if (info->broken) {
+		w->broken++;
+		return 0;
+	}
+	if (strcmp(info->name, w->name) == 0)
+		w->nsid = info->nsid;
+	else if (strncmp(info->name, w->name, len) == 0 && strcmp(info->name + len, "-x") == 0)
+		w->other_nsid = info->nsid;
+	return 0;
 }
 
 /* The nsid as iproute2 assigns it; needs the name in /run/netns. */
@@ -510,9 +511,45 @@ static void test_nsid(void)
 	snprintf(cmd, sizeof(cmd), "ip netns set %s %d", name, nsid);
 	is(system(cmd), 0, "%s", cmd);
 	is(netns_fd_nsid(fd), nsid, "fd_nsid is the assigned %d", nsid);
+	{
+		struct walk_seen w = { .name = name, .nsid = -2, .other_nsid = -2 };
+		char other[80], ph[PATH_MAX];
+		int pfd;
+
+		snprintf(other, sizeof(other), "%s-x", name);
+		is(netns_name_add(other, 0, NULL), 0, "add %s, which has no nsid", other);
+		snprintf(ph, sizeof(ph), "/run/netns/%s-broken", name);
+		pfd = open(ph, O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC, 0);
+		close(pfd);
+		is(netns_name_walk(NETNS_WALK_NSID, walk_cb, &w), 0, "name_walk with NSID");
+		is(w.nsid, nsid, "it reports %s's nsid", name);
+		is(w.other_nsid, -1, "and -1 for a name without one");
+		is(w.broken, 0, "and no broken name without NETNS_WALK_BROKEN");
+		ok(!w.unsorted, "in strcmp() order");
+		w = (struct walk_seen){ .name = name, .nsid = -2, .other_nsid = -2 };
+		is(netns_name_walk(NETNS_WALK_BROKEN, walk_cb, &w), 0, "name_walk with BROKEN");
+		is(w.broken, 1, "reports the placeholder as broken");
+		is(w.nsid, -1, "without NSID, no nsid is looked up");
+		is(netns_name_walk(1u << 9, walk_cb, &w), -EINVAL, "unknown walk flags are -EINVAL");
+		unlink(ph);
+		netns_name_delete(other);
+	}
 	is(netns_name_delete(name), 0, "delete %s", name);
 	close(fd);
 	netns_rundir_set(NULL);
+}
+
+/* lo's interface flags in namespace FD, read through a socket made there. */
+static int lo_flags(int fd)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s = netns_socket(fd, AF_INET, SOCK_DGRAM, 0), r;
+
+	if (s < 0)
+		return s;
+	r = ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ? -errno : ifr.ifr_flags;
+	close(s);
+	return r;
 }
 
 /* netns_name_add_many: in order, one thread, stops at the first failure. */
@@ -527,6 +564,14 @@ static void test_add_many(void)
 
 	is(netns_name_add_many(names, 2, NETNS_ADD_LO_UP, &added), 0, "add_many: two names");
 	is(added, 2, "add_many: reports both made");
+	for (size_t i = 0; i < 2; i++) {
+		int fd = netns_fd_open_name(names[i]);
+
+		is(lo_flags(fd) & (IFF_UP | IFF_RUNNING), IFF_UP | IFF_RUNNING,
+		   "add_many with NETNS_ADD_LO_UP: lo is up in %s", names[i]);
+		if (fd >= 0)
+			close(fd);
+	}
 	is(netns_name_add_many(names + 1, 3, 0, &added), -EEXIST, "add_many: a taken name fails");
 	is(added, 0, "add_many: the failing name's index is reported");
 	snprintf(path, sizeof(path), "%s/many-c", dir);
@@ -557,13 +602,14 @@ int main(void)
 	int fds_before;
 
 	nstest_require_sandbox();
+	nstest_start_worker(); /* its fd and thread are not a leak */
 	host_ino = self_ino();
 	fds_before = count_fds();
 
 	test_rundir();
 	test_name_check();
 	test_identity();
-	dir = scratch_dir();
+	dir = nstest_scratch_dir();
 	netns_rundir_set(dir);
 	test_open_rejects(dir);
 	test_names(dir);

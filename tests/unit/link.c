@@ -34,19 +34,17 @@ static int seen_cb(const struct netns_link *l, void *data)
 	if (strcmp(l->name, w->name) != 0)
 		return 0;
 	w->s.found = true;
-	w->s.up = l->up;
+	w->s.up = l->flags & IFF_UP;
 	w->s.index = l->index;
 	w->s.mtu = l->mtu;
 	snprintf(w->s.kind, sizeof(w->s.kind), "%s", l->kind);
-	snprintf(w->s.operstate, sizeof(w->s.operstate), "%s", l->operstate);
+	snprintf(w->s.operstate, sizeof(w->s.operstate), "%s", netns_operstate_name(l->operstate));
 	w->s.addrs[0] = '\0';
-	for (size_t i = 0; i < l->n_addrs; i++) {
+	for (size_t i = 0; l->addrs[i]; i++) {
 		size_t n = strlen(w->s.addrs);
 
 		snprintf(w->s.addrs + n, sizeof(w->s.addrs) - n, " %s", l->addrs[i]);
 	}
-	if (l->addrs[l->n_addrs] != NULL)
-		return -EFAULT; /* the array must be NULL-terminated */
 	return 0;
 }
 
@@ -110,7 +108,8 @@ static void test_veth(void)
 {
 	const char *aa[] = { "10.77.0.1/24", "fd00:77::1/64", NULL };
 	const char *ba[] = { "10.77.0.2/24", NULL };
-	struct netns_veth_end a = { fd_a, "va", aa }, b = { fd_b, "vb", ba };
+	struct netns_veth_end a = NETNS_VETH_END(.fd = fd_a, .ifname = "va", .addrs = aa),
+			      b = NETNS_VETH_END(.fd = fd_b, .ifname = "vb", .addrs = ba);
 	struct seen s;
 
 	is(netns_veth_add(&a, &b, 1400), 0, "veth_add between two namespaces");
@@ -136,7 +135,8 @@ static void test_bad_input(void)
 	static const char *const bad[] = { "10.0.0.300/24", "10.0.0.1/33", "fd00::1/129",
 					   "abc", "", "10.0.0.1/", "10.0.0.1/-1", "/24",
 					   "10.0.0.1/ 8", NULL };
-	struct netns_veth_end a = { fd_a, "vbad", NULL }, b = { fd_b, "vbad", NULL };
+	struct netns_veth_end a = NETNS_VETH_END(.fd = fd_a, .ifname = "vbad"),
+			      b = NETNS_VETH_END(.fd = fd_b, .ifname = "vbad");
 	struct seen s;
 
 	for (size_t i = 0; bad[i]; i++) {
@@ -157,7 +157,50 @@ static void test_bad_input(void)
 	is(netns_veth_add(&a, &b, 0), -EINVAL, "a 16-byte interface name is -EINVAL");
 	b.ifname = "vbad";
 	b.fd = 0; /* stdin: not a namespace */
-	is(netns_veth_add(&a, &b, 0), -EINVAL, "an fd that is not a namespace is -EINVAL");
+	is(netns_veth_add(&a, &b, 0), -EMEDIUMTYPE, "an fd that is not a namespace is -EMEDIUMTYPE");
+	b.fd = fd_b;
+
+	/* The size field: unset is refused; a caller built against a later
+	 * header, with fields this library does not know, is refused unless
+	 * they are zero. */
+	{
+		struct {
+			struct netns_veth_end e;
+			int later_field;
+		} big = { .e = NETNS_VETH_END(.fd = fd_b, .ifname = "vbig"), .later_field = 1 };
+		struct netns_veth_end unsized = { .fd = fd_b, .ifname = "vbig" };
+
+		a.ifname = "vbig";
+		is(netns_veth_add(&a, &unsized, 0), -EINVAL, "an end without its size is -EINVAL");
+		big.e.size = sizeof(big);
+		is(netns_veth_add(&a, &big.e, 0), -EINVAL,
+		   "an end with a later field this library does not know is -EINVAL");
+		big.later_field = 0;
+		is(netns_veth_add(&a, &big.e, 0), 0, "the same end with that field zero works");
+		look(fd_b, "vbig", &s);
+		ok(s.found, "and made its end");
+		netns_link_delete(fd_a, "vbig");
+	}
+
+	/* The checks the command line uses, from the library. */
+	is(netns_ifname_check("eth0"), 0, "ifname_check eth0");
+	is(netns_ifname_check("0123456789abcde"), 0, "ifname_check of 15 bytes");
+	static const char *const bad_names[] = { "", ".", "..", "a/b", "a:b", "a b", "a\tb",
+						 "0123456789abcdef", NULL };
+	for (size_t i = 0; bad_names[i]; i++)
+		is(netns_ifname_check(bad_names[i]), -EINVAL, "ifname_check('%s') is -EINVAL",
+		   bad_names[i]);
+	is(netns_ifname_check(NULL), -EINVAL, "ifname_check(NULL) is -EINVAL");
+	is(netns_cidr_check("10.0.0.1/24"), 0, "cidr_check 10.0.0.1/24");
+	is(netns_cidr_check("fd00::1"), 0, "cidr_check fd00::1 (a host address)");
+	for (size_t i = 0; bad[i]; i++)
+		is(netns_cidr_check(bad[i]), -EINVAL, "cidr_check('%s') is -EINVAL", bad[i]);
+	is(netns_cidr_check(NULL), -EINVAL, "cidr_check(NULL) is -EINVAL");
+	ok(!strcmp(netns_operstate_name(NETNS_OPER_UP), "UP") &&
+		   !strcmp(netns_operstate_name(NETNS_OPER_LOWERLAYERDOWN), "LOWERLAYERDOWN") &&
+		   !strcmp(netns_operstate_name(99), "UNKNOWN") &&
+		   !strcmp(netns_operstate_name(-1), "UNKNOWN"),
+	   "operstate_name: the kernel's names, UNKNOWN for anything else");
 }
 
 /* A failure after the pair exists (the kernel refuses an address) removes it. */
@@ -165,7 +208,8 @@ static void test_veth_rollback(void)
 {
 	const char *aa[] = { "10.66.0.1/24", NULL };
 	const char *ba[] = { "ff02::5/64", NULL }; /* parses, but IPv6 multicast */
-	struct netns_veth_end a = { fd_a, "vroll", aa }, b = { fd_b, "vroll", ba };
+	struct netns_veth_end a = NETNS_VETH_END(.fd = fd_a, .ifname = "vroll", .addrs = aa),
+			      b = NETNS_VETH_END(.fd = fd_b, .ifname = "vroll", .addrs = ba);
 	const char *msg;
 	struct seen s;
 	int r;
@@ -246,6 +290,35 @@ static void test_route(void)
 	netns_route_delete(fd_a, "10.92.0.0/16", NULL, "va");
 }
 
+/* A netlink call on a throwaway thread (netns_run here; netns_name_add with
+ * NETNS_ADD_LO_UP does the same) must carry the kernel's text home. */
+static int failing_route(void *arg)
+{
+	(void)arg;
+	return netns_route_add(-1, "10.93.0.1/16", NULL, "va");
+}
+
+static int noop(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static void test_extack_across_threads(void)
+{
+	const char *msg;
+
+	is(netns_run(fd_a, failing_route, NULL), -EINVAL, "a failing route add on netns_run's thread");
+	msg = netns_error_message();
+	ok(msg && strstr(msg, "prefix"), "its extack text reaches the caller: \"%s\"",
+	   msg ? msg : "(none)");
+	is(netns_run(fd_a, noop, NULL), 0, "a netns_run that does no netlink");
+	ok(netns_error_message() == NULL, "clears the message");
+	netns_run(fd_a, failing_route, NULL);
+	close(netns_socket(fd_a, AF_INET, SOCK_DGRAM, 0));
+	ok(netns_error_message() == NULL, "and so does netns_socket");
+}
+
 static void test_down_up(void)
 {
 	struct seen s;
@@ -261,7 +334,8 @@ static void test_down_up(void)
 /* Runs in namespace C, where fd -1 means C. */
 static int in_c(void *arg)
 {
-	struct netns_veth_end a = { -1, "mc", NULL }, b = { fd_b, "mb", NULL };
+	struct netns_veth_end a = NETNS_VETH_END(.fd = -1, .ifname = "mc"),
+			      b = NETNS_VETH_END(.fd = fd_b, .ifname = "mb");
 	int *step = arg, r;
 
 	r = netns_veth_add(&a, &b, 0);
@@ -293,7 +367,7 @@ static void test_move(void)
 	ok(if_nametoindex("mc") == 0 && if_nametoindex("mb") == 0,
 	   "the test's own namespace got nothing");
 	is(netns_link_move(fd_a, "nosuch0", fd_b), -ENODEV, "moving a missing link is -ENODEV");
-	is(netns_link_move(fd_a, "mb", 0), -EINVAL, "moving to a non-namespace fd is -EINVAL");
+	is(netns_link_move(fd_a, "mb", 0), -EMEDIUMTYPE, "moving to a non-namespace fd is -EMEDIUMTYPE");
 	is(netns_link_move(fd_a, "lo", fd_b), -EINVAL, "lo cannot move (the kernel says -EINVAL)");
 }
 
@@ -331,6 +405,7 @@ int main(void)
 	int fds;
 
 	nstest_require_sandbox();
+	nstest_start_worker(); /* its fd and thread are not a leak */
 	before = self_ino();
 	fd_a = add(name_a, sizeof(name_a), "a", NETNS_ADD_LO_UP);
 	fd_b = add(name_b, sizeof(name_b), "b", NETNS_ADD_LO_UP);
@@ -343,6 +418,7 @@ int main(void)
 	test_veth_rollback();
 	test_addr();
 	test_route();
+	test_extack_across_threads();
 	test_down_up();
 	test_move();
 	test_delete();

@@ -18,8 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +36,68 @@ static inline void nstest_require_sandbox(void)
 	if (geteuid() != 0 || !getenv("NETNS_SANDBOX")) {
 		printf("1..0 # SKIP needs root inside tests/run.sh's sandbox\n");
 		exit(0);
+	}
+}
+
+/* A new empty directory under /tmp for a test's scratch run directory; the
+ * caller frees the string. Bails out if none can be made. */
+static inline char *nstest_scratch_dir(void)
+{
+	char *d = strdup("/tmp/netns-test.XXXXXX");
+
+	if (!d || !mkdtemp(d)) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		exit(1);
+	}
+	return d;
+}
+
+/* netns_name_add(NAME) with run directory DIR, in a child process that has
+ * dropped CAP_SYS_ADMIN, as a non-root user lacks it. Returns its result. */
+static inline int nstest_add_without_sys_admin(const char *dir, const char *name)
+{
+	int pipefd[2], r = 1, status;
+	pid_t p;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	p = fork();
+	if (p == 0) {
+		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct data[2];
+
+		if (syscall(SYS_capget, &hdr, data) < 0)
+			_exit(2);
+		data[0].effective &= ~(1u << CAP_SYS_ADMIN);
+		if (syscall(SYS_capset, &hdr, data) < 0)
+			_exit(3);
+		netns_rundir_set(dir);
+		r = netns_name_add(name, 0, NULL);
+		if (write(pipefd[1], &r, sizeof(r)) != sizeof(r))
+			_exit(4);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &r, sizeof(r)) != sizeof(r))
+		r = 1;
+	close(pipefd[0]);
+	waitpid(p, &status, 0);
+	return r;
+}
+
+/* Starts the library's socket worker (lib/worker.c), which keeps one fd and
+ * one thread for the life of the process once netns_socket() has been used:
+ * tests that count fds or threads count from after this. */
+static inline void nstest_start_worker(void)
+{
+	int fd = netns_fd_open_current();
+
+	if (fd >= 0) {
+		int s = netns_socket(fd, AF_INET, SOCK_DGRAM, 0);
+
+		if (s >= 0)
+			close(s);
+		close(fd);
 	}
 }
 

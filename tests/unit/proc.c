@@ -3,6 +3,8 @@
  * Scanning /proc: netns_thread_foreach() and netns_thread_id() see namespaces
  * per thread, so a thread that switched on its own is found.
  */
+#include <grp.h>
+
 #include "nstest.h"
 
 static unsigned long long host_ino;
@@ -130,6 +132,140 @@ static pid_t start_headless(int ns, int *ret_quit, pid_t *ret_tid)
 	return pid;
 }
 
+/* A process whose main thread has exited while two threads live on in two
+ * namespaces: the first stays in ours, the second unshares a new one. The
+ * first is created (and so listed in /proc/PID/task) before the second. */
+struct split {
+	pid_t pid, stay, moved; /* the process and its two live threads */
+	int quit;
+};
+
+static int split_ready[2], split_quit[2];
+
+static void *split_thread(void *p)
+{
+	bool move = p != NULL;
+	pid_t tid = gettid();
+	char c;
+
+	pthread_setname_np(pthread_self(), move ? "split-moved" : "split-stay");
+	if (move && unshare(CLONE_NEWNET) < 0)
+		tid = 0;
+	if (write(split_ready[1], &tid, sizeof(tid)) != sizeof(tid))
+		_exit(1);
+	while (read(split_quit[0], &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+static int start_split(struct split *sp)
+{
+	pid_t tids[2] = { 0, 0 };
+	int report[2];
+
+	memset(sp, 0, sizeof(*sp));
+	sp->quit = -1;
+	if (pipe2(split_ready, O_CLOEXEC) < 0 || pipe2(split_quit, O_CLOEXEC) < 0 ||
+	    pipe2(report, O_CLOEXEC) < 0)
+		return -errno;
+	sp->pid = fork();
+	if (sp->pid < 0)
+		return -errno;
+	if (sp->pid == 0) {
+		pthread_t th;
+
+		close(split_quit[1]);
+		close(report[0]);
+		/* One at a time, so that "stay" is the first live thread. */
+		for (int i = 0; i < 2; i++)
+			if (pthread_create(&th, NULL, split_thread, i ? &th : NULL) != 0 ||
+			    read(split_ready[0], &tids[i], sizeof(tids[i])) != sizeof(tids[i]))
+				_exit(1);
+		if (write(report[1], tids, sizeof(tids)) != sizeof(tids))
+			_exit(1);
+		pthread_exit(NULL); /* main thread goes; the process lives on */
+	}
+	close(split_quit[0]);
+	close(split_ready[0]);
+	close(split_ready[1]);
+	close(report[1]);
+	sp->quit = split_quit[1];
+	if (read(report[0], tids, sizeof(tids)) != sizeof(tids)) {
+		close(report[0]);
+		return -EIO;
+	}
+	close(report[0]);
+	sp->stay = tids[0];
+	sp->moved = tids[1];
+	if (!sp->stay || !sp->moved)
+		return -EIO;
+	/* Until the main thread is gone (a zombie leader). */
+	for (int i = 0; i < 500; i++) {
+		char path[64], st = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)sp->pid, (int)sp->pid);
+		f = fopen(path, "re");
+		if (f) {
+			if (fscanf(f, "%*d (%*[^)]) %c", &st) != 1)
+				st = 0;
+			fclose(f);
+		}
+		if (st == 'Z')
+			return 0;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+static void stop_split(struct split *sp)
+{
+	if (sp->quit >= 0)
+		close(sp->quit);
+	if (sp->pid > 0)
+		waitpid(sp->pid, NULL, 0);
+}
+
+/* A zombie: a child that has exited and is not reaped yet. */
+static pid_t start_zombie(void)
+{
+	siginfo_t info;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	/* WNOWAIT: wait until it is a zombie, and leave it one. */
+	if (pid > 0 && waitid(P_PID, pid, &info, WEXITED | WNOWAIT) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	return pid;
+}
+
+/* What netns_thread_foreach(PID) returns to a child that dropped root. */
+static int foreach_unprivileged(pid_t pid)
+{
+	int status;
+	pid_t c = fork();
+
+	if (c == 0) {
+		struct scan s;
+		int r;
+
+		scan_init(&s);
+		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			_exit(255);
+		r = netns_thread_foreach(pid, scan_cb, &s);
+		/* The errno, and 100 when a thread was reported anyway. */
+		_exit(s.calls ? 100 : r < 0 ? -r : 0);
+	}
+	if (c < 0 || waitpid(c, &status, 0) < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
 int main(void)
 {
 	struct netns_id id, ns_id;
@@ -182,6 +318,19 @@ int main(void)
 	   "helper thread: comm is its thread name (%s)", s.want[1].t.comm);
 	ok(s.want[1].seen && s.want[1].t.pid == getpid(), "helper thread: pid is the process's");
 
+	/* A non-main TID stands for its process: /proc/TID/task lists the
+	 * whole thread group, but /proc/TID/ns/net is that thread's own. */
+	scan_init(&s);
+	scan_want(&s, getpid(), getpid());
+	scan_want(&s, getpid(), th.tid);
+	is(netns_thread_foreach(th.tid, scan_cb, &s), 0, "thread_foreach(helper tid) succeeds");
+	is(s.calls, 2, "it reports both threads of the process");
+	ok(s.want[0].seen && s.want[1].seen, "with the process's pid on every row");
+	ok(s.want[0].seen && s.want[0].t.main.ino == host_ino && s.want[0].t.id.ino == host_ino,
+	   "main thread: not diverged (main is the main thread's namespace, not the tid's)");
+	ok(s.want[1].seen && s.want[1].t.main.ino == host_ino && s.want[1].t.id.ino == ns_id.ino,
+	   "helper thread: diverged");
+
 	/* The whole system: a child process inside, and our helper. */
 	if (nschild_start(&child, ns) == 0) {
 		scan_init(&s);
@@ -215,11 +364,55 @@ int main(void)
 		scan_want(&s, headless, htid);
 		is(netns_thread_foreach(headless, scan_cb, &s), 0, "thread_foreach(that pid) succeeds");
 		ok(s.want[0].seen, "and lists that thread");
+		ok(s.want[0].seen && s.want[0].t.main.ino == ns_id.ino,
+		   "its divergence is measured against the live thread, not against nothing");
 		is(netns_thread_id(headless, htid, &id), 0, "thread_id(pid, live tid) succeeds");
 		is(id.ino, ns_id.ino, "and is the namespace");
 		close(quit);
 		waitpid(headless, NULL, 0);
 	}
+
+	/* Main thread gone, the two live threads in two namespaces. */
+	{
+		struct split sp;
+		int r = start_split(&sp);
+
+		is(r, 0, "a process whose main thread exited keeps two threads in two namespaces");
+		if (r == 0) {
+			scan_init(&s);
+			scan_want(&s, sp.pid, sp.stay);
+			scan_want(&s, sp.pid, sp.moved);
+			is(netns_thread_foreach(sp.pid, scan_cb, &s), 0, "thread_foreach(it) succeeds");
+			is(s.calls, 2, "it reports the two live threads");
+			ok(s.want[0].seen && s.want[0].t.main.ino == host_ino &&
+			   s.want[0].t.id.ino == host_ino,
+			   "the first live thread is the reference: not diverged");
+			ok(s.want[1].seen && s.want[1].t.main.ino == host_ino &&
+			   s.want[1].t.id.ino != host_ino && s.want[1].t.id.ino != 0,
+			   "the thread that unshared is diverged from it");
+			ok(s.want[1].seen && strcmp(s.want[1].t.comm, "split-moved") == 0,
+			   "comm is the live thread's (%s)", s.want[1].t.comm);
+		}
+		stop_split(&sp);
+	}
+
+	/* A zombie has no thread with a namespace: an error, not an empty list. */
+	{
+		pid_t z = start_zombie();
+
+		ok(z > 0, "a child that exited and is not reaped");
+		if (z > 0) {
+			scan_init(&s);
+			is(netns_thread_foreach(z, scan_cb, &s), -ENOENT, "thread_foreach(zombie) is -ENOENT");
+			is(s.calls, 0, "and reports nothing");
+			is(netns_thread_id(z, 0, &id), -ENOENT, "thread_id(zombie) is -ENOENT too");
+			waitpid(z, NULL, 0);
+		}
+	}
+
+	/* Without the right to read them: an error, not an empty list. */
+	is(foreach_unprivileged(getpid()), EACCES,
+	   "thread_foreach(a root process) as nobody is -EACCES, with nothing reported");
 
 	is(netns_thread_foreach(pid_never(), scan_cb, &s), -ESRCH, "thread_foreach(no such pid) is -ESRCH");
 	is(netns_thread_foreach(-1, scan_cb, &s), -EINVAL, "thread_foreach(-1) is -EINVAL");

@@ -16,6 +16,9 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "netns.h"
@@ -139,13 +142,114 @@ static void *creator(void *arg)
 	return NULL;
 }
 
-int main(void)
+/*
+ * The way back fails: in a user namespace that does not own the original
+ * network namespace, the socket worker can enter a namespace of its own user
+ * namespace but not return. Each such call must still make its socket, the
+ * worker must retire (no thread stays astray), and the next call must work.
+ * Runs in a fresh copy of this program (fork, then exec): unshare(CLONE_NEWUSER)
+ * needs a single-threaded process, and ThreadSanitizer refuses threads in a
+ * child forked from a multi-threaded one.
+ */
+#define N_USERNS_THREADS 4
+#define N_USERNS_OPS 500
+
+static int userns_fd;
+static ino_t userns_ino;
+static atomic_long userns_ok, userns_bad;
+
+static void *unshare_net(void *arg)
+{
+	int *fd = arg;
+
+	*fd = unshare(CLONE_NEWNET) < 0 ? -errno
+					: open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	return NULL;
+}
+
+static void *userns_worker(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < N_USERNS_OPS; i++) {
+		int s = netns_socket(userns_fd, AF_INET, SOCK_DGRAM, 0);
+
+		if (s >= 0 && sock_ino(s) == userns_ino)
+			atomic_fetch_add(&userns_ok, 1);
+		else
+			atomic_fetch_add(&userns_bad, 1);
+		if (s >= 0)
+			close(s);
+		if (ino_of("/proc/thread-self/ns/net") != orig_ino)
+			atomic_fetch_add(&userns_bad, 1);
+	}
+	return NULL;
+}
+
+/* Returns a bitmask of what went wrong; 0x80: no user namespaces here. */
+static int userns_child(void)
+{
+	pthread_t t[N_USERNS_THREADS];
+	int total = 0, bad = 0;
+	struct stat st;
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		return 0x80;
+	pthread_create(&t[0], NULL, unshare_net, &userns_fd);
+	pthread_join(t[0], NULL);
+	if (userns_fd < 0 || fstat(userns_fd, &st) < 0)
+		return 0x40;
+	userns_ino = st.st_ino;
+	for (int i = 0; i < N_USERNS_THREADS; i++)
+		pthread_create(&t[i], NULL, userns_worker, NULL);
+	for (int i = 0; i < N_USERNS_THREADS; i++)
+		pthread_join(t[i], NULL);
+	if (atomic_load(&userns_ok) != N_USERNS_THREADS * N_USERNS_OPS ||
+	    atomic_load(&userns_bad) != 0)
+		bad |= 1;
+	if (threads_elsewhere(&total) != 0)
+		bad |= 2;
+	/* Every worker retired and was joined: only this thread (and TSan's). */
+	if (total > 2)
+		bad |= 4;
+	return bad;
+}
+
+static void test_way_back_fails(void)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl("/proc/self/exe", "stress.t", "--way-back", (char *)NULL);
+		_exit(0x40);
+	}
+	waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0x80) {
+		ok(1, "# SKIP user namespaces are not available here");
+		return;
+	}
+	if (!ok(WIFEXITED(status) && WEXITSTATUS(status) < 0x40,
+		"the user namespace child ran (%d threads x %d sockets)", N_USERNS_THREADS,
+		N_USERNS_OPS)) {
+		diag("status 0x%x", status);
+		return;
+	}
+	status = WEXITSTATUS(status);
+	ok(!(status & 1), "where the way back fails, every socket is still made in its namespace");
+	ok(!(status & 2), "and no thread is left in another namespace");
+	ok(!(status & 4), "and every retired worker is gone");
+}
+
+int main(int argc, char **argv)
 {
 	pthread_t workers[N_WORKERS], creators[N_CREATORS];
 	char name[64];
 	int fds_before, threads_before = 0, total = 0;
 
+	nstest_require_sandbox(); /* names go to the sandbox's /run/netns */
 	orig_ino = ino_of("/proc/thread-self/ns/net");
+	if (argc == 2 && strcmp(argv[1], "--way-back") == 0)
+		return userns_child();
 	for (int i = 0; i < N_NS; i++) {
 		snprintf(name, sizeof(name), "stress-%d-%d", (int)getpid(), i);
 		if (netns_name_add(name, 0, &ns_fd[i]) < 0) {
@@ -157,8 +261,11 @@ int main(void)
 		struct stat st;
 		ns_ino[i] = fstat(ns_fd[i], &st) == 0 ? st.st_ino : 0;
 	}
+	/* The first netns_socket() starts the library's socket worker, the one
+	 * thread that stays (lib/worker.c); count from there. */
+	close(netns_socket(ns_fd[0], AF_INET, SOCK_DGRAM, 0));
 	fds_before = count_fds();
-	threads_elsewhere(&threads_before); /* 1, or 2 with TSan's own thread */
+	threads_elsewhere(&threads_before); /* 2, or 3 with TSan's own thread */
 
 	for (int i = 0; i < N_CREATORS; i++)
 		pthread_create(&creators[i], NULL, creator, NULL);
@@ -181,5 +288,6 @@ int main(void)
 	is(count_fds(), fds_before, "no fd leaked");
 	for (int i = 0; i < N_NS; i++)
 		close(ns_fd[i]);
+	test_way_back_fails();
 	return done_testing();
 }
