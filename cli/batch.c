@@ -366,8 +366,10 @@ int batch_run(const char *file, bool force)
 		int argc = l->argc, first, r;
 
 		if (add_line(argc, argv, &flags, &first)) {
-			if (group.n && (group.flags != flags || group.n + (argc - first) > ADD_GROUP_MAX))
+			if (group.n && (group.flags != flags || group.n + (argc - first) > ADD_GROUP_MAX)) {
 				go_on = add_group_run(&group, force, &status);
+				cli_progress(i, script.n_lines); /* the lines before this one */
+			}
 			if (go_on && !add_group_push(&group, argv + first, argc - first, flags, lineno)) {
 				cli_errorf("batch: line %lu: %s", lineno, strerror(ENOMEM));
 				status = EXIT_FAIL;
@@ -377,6 +379,7 @@ int batch_run(const char *file, bool force)
 		}
 		if (group.n && !add_group_run(&group, force, &status))
 			break;
+		cli_progress_end(); /* the command may print */
 		r = cli_dispatch(argc, argv);
 		fflush(stdout);
 		if (line_failed(argv[0], r)) {
@@ -384,9 +387,11 @@ int batch_run(const char *file, bool force)
 			status = EXIT_FAIL;
 			go_on = force;
 		}
+		cli_progress(i + 1, script.n_lines);
 	}
-	if (group.n && go_on)
-		add_group_run(&group, force, &status);
+	if (group.n && go_on && add_group_run(&group, force, &status))
+		cli_progress(script.n_lines, script.n_lines);
+	cli_progress_end();
 	for (size_t i = 0; i < group.n; i++)
 		free(group.names[i]);
 	batch_script_free(&script);

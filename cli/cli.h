@@ -3,6 +3,7 @@
 #ifndef NETNS_CLI_H
 #define NETNS_CLI_H
 
+#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -25,6 +26,8 @@ struct cli_command {
 /* Options that apply to every subcommand, and what is running now. */
 struct cli_state {
 	bool json;
+	bool pretty; /* -p: indented JSON */
+	bool color;  /* --color, decided once by cli_color_init() */
 	bool batch; /* inside netns -b: commands must return, not exec or exit */
 	const struct cli_command *cmd;
 };
@@ -40,8 +43,33 @@ int cli_failx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the running subcommand's --help to stdout. Returns EXIT_OK. */
 int cli_help(void);
+/* The options of a command that prints: --help, and -j/--json and -p/--pretty,
+ * which it takes as netns itself does (netns list-id -j). cli_output_opt()
+ * handles one getopt result: -1 when parsing goes on, else the exit status
+ * to return (--help, or a bad option). */
+extern const struct option cli_output_opts[];
+int cli_output_opt(int c, char **argv);
 /* Handles getopt's '?' and ':' results for ARGV. Returns EXIT_USAGE. */
 int cli_bad_option(int opt, char **argv);
+
+/* Decides whether human output is colored: WHEN is "auto" (on when stdout is
+ * a terminal and NO_COLOR is unset or empty, as https://no-color.org asks),
+ * "always" or "never". -EINVAL for any other WHEN. */
+int cli_color_init(const char *when);
+/* What to print around a colored word: an SGR sequence, or "" when color is
+ * off. CLI_COLOR_OFF ends it. */
+enum cli_color { CLI_COLOR_NAME, CLI_COLOR_GOOD, CLI_COLOR_BAD, CLI_COLOR_OFF };
+const char *cli_color_seq(enum cli_color c);
+
+/* Progress of long work, "N of M" on stderr, overwritten in place, only when
+ * stderr is a terminal and at most every 100 ms (and at DONE == TOTAL);
+ * cli_progress_end() clears the line. Silent otherwise. */
+void cli_progress(size_t done, size_t total);
+void cli_progress_end(void);
+
+/* Asks QUESTION on stderr and reads the answer from stdin: true for "y" or
+ * "yes". Only call it when stdin is a terminal. */
+bool cli_confirm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Parses a decimal number from MIN to MAX, digits only. -EINVAL otherwise. */
 int cli_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret);
@@ -75,11 +103,26 @@ int cli_dispatch(int argc, char **argv);
  * how many were made. Returns the exit status. */
 int cli_add_names(char **names, size_t n, unsigned flags, size_t *ret_done);
 
+/* nsids (cmd-nsid.c): every name that has an nsid, read once; printing one
+ * nsid as "[VERB ]nsid N[ (names: A, B)]" or, with -j, as an object
+ * {["event": VERB, ]"nsid": N, "names": [...]} appended to ARR, or printed
+ * on its own line when VERB is set; and a socket subscribed to RTNLGRP_NSID,
+ * read with cli_nsid_monitor_read() when it is readable. */
+struct nsid_names;
+int cli_nsid_names_load(struct nsid_names **ret);
+void cli_nsid_names_free(struct nsid_names *m);
+int cli_nsid_print(const char *verb, int nsid, const struct nsid_names *m, json_t *arr);
+int cli_nsid_monitor_open(void);
+int cli_nsid_monitor_read(int fd, int (*cb)(bool added, int nsid, void *data), void *data);
+
 /* Subcommands, one group per file. */
 int cmd_add(int argc, char **argv);        /* cmd-name.c */
 int cmd_attach(int argc, char **argv);     /* cmd-name.c */
 int cmd_delete(int argc, char **argv);     /* cmd-name.c */
 int cmd_list(int argc, char **argv);       /* cmd-list.c */
+int cmd_set(int argc, char **argv);        /* cmd-nsid.c */
+int cmd_list_id(int argc, char **argv);    /* cmd-nsid.c */
+int cmd_monitor(int argc, char **argv);    /* cmd-monitor.c */
 int cmd_exec(int argc, char **argv);       /* cmd-exec.c */
 int cmd_identify(int argc, char **argv);   /* cmd-proc.c */
 int cmd_pids(int argc, char **argv);       /* cmd-proc.c */

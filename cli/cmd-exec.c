@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -133,14 +134,165 @@ static int exec_in_child(const char *arg, bool sys, char **cmd)
 	return WEXITSTATUS(status);
 }
 
+/* One stream of a run under exec --all: its pipe, where its lines go, and
+ * whether the last byte written ended a line (else the next byte
+ * continues it and gets no prefix). */
+struct prefixed {
+	int fd;
+	FILE *out;
+	bool midline;
+};
+
+/* Copies what is ready on P->fd to P->out, "NAME: " before each line.
+ * Returns false at the end of the stream. */
+static bool prefix_copy(struct prefixed *p, const char *name)
+{
+	char buf[4096];
+	ssize_t n = read(p->fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0) {
+		if (p->midline)
+			fputc('\n', p->out);
+		p->midline = false;
+		return false;
+	}
+	for (ssize_t i = 0; i < n;) {
+		const char *nl = memchr(buf + i, '\n', (size_t)(n - i));
+		size_t len = nl ? (size_t)(nl - (buf + i)) + 1 : (size_t)(n - i);
+
+		if (!p->midline)
+			fprintf(p->out, "%s%s%s: ", cli_color_seq(CLI_COLOR_NAME), name,
+				cli_color_seq(CLI_COLOR_OFF));
+		fwrite(buf + i, 1, len, p->out);
+		p->midline = !nl;
+		i += (ssize_t)len;
+	}
+	fflush(p->out);
+	return true;
+}
+
+/* Runs CMD in namespace NAME in a child whose stdout and stderr come back
+ * through pipes, prefixed. Returns the child's status as exec would. */
+static int run_prefixed(const char *name, bool sys, char **cmd)
+{
+	struct prefixed p[2] = { { .fd = -1, .out = stdout }, { .fd = -1, .out = stderr } };
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, status;
+	pid_t pid;
+
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+		status = cli_fail("pipe", -errno);
+		goto fail;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		status = cli_fail("fork", -errno);
+		goto fail;
+	}
+	if (pid == 0) {
+		/* dup2 clears close-on-exec on the copies: only 0, 1, 2 pass. */
+		if (dup2(out[1], STDOUT_FILENO) < 0 || dup2(err[1], STDERR_FILENO) < 0)
+			_exit(126);
+		_exit(enter_and_exec(name, sys, cmd));
+	}
+	close(out[1]);
+	close(err[1]);
+	p[0].fd = out[0];
+	p[1].fd = err[0];
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		struct pollfd pfd[2] = { { .fd = p[0].fd, .events = POLLIN },
+					 { .fd = p[1].fd, .events = POLLIN } };
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (pfd[i].revents && !prefix_copy(&p[i], name)) {
+				close(p[i].fd);
+				p[i].fd = -1;
+			}
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return cli_fail("waitpid", -errno);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
+	}
+	return status;
+}
+
+struct name_list {
+	char **v;
+	size_t n, cap;
+};
+
+static int name_push(const char *name, const struct netns_id *id, void *data)
+{
+	struct name_list *l = data;
+
+	(void)id;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		char **v = reallocarray(l->v, cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n] = strdup(name);
+	return l->v[l->n] ? (l->n++, 0) : -ENOMEM;
+}
+
+/* exec --all: CMD in every named namespace, in name order (the walk's),
+ * one at a time. Exit status 0 when every run exited 0, else 1, with one
+ * line per run that did not. */
+static int exec_all(bool sys, char **cmd)
+{
+	struct name_list l = { .v = NULL };
+	int r, status = EXIT_OK;
+
+	r = netns_name_foreach(name_push, &l);
+	if (r < 0)
+		status = cli_fail(netns_rundir_get(), r);
+	for (size_t i = 0; r >= 0 && i < l.n; i++) {
+		int st = run_prefixed(l.v[i], sys, cmd);
+
+		if (st != EXIT_OK) {
+			cli_failx("%s: %s exited with status %d", l.v[i], cmd[0], st);
+			status = EXIT_FAIL;
+		}
+	}
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i]);
+	free(l.v);
+	return status;
+}
+
 int cmd_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "sys", no_argument, NULL, 's' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool sys = false;
+	bool sys = false, all = false;
 	const char *arg;
 	int c;
 
@@ -149,11 +301,21 @@ int cmd_exec(int argc, char **argv)
 		case 's':
 			sys = true;
 			break;
+		case 'a':
+			all = true;
+			break;
 		case 'h':
 			return cli_help();
 		default:
 			return cli_bad_option(c, argv);
 		}
+	}
+	if (all) {
+		if (optind < argc && strcmp(argv[optind], "--") == 0)
+			optind++;
+		if (optind >= argc)
+			return cli_usage("missing CMD");
+		return exec_all(sys, argv + optind);
 	}
 	if (optind >= argc)
 		return cli_usage("missing NAME|PATH");

@@ -59,15 +59,15 @@ int cmd_up(int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage("missing NAME");
 	for (int i = optind; i < argc; i++)
-		if (!cli_is_path(argv[i]) && netns_name_check(argv[i]) < 0)
+		if (strcmp(argv[i], "-") && !cli_is_path(argv[i]) && netns_name_check(argv[i]) < 0)
 			return cli_usage("'%s': invalid namespace name", argv[i]);
 	for (int i = optind; i < argc; i++) {
-		int fd = cli_open_ns(argv[i]);
+		int fd;
 
-		if (fd < 0)
+		if (open_ns_or_self(argv[i], &fd) < 0)
 			return EXIT_FAIL;
 		r = netns_link_set_up(fd, "lo", true);
-		close(fd);
+		close_ns(fd);
 		if (r < 0)
 			return link_fail(argv[i], "lo", r);
 	}
@@ -258,10 +258,15 @@ static int link_print(const struct netns_link *l, void *data)
 	json_t *arr = data, *o, *addrs;
 
 	if (!arr) {
-		printf("%d: %s %s %s mtu %u", l->index, l->name,
-		       l->flags & IFF_UP ? "UP" : "DOWN", netns_operstate_name(l->operstate), l->mtu);
-		if (*l->kind)
-			printf(" kind %s", l->kind);
+		bool up = l->flags & IFF_UP;
+
+		/* Interface names hold no blanks: every column is one word. */
+		printf("%-5d %-15s %s%-5s%s %-14s %-6u %-8s", l->index, l->name,
+		       cli_color_seq(up ? CLI_COLOR_GOOD : CLI_COLOR_BAD), up ? "UP" : "DOWN",
+		       cli_color_seq(CLI_COLOR_OFF), netns_operstate_name(l->operstate), l->mtu,
+		       *l->kind ? l->kind : "-");
+		if (!l->addrs[0])
+			fputs(" -", stdout);
 		for (size_t i = 0; l->addrs[i]; i++)
 			printf(" %s", l->addrs[i]);
 		putchar('\n');
@@ -293,8 +298,9 @@ int cmd_links(int argc, char **argv)
 	json_t *arr = NULL;
 	int c, r, fd;
 
-	while ((c = getopt_long(argc, argv, ":h", help_only, NULL)) != -1)
-		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
+	while ((c = getopt_long(argc, argv, ":hjp", cli_output_opts, NULL)) != -1)
+		if ((r = cli_output_opt(c, argv)) >= 0)
+			return r;
 	if (argc - optind != 1)
 		return cli_usage("expected one NAME or PATH (- for this namespace)");
 	if (open_ns_or_self(argv[optind], &fd) < 0)
@@ -306,6 +312,10 @@ int cmd_links(int argc, char **argv)
 			return cli_fail("json", -ENOMEM);
 		}
 	}
+	/* The header even when no row follows, as threads prints it. */
+	if (!arr)
+		printf("%-5s %-15s %-5s %-14s %-6s %-8s %s\n", "INDEX", "NAME", "ADMIN", "OPER",
+		       "MTU", "KIND", "ADDRESSES");
 	r = netns_link_foreach(fd, link_print, arr);
 	close_ns(fd);
 	if (r < 0) {

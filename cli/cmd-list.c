@@ -6,17 +6,21 @@
 
 #include "cli.h"
 
-/* One name: a line, or a JSON object with name, inode and (when assigned)
- * nsid; a broken name (an empty placeholder) is marked as such. */
+/* One name: a line, "NAME (id: N)" when it has an nsid, or a JSON object with
+ * name, inode and (when assigned) nsid; a broken name (an empty placeholder)
+ * is marked as such. */
 static int list_one(const struct netns_name_info *info, void *data)
 {
 	json_t *arr = data, *o;
 
 	if (!arr) {
+		printf("%s%s%s", cli_color_seq(CLI_COLOR_NAME), info->name,
+		       cli_color_seq(CLI_COLOR_OFF));
 		if (info->broken)
-			printf("%s (broken: nothing mounted)\n", info->name);
-		else
-			puts(info->name);
+			fputs(" (broken: nothing mounted)", stdout);
+		else if (info->nsid >= 0) /* as ip netns list shows it */
+			printf(" (id: %d)", info->nsid);
+		putchar('\n');
 		return 0;
 	}
 	if (info->broken)
@@ -35,15 +39,12 @@ static int list_one(const struct netns_name_info *info, void *data)
 
 int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	json_t *arr = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1)
-		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
+	while ((c = getopt_long(argc, argv, ":hjp", cli_output_opts, NULL)) != -1)
+		if ((r = cli_output_opt(c, argv)) >= 0)
+			return r;
 	if (optind < argc)
 		return cli_usage("unexpected argument '%s'", argv[optind]);
 	if (cli.json) {
@@ -51,7 +52,7 @@ int cmd_list(int argc, char **argv)
 		if (!arr)
 			return cli_fail("json", -ENOMEM);
 	}
-	r = netns_name_walk(NETNS_WALK_BROKEN | (arr ? NETNS_WALK_NSID : 0), list_one, arr);
+	r = netns_name_walk(NETNS_WALK_BROKEN | NETNS_WALK_NSID, list_one, arr);
 	if (r < 0) {
 		json_decref(arr);
 		return cli_fail(netns_rundir_get(), r);

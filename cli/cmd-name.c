@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -108,32 +110,104 @@ int cmd_attach(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int delete_one(const char *name, const struct netns_id *id, void *data)
+/* The names delete --all (PREFIX NULL) or --prefix removes, collected first
+ * so that the question can say how many, and progress can count them. */
+struct delete_list {
+	const char *prefix;
+	char **v;
+	size_t n, cap;
+};
+
+static int delete_collect(const char *name, const struct netns_id *id, void *data)
 {
-	int r = netns_name_delete(name);
+	struct delete_list *l = data;
 
 	(void)id;
-	if (r < 0) {
-		name_fail(name, r);
-		*(int *)data = EXIT_FAIL;
+	if (l->prefix && strncmp(name, l->prefix, strlen(l->prefix)) != 0)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		char **v = reallocarray(l->v, cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
 	}
-	return 0;
+	l->v[l->n] = strdup(name);
+	return l->v[l->n] ? (l->n++, 0) : -ENOMEM;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* delete --all and --prefix: every name (broken ones included) that starts
+ * with PREFIX, in byte order. On a terminal, asks first unless YES; a script
+ * (stdin or stderr not a terminal, or -b) is not asked. */
+static int delete_many(const char *prefix, bool yes)
+{
+	struct delete_list l = { .prefix = prefix };
+	int r, status = EXIT_OK;
+
+	r = netns_name_foreach(delete_collect, &l);
+	if (r >= 0) /* and the broken names that crashed tools left */
+		r = netns_name_foreach_broken(delete_collect, &l);
+	if (r < 0) {
+		status = cli_fail(netns_rundir_get(), r);
+		goto out;
+	}
+	if (l.n == 0)
+		goto out;
+	qsort(l.v, l.n, sizeof(*l.v), name_cmp);
+	if (!yes && !cli.batch && isatty(STDIN_FILENO) && isatty(STDERR_FILENO) &&
+	    !cli_confirm("delete %zu name%s in %s?", l.n, l.n == 1 ? "" : "s",
+			 netns_rundir_get())) {
+		status = cli_failx("nothing deleted");
+		goto out;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		r = netns_name_delete(l.v[i]);
+		/* Gone meanwhile (another tool deleted it): what was asked is done. */
+		if (r < 0 && r != -ENOENT) {
+			cli_progress_end();
+			name_fail(l.v[i], r);
+			status = EXIT_FAIL;
+		}
+		cli_progress(i + 1, l.n);
+	}
+	cli_progress_end();
+out:
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i]);
+	free(l.v);
+	return status;
 }
 
 int cmd_delete(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "prefix", required_argument, NULL, 'P' },
+		{ "yes", no_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool all = false;
-	int c, r, status = EXIT_OK;
+	const char *prefix = NULL;
+	bool all = false, yes = false;
+	int c, r;
 
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hy", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			all = true;
+			break;
+		case 'P':
+			prefix = optarg;
+			break;
+		case 'y':
+			yes = true;
 			break;
 		case 'h':
 			return cli_help();
@@ -141,14 +215,17 @@ int cmd_delete(int argc, char **argv)
 			return cli_bad_option(c, argv);
 		}
 	}
-	if (all) {
+	if (all && prefix)
+		return cli_usage("--all and --prefix exclude each other");
+	if (prefix && !*prefix)
+		return cli_usage("--prefix must not be empty (--all deletes every name)");
+	if (all || prefix) {
 		if (optind < argc)
-			return cli_usage("--all takes no NAME");
-		r = netns_name_foreach(delete_one, &status);
-		if (r >= 0) /* and the broken names that crashed tools left */
-			r = netns_name_foreach_broken(delete_one, &status);
-		return r < 0 ? cli_fail(netns_rundir_get(), r) : status;
+			return cli_usage("%s takes no NAME", all ? "--all" : "--prefix");
+		return delete_many(prefix, yes);
 	}
+	if (yes)
+		return cli_usage("--yes is only for --all and --prefix");
 	if (optind >= argc)
 		return cli_usage("missing NAME (or --all)");
 	r = names_valid(argv + optind, argc - optind);

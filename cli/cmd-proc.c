@@ -14,11 +14,6 @@
 #error "jansson 2.11 or later is needed"
 #endif
 
-static const struct option help_only[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
 int cmd_identify(int argc, char **argv)
 {
 	struct netns_id id;
@@ -26,8 +21,9 @@ int cmd_identify(int argc, char **argv)
 	json_t *o, *names;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, ":h", help_only, NULL)) != -1)
-		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
+	while ((c = getopt_long(argc, argv, ":hjp", cli_output_opts, NULL)) != -1)
+		if ((r = cli_output_opt(c, argv)) >= 0)
+			return r;
 	if (argc - optind > 1)
 		return cli_usage("unexpected argument '%s'", argv[optind + 1]);
 	if (optind < argc && cli_parse_pid(argv[optind], &pid, &tid) < 0)
@@ -136,8 +132,9 @@ int cmd_pids(int argc, char **argv)
 	struct pids_walk w = { .cur = { 0 } };
 	int c, fd, r;
 
-	while ((c = getopt_long(argc, argv, ":h", help_only, NULL)) != -1)
-		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
+	while ((c = getopt_long(argc, argv, ":hjp", cli_output_opts, NULL)) != -1)
+		if ((r = cli_output_opt(c, argv)) >= 0)
+			return r;
 	if (argc - optind != 1)
 		return cli_usage(optind < argc ? "unexpected argument '%s'" : "missing NAME|PATH%s",
 				 optind < argc ? argv[optind + 1] : "");

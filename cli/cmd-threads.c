@@ -133,8 +133,9 @@ static int thread_one(const struct netns_thread *t, void *data)
 		w->diverged++;
 	if (w->out)
 		return thread_json(w, t, diverged, e, n);
-	printf("%7d %7d %-15s %10llu %-8s ", (int)t->pid, (int)t->tid, t->comm,
-	       (unsigned long long)t->id.ino, diverged ? "yes" : "no");
+	printf("%7d %7d %-15s %10llu %s%-8s%s ", (int)t->pid, (int)t->tid, t->comm,
+	       (unsigned long long)t->id.ino, diverged ? cli_color_seq(CLI_COLOR_BAD) : "",
+	       diverged ? "yes" : "no", diverged ? cli_color_seq(CLI_COLOR_OFF) : "");
 	if (!n)
 		putchar('-');
 	for (size_t i = 0; i < n; i++)
@@ -145,16 +146,13 @@ static int thread_one(const struct netns_thread *t, void *data)
 
 int cmd_threads(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct threads_walk w = { .out = NULL };
 	pid_t *pids = NULL;
 	int c, r, npids, status = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1)
-		return c == 'h' ? cli_help() : cli_bad_option(c, argv);
+	while ((c = getopt_long(argc, argv, ":hjp", cli_output_opts, NULL)) != -1)
+		if ((r = cli_output_opt(c, argv)) >= 0)
+			return r;
 	npids = argc - optind;
 	if (npids > 0) {
 		pids = calloc(npids, sizeof(*pids));

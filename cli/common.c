@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -17,6 +20,11 @@ static const char *sub_name(void)
 	return cli.cmd ? cli.cmd->name : "netns";
 }
 
+static struct {
+	bool shown;
+	struct timespec last;
+} progress;
+
 /* Prints "netns: [HEAD: ]MESSAGE" as one line on stderr. Control bytes become
  * C escapes (\n, \r, \t, \xHH): a name may hold a newline, and an error must
  * stay one line (a script reads one line per error). */
@@ -25,6 +33,7 @@ static void err_line(const char *head, const char *fmt, va_list ap)
 {
 	char *msg;
 
+	cli_progress_end(); /* an error starts its own line */
 	if (vasprintf(&msg, fmt, ap) < 0) {
 		fputs("netns: out of memory\n", stderr);
 		return;
@@ -140,6 +149,29 @@ int cli_bad_option(int opt, char **argv)
 	return cli_usage("unrecognized option '%s'", word);
 }
 
+const struct option cli_output_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "pretty", no_argument, NULL, 'p' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cli_output_opt(int c, char **argv)
+{
+	switch (c) {
+	case 'j':
+		cli.json = true;
+		return -1;
+	case 'p':
+		cli.pretty = true;
+		return -1;
+	case 'h':
+		return cli_help();
+	default:
+		return cli_bad_option(c, argv);
+	}
+}
+
 int cli_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
 {
 	char *end;
@@ -243,7 +275,7 @@ int cli_json_print(json_t *j)
 
 	if (!j)
 		return cli_fail("json", -ENOMEM);
-	r = json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+	r = json_dumpf(j, stdout, (cli.pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_ENSURE_ASCII);
 	json_decref(j);
 	if (r < 0)
 		return cli_fail("writing output", -EIO);
@@ -323,4 +355,80 @@ static int name_collect(const char *name, const struct netns_id *id, void *data)
 int cli_names_of(const struct netns_id *id, json_t *names)
 {
 	return netns_name_find(id, name_collect, names);
+}
+
+int cli_color_init(const char *when)
+{
+	const char *no = getenv("NO_COLOR");
+
+	if (strcmp(when, "always") == 0)
+		cli.color = true;
+	else if (strcmp(when, "never") == 0)
+		cli.color = false;
+	else if (strcmp(when, "auto") == 0)
+		cli.color = isatty(STDOUT_FILENO) && !(no && *no);
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *cli_color_seq(enum cli_color c)
+{
+	/* iproute2's and util-linux's defaults: bold names, green for a
+	 * good state, red for a bad one. */
+	static const char *const seq[] = {
+		[CLI_COLOR_NAME] = "\033[1m",
+		[CLI_COLOR_GOOD] = "\033[32m",
+		[CLI_COLOR_BAD] = "\033[31m",
+		[CLI_COLOR_OFF] = "\033[0m",
+	};
+
+	return cli.color ? seq[c] : "";
+}
+
+void cli_progress(size_t done, size_t total)
+{
+	struct timespec now;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* Rate-limited also across cli_progress_end(): batch clears the line
+	 * before each command that may print. */
+	if (done < total &&
+	    (now.tv_sec - progress.last.tv_sec) * 1000000000L + (now.tv_nsec - progress.last.tv_nsec) <
+		    100000000L)
+		return;
+	progress.last = now;
+	progress.shown = true;
+	fprintf(stderr, "\r%zu of %zu\033[K", done, total);
+	fflush(stderr);
+}
+
+void cli_progress_end(void)
+{
+	if (!progress.shown)
+		return;
+	progress.shown = false;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+}
+
+bool cli_confirm(const char *fmt, ...)
+{
+	char line[64];
+	va_list ap;
+
+	fputs("netns: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" [y/N] ", stderr);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin)) {
+		fputc('\n', stderr); /* end of input: the answer's line never came */
+		return false;
+	}
+	line[strcspn(line, "\n")] = '\0';
+	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
 }

@@ -16,7 +16,7 @@ run_dir_is() {
 }
 
 @test "unknown subcommands and prefixes are usage errors (exit 2), no prefix matching" {
-	for c in ad "add " ADD lis del exe ident pid; do
+	for c in ad "add " ADD lis dele exe ident pid; do
 		run -2 --separate-stderr netns "$c" x
 		assert_usage_error "netns: unknown command '$c'" "Try 'netns --help' for more information."
 	done
@@ -50,7 +50,7 @@ run_dir_is() {
 	run -0 --separate-stderr netns add x1 --up
 	[ -z "$stderr" ]
 	run_dir_is "x1 "
-	[ "$(netns links x1 | cut -d' ' -f3)" = UP ]
+	[ "$(netns links x1 | awk 'NR > 1 { print $3 }')" = UP ]
 	run -2 --separate-stderr netns add x2 -z
 	assert_usage_error "netns: add: invalid option -- 'z'" "Try 'netns add --help' for more information."
 	run -2 --separate-stderr netns delete x1 --bogus
@@ -63,7 +63,7 @@ run_dir_is() {
 	run -0 netns add -- -x --up
 	run_dir_is "--up -x x1 "
 	run -0 netns up -- -x
-	[ "$(netns links -- -x | cut -d' ' -f3)" = UP ]
+	[ "$(netns links -- -x | awk 'NR > 1 { print $3 }')" = UP ]
 	run -0 netns delete x1 -- -x --up
 	run_dir_is ""
 	run -0 --separate-stderr netns list --help

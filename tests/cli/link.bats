@@ -51,11 +51,12 @@ wait_listen() {
 	[ -z "$output" ] && [ -z "$stderr" ]
 	netns add "$b"
 	run -0 netns links "$a"
-	[ "$output" = "1: lo UP UNKNOWN mtu 65536 127.0.0.1/8 ::1/128" ]
+	[ "${lines[0]}" = "INDEX NAME            ADMIN OPER           MTU    KIND     ADDRESSES" ]
+	[ "${lines[1]}" = "1     lo              UP    UNKNOWN        65536  -        127.0.0.1/8 ::1/128" ] && [ "${#lines[@]}" -eq 2 ]
 	[[ "$(ip_link "$a" lo)" == *"<LOOPBACK,UP,LOWER_UP>"* ]]
 	# Without --up, lo stays DOWN: the tutorial's first surprise.
 	run -0 netns links "$b"
-	[ "$output" = "1: lo DOWN DOWN mtu 65536" ]
+	[ "${lines[1]}" = "1     lo              DOWN  DOWN           65536  -        -" ] && [ "${#lines[@]}" -eq 2 ]
 	[[ "$(ip_link "$b" lo)" != *UP* ]]
 	# ip netns exec sees it the same way.
 	run -0 ip netns exec "$a" ip -o link show lo
@@ -114,10 +115,10 @@ wait_listen() {
 	ia=$(default_ifname "$b") ib=$(default_ifname "$a")
 	run -0 netns connect "$a" "$b" --addr 10.82.0.1/24 fd00:82::2/64 --mtu 1400
 	run -0 netns links "$a"
-	[ "${#lines[@]}" -eq 2 ]
-	[[ "${lines[1]}" =~ ^[0-9]+:\ $ia\ UP\ [A-Z]+\ mtu\ 1400\ kind\ veth\ 10\.82\.0\.1/24( |$) ]]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[2]}" =~ ^[0-9]+\ +$ia\ +UP\ +[A-Z]+\ +1400\ +veth\ +10\.82\.0\.1/24( |$) ]]
 	run -0 netns links "$b"
-	[[ "${lines[1]}" =~ ^[0-9]+:\ $ib\ UP\ [A-Z]+\ mtu\ 1400\ kind\ veth\ fd00:82::2/64( |$) ]]
+	[[ "${lines[2]}" =~ ^[0-9]+\ +$ib\ +UP\ +[A-Z]+\ +1400\ +veth\ +fd00:82::2/64( |$) ]]
 	# ip agrees: the ends are peers, in the right namespaces, up.
 	[[ "$(ip_link "$a" "$ia")" == *",UP"*"mtu 1400"* ]]
 	[[ "$(ip_link "$b" "$ib")" == *",UP"*"mtu 1400"* ]]
@@ -136,9 +137,9 @@ wait_listen() {
 	[ "${#want_l}" -eq 15 ] && [[ "$want_l" == vt* ]]
 	run -0 netns connect "$s" "/run/netns/$l" # a PATH: named from its last part
 	run -0 netns links "$s"
-	[[ "$output" == *" $want_l UP "* ]]
+	[[ "$output" =~ \ $want_l\ +UP\  ]]
 	run -0 netns links "$l"
-	[[ "$output" == *" veth-$s UP "* ]]
+	[[ "$output" =~ \ veth-$s\ +UP\  ]]
 }
 
 @test "connect and disconnect with - (the caller's namespace) and --ifnames" {
@@ -148,12 +149,12 @@ wait_listen() {
 	# Run from inside C so that '-' is C, never the host.
 	run -0 netns exec "$c" netns connect - "$a"
 	run -0 netns links "$c"
-	[[ "$output" == *" $(default_ifname "$a") UP "* ]]
+	[[ "$output" =~ \ $(default_ifname "$a")\ +UP\  ]]
 	run -0 netns links "$a"
-	[[ "$output" == *" veth-host UP "* ]]
+	[[ "$output" =~ \ veth-host\ +UP\  ]]
 	run -0 netns exec "$c" netns connect "$a" - --ifnames x0 y0 --addr 10.83.0.1/24 10.83.0.2/24
 	run -0 netns exec "$c" netns links -
-	[[ "$output" == *" y0 UP "*" 10.83.0.2/24"* ]]
+	[[ "$output" =~ \ y0\ +UP\ .*\ 10\.83\.0\.2/24 ]]
 	run -0 netns exec "$c" netns disconnect - y0
 	run -0 netns links "$a"
 	[[ "$output" != *" x0 "* ]]
@@ -169,9 +170,9 @@ wait_listen() {
 	run -0 --separate-stderr netns disconnect "$a" pa
 	[ -z "$output" ] && [ -z "$stderr" ]
 	run -0 netns links "$a"
-	[ "${#lines[@]}" -eq 1 ]
+	[ "${#lines[@]}" -eq 2 ]
 	run -0 netns links "$b"
-	[ "${#lines[@]}" -eq 1 ]
+	[ "${#lines[@]}" -eq 2 ]
 	run -1 --separate-stderr netns disconnect "$a" pa
 	assert_one_error 1 "netns: disconnect: pa: no such interface in $a"
 	run -2 --separate-stderr netns disconnect "$a"
@@ -224,9 +225,9 @@ wait_listen() {
 	run -1 --separate-stderr netns connect "$a" "$n"
 	assert_one_error 1 "netns: connect: $n: no such namespace"
 	run -0 netns links "$a"
-	[ "${#lines[@]}" -eq 1 ]
+	[ "${#lines[@]}" -eq 2 ]
 	run -0 netns links "$b"
-	[ "${#lines[@]}" -eq 1 ]
+	[ "${#lines[@]}" -eq 2 ]
 }
 
 @test "connect: kernel errors carry the kernel's reason, and leave no half pair" {
@@ -263,6 +264,6 @@ wait_listen() {
 	printf '%s\n' "add $a $b" "up $a $b" "connect $a $b --ifnames ba bb --addr 10.87.0.1/24 10.87.0.2/24" \
 		"links $b" >"$BATS_TEST_TMPDIR/cmds"
 	run -0 --separate-stderr netns -b "$BATS_TEST_TMPDIR/cmds"
-	[ "${lines[0]}" = "1: lo UP UNKNOWN mtu 65536 127.0.0.1/8 ::1/128" ]
-	[[ "${lines[1]}" =~ ^[0-9]+:\ bb\ UP\ [A-Z]+\ mtu\ 1500\ kind\ veth\ 10\.87\.0\.2/24 ]]
+	[ "${lines[1]}" = "1     lo              UP    UNKNOWN        65536  -        127.0.0.1/8 ::1/128" ]
+	[[ "${lines[2]}" =~ ^[0-9]+\ +bb\ +UP\ +[A-Z]+\ +1500\ +veth\ +10\.87\.0\.2/24 ]]
 }
