@@ -5,6 +5,8 @@
 #   make demo            run the walkthrough
 #   make bench           run the benchmarks
 #   make install PREFIX=/usr/local DESTDIR=
+#   make uninstall       remove what make install put there (same PREFIX, DESTDIR)
+#   make deb             the Debian packages (debian/), into $(BUILD)/deb-src/
 #   make SANITIZE=address,undefined BUILD=build-asan check
 #   make fuzz [FUZZ_SECONDS=10]  fuzz each parser (libFuzzer, clang) for a while
 #   make fuzz-regress    run every fuzz target on its corpus, with $(CC): no clang
@@ -23,7 +25,10 @@ INCDIR  := $(PREFIX)/include
 MANDIR  := $(PREFIX)/share/man
 PCDIR   := $(LIBDIR)/pkgconfig
 
-PC_SED   = sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|'
+# netns.pc names its directories relative to ${prefix}, so that a staged
+# install (PKG_CONFIG_SYSROOT_DIR, --define-variable=prefix=) still resolves.
+pc_rel   = $(patsubst $(PREFIX)/%,$${$(1)}/%,$(2))
+PC_SED   = sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(call pc_rel,exec_prefix,$(LIBDIR))|; s|@INCDIR@|$(call pc_rel,prefix,$(INCDIR))|; s|@VERSION@|$(VERSION)|'
 VERSION := $(shell sed -n 's/^#define NETNS_VERSION "\(.*\)"/\1/p' include/netns.h)
 SONAME  := libnetns.so.1
 
@@ -107,6 +112,22 @@ $(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
+# CNI plugins (docs/cni.md): cni/*.c, shared parts in cni/cni.c; netns-ptp
+# alone links libnftables (its ipMasq rules).
+CNIDIR       := $(LIBDIR)/cni
+CNI_IPAM_SRC := cni/ipam.c cni/cni.c cni/range.c cni/store.c
+CNI_PTP_SRC  := cni/ptp.c cni/cni.c cni/delegate.c cni/range.c cni/rtnl.c cni/nft.c
+CNI_PLUGINS  := $(BUILD)/netns-ipam $(BUILD)/netns-ptp
+all: $(CNI_PLUGINS)
+
+$(BUILD)/cni/nft.o: ALL_CFLAGS += $(shell pkg-config --cflags libnftables 2>/dev/null)
+
+$(BUILD)/netns-ipam: $(CNI_IPAM_SRC:%.c=$(BUILD)/%.o) $(LIBA)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/netns-ptp: $(CNI_PTP_SRC:%.c=$(BUILD)/%.o) $(LIBA)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libnftables 2>/dev/null) $(LDLIBS)
+
 $(PC): netns.pc.in include/netns.h
 	@mkdir -p $(@D)
 	$(call say,GEN,$@)$(PC_SED) $< > $@
@@ -117,7 +138,32 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory fuzz-regress
+	@$(MAKE) --no-print-directory cni-driver
 	SANITIZE=$(SANITIZE) BUILD=$(abspath $(BUILD)) tests/run.sh
+
+# tests/cni/driver: a Go program that runs CNI configs through libcni, the
+# library containerd and CRI-O use, for tests/cli/cni-libcni.bats. Built only
+# for the tests, offline, in GOPATH mode against Debian's
+# golang-github-appc-cni-dev; without go (or those sources) it is skipped and
+# the tests that need it say so. `make` itself never needs Go.
+GO          ?= go
+CNI_GOPATH  ?= /usr/share/gocode
+CNI_DRIVER  := $(BUILD)/tests/cni-driver
+
+cni-driver:
+	@if command -v $(GO) >/dev/null 2>&1 && \
+	    [ -d $(CNI_GOPATH)/src/github.com/containernetworking/cni/libcni ]; then \
+		$(MAKE) --no-print-directory $(CNI_DRIVER); \
+	else \
+		echo "  SKIP   $(CNI_DRIVER): needs golang-go and golang-github-appc-cni-dev"; \
+	fi
+
+$(CNI_DRIVER): $(wildcard tests/cni/driver/*.go)
+	@mkdir -p $(@D)
+	$(call say,GO,$@)tmp=$$(mktemp -d) && \
+		(cd tests/cni/driver && GO111MODULE=off GOPROXY=off GOFLAGS= \
+		 GOPATH=$(CNI_GOPATH) GOCACHE=$$tmp $(GO) build -o $(abspath $@) .); \
+		status=$$?; rm -rf $$tmp; exit $$status
 
 tsan: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)-tsan SANITIZE=thread $(BUILD)-tsan/tests/stress.t
@@ -131,17 +177,59 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	BUILD=$(abspath $(BUILD)) bench/run.sh
 
+# make install / make uninstall [PREFIX=/usr/local] [DESTDIR=]: INSTALLED
+# lists every file install makes, and uninstall removes exactly those
+# (directories stay: bin/, lib/ and the like are shared). The teaching
+# programs install as netns-NAME (netns-tcp-hello, netns-inherit,
+# netns-ns-mess; netns-exec keeps its name), so that none shadows a generic
+# command; each man page is named after the installed program. The build
+# tree keeps their historical names for the walkthrough and the tests.
+# Bash completion goes where bash-completion looks, under PREFIX. A root
+# install without DESTDIR refreshes the loader's cache (ldconfig).
+inst_name   = $(if $(filter netns-%,$(1)),$(1),netns-$(1))
+DEMO_NAMES  = $(DEMO_SRC:demos/%.c=%)
+MAN_PAGES   = $(wildcard man/*.[0-9])
+man_dest    = $(MANDIR)/man$(subst .,,$(suffix $(1)))/$(notdir $(1))
+ifeq ($(origin COMPLETIONDIR),undefined)
+COMPLETIONDIR := $(or $(shell pkg-config --define-variable=datadir='$(PREFIX)/share' \
+	--variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
+endif
+INSTALLED = $(BINDIR)/netns $(foreach d,$(DEMO_NAMES),$(BINDIR)/$(call inst_name,$(d))) \
+	$(LIBDIR)/libnetns.a $(LIBDIR)/$(SONAME) $(LIBDIR)/libnetns.so \
+	$(INCDIR)/netns.h $(PCDIR)/netns.pc $(foreach m,$(MAN_PAGES),$(call man_dest,$(m))) \
+	$(CNI_PLUGINS:$(BUILD)/%=$(CNIDIR)/%) $(COMPLETIONDIR)/netns
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
-		$(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
-	install -m 755 $(NETNS) $(DEMOS) $(DESTDIR)$(BINDIR)/
+	install -d $(sort $(dir $(addprefix $(DESTDIR),$(INSTALLED))))
+	install -m 755 $(NETNS) $(DESTDIR)$(BINDIR)/
+	$(foreach d,$(DEMO_NAMES),install -m 755 $(BUILD)/$(d) $(DESTDIR)$(BINDIR)/$(call inst_name,$(d)) &&) :
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libnetns.so
 	install -m 644 include/netns.h $(DESTDIR)$(INCDIR)/
 	$(PC_SED) netns.pc.in > $(DESTDIR)$(PCDIR)/netns.pc  # PREFIX may differ from the build's
-	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
-	install -m 644 $(wildcard man/*.3) $(DESTDIR)$(MANDIR)/man3/
+	$(foreach m,$(MAN_PAGES),install -m 644 $(m) $(DESTDIR)$(call man_dest,$(m)) &&) :
+	install -m 755 $(CNI_PLUGINS) $(DESTDIR)$(CNIDIR)/
+	install -m 644 completion/netns.bash $(DESTDIR)$(COMPLETIONDIR)/netns
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+
+# make deb: the Debian packages of debian/ (netns, libnetns1, libnetns-dev),
+# built by dpkg-buildpackage in a copy of the tree, $(BUILD)/deb-src, so the
+# tree stays clean; the .debs land in $(BUILD)/deb-src/. No tests run there
+# (they need root and namespaces): debian/rules skips dh_auto_test.
+DEB_SRC := $(BUILD)/deb-src/netns-$(VERSION)
+
+deps-deb:
+	@scripts/deps.sh deb
+
+deb: deps-deb
+	rm -rf $(BUILD)/deb-src && mkdir -p $(DEB_SRC)
+	tar -cf - --exclude=./.git --exclude='./build*' \
+		--exclude='./$(patsubst $(CURDIR)/%,%,$(abspath $(BUILD)))' . | tar -xf - -C $(DEB_SRC)
+	cd $(DEB_SRC) && DEB_BUILD_OPTIONS="nocheck $${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -us -uc -b
 
 # Fuzzing: fuzz/TARGET.c is a libFuzzer target, built by clang with ASan and
 # UBSan from the sources it names below plus lib/; fuzz/corpus/TARGET/ is its
@@ -158,6 +246,8 @@ FUZZ_USES_number := cli/common.c
 FUZZ_USES_cidr   :=
 FUZZ_USES_link   := cli/common.c
 FUZZ_USES_name   := cli/common.c
+FUZZ_USES_cni_config := cni/cni.c cni/range.c
+FUZZ_USES_cni_args   := cni/cni.c
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -Wall -Wextra -Werror \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -192,7 +282,7 @@ fuzz-regress: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%-regress)
 clean:
 	rm -rf $(BUILD) $(BUILD)-tsan build-asan build-fuzz
 
-.PHONY: all deps check tsan demo bench install clean deps-fuzz fuzz fuzz-regress
+.PHONY: all deps check cni-driver tsan demo bench install uninstall deps-deb deb clean deps-fuzz fuzz fuzz-regress
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

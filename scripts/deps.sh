@@ -2,11 +2,23 @@
 # Installs the Debian packages netns needs to build, test and demo, if missing.
 # "deps.sh fuzz" adds what make fuzz needs: clang and its libFuzzer runtime
 # (Debian 12 ships libclang_rt.fuzzer in libclang-rt-14-dev).
+# bash-completion drives tests/cli/completion.bats; man-db and the manpages
+# resolve the man pages' cross-references (tests/cli/package.bats).
+# The CNI plugins build with libnftables; their tests drive them, side by side
+# with the reference plugins (containernetworking-plugins), through libcni (a
+# Go driver built offline from golang-go and golang-github-appc-cni-dev) and
+# through podman's CNI backend (podman, runc, a busybox-static image).
 set -eu
-pkgs="gcc make pkg-config libmnl-dev libjansson-dev bats iproute2 iptables
-      netcat-openbsd util-linux procps perl jq"
+pkgs="gcc make pkg-config libmnl-dev libjansson-dev libnftables-dev bats iproute2
+      iptables nftables netcat-openbsd util-linux procps perl jq iputils-ping
+      containernetworking-plugins golang-go golang-github-appc-cni-dev
+      podman runc busybox-static bash-completion man-db manpages manpages-dev"
 if [ "${1:-}" = fuzz ]; then
 	pkgs="$pkgs clang libclang-rt-14-dev"
+fi
+# "deps.sh deb" adds what make deb and tests/cli/package.bats need.
+if [ "${1:-}" = deb ]; then
+	pkgs="$pkgs dpkg-dev debhelper fakeroot lintian"
 fi
 missing=""
 for p in $pkgs; do

@@ -70,6 +70,21 @@ map_symbols() {
 	[ "$output" = "$want" ]
 }
 
+# The files make install puts under PREFIX, sorted: the teaching programs as
+# netns-NAME, each man page under the name of what it documents.
+installed_list() {
+	local m
+	{
+		printf '%s\n' bin/netns bin/netns-exec bin/netns-inherit bin/netns-ns-mess \
+			bin/netns-tcp-hello include/netns.h lib/cni/netns-ipam lib/cni/netns-ptp \
+			lib/libnetns.a lib/libnetns.so lib/libnetns.so.1 lib/pkgconfig/netns.pc \
+			share/bash-completion/completions/netns
+		for m in "$REPO"/man/*.[0-9]; do
+			echo "share/man/man${m##*.}/${m##*/}"
+		done
+	} | LC_ALL=C sort
+}
+
 @test "make install DESTDIR PREFIX installs command, demos, library, header, pc, man pages" {
 	mk_scratch dest
 	# An unusual PREFIX, so that a netns.pc left from an earlier build shows.
@@ -77,10 +92,17 @@ map_symbols() {
 	run -0 make -s -C "$REPO" BUILD="$BUILD" SANITIZE="${SANITIZE:-}" PREFIX="$prefix" DESTDIR="$dest" install
 	u=$dest$prefix
 	[ -x "$u/bin/netns" ]
-	for d in "$REPO"/demos/*.c; do
-		d=${d##*/}
-		[ -x "$u/bin/${d%.c}" ] || { echo "# demo ${d%.c} not installed" >&2; false; }
+	# Exactly these files, and no generic name such as bin/inherit.
+	diff <(installed_list) <(cd "$u" && find . ! -type d | sed 's|^\./||' | LC_ALL=C sort)
+	# Each teaching program is the one built under its historical name, and
+	# its man page is named after it, inside too.
+	for d in tcp-hello inherit ns-mess; do
+		cmp "$BUILD/$d" "$u/bin/netns-$d"
+		[ "$(sed -n 's/\\-/-/g; s/^\.TH \([^ ]*\) 1 .*/\1/p' "$u/share/man/man1/netns-$d.1")" = \
+			"$(tr a-z A-Z <<<"netns-$d")" ]
+		[ "$(sed -n '/^\.SH NAME/{n;s/\\-/-/g;s/ - .*//p}' "$u/share/man/man1/netns-$d.1")" = "netns-$d" ]
 	done
+	cmp "$BUILD/netns-exec" "$u/bin/netns-exec"
 	[ -f "$u/lib/libnetns.a" ]
 	[ -f "$u/lib/libnetns.so.1" ]
 	[ "$(readlink "$u/lib/libnetns.so")" = libnetns.so.1 ]
@@ -123,4 +145,29 @@ map_symbols() {
 	run -0 env LD_LIBRARY_PATH="$u/lib" "$dest/prog"
 	[ "$output" = "$(sed -n 's/^#define NETNS_VERSION "\(.*\)"/\1/p' "$REPO/include/netns.h") $(host_inode)" ]
 	env LD_LIBRARY_PATH="$u/lib" ldd "$dest/prog" | grep -q "libnetns.so.1 => $u/lib/libnetns.so.1"
+	# pkg-config with the prefix moved, as a relocated or staged tree is used.
+	run -0 env PKG_CONFIG_PATH="$u/lib/pkgconfig" \
+		pkg-config --define-variable=prefix="$u" --cflags --libs netns
+	[ "${output% }" = "-I$u/include -L$u/lib -lnetns" ]
+	run -0 env PKG_CONFIG_PATH="$u/lib/pkgconfig" pkg-config --variable=libdir netns
+	[ "$output" = "$prefix/lib" ]
+	[ "$(sed -n 's/^libdir=//p; s/^includedir=//p; s/^exec_prefix=//p' "$u/lib/pkgconfig/netns.pc")" = \
+		"$(printf '%s\n' '${prefix}' '${exec_prefix}/lib' '${prefix}/include')" ]
+}
+
+@test "make uninstall removes exactly what make install put there" {
+	mk_scratch dest
+	prefix=/usr/local
+	# Something of someone else's beside ours stays.
+	mkdir -p "$dest$prefix/bin" "$dest$prefix/lib/cni"
+	echo other >"$dest$prefix/bin/other"
+	echo other >"$dest$prefix/lib/cni/bridge"
+	run -0 make -s -C "$REPO" BUILD="$BUILD" SANITIZE="${SANITIZE:-}" PREFIX="$prefix" DESTDIR="$dest" install
+	[ "$(cd "$dest$prefix" && find . ! -type d | sed 's|^\./||' | LC_ALL=C sort)" = \
+		"$(printf '%s\n' "$(installed_list)" bin/other lib/cni/bridge | LC_ALL=C sort)" ]
+	run -0 make -s -C "$REPO" BUILD="$BUILD" SANITIZE="${SANITIZE:-}" PREFIX="$prefix" DESTDIR="$dest" uninstall
+	[ "$(cd "$dest$prefix" && find . ! -type d | LC_ALL=C sort)" = "$(printf '%s\n' ./bin/other ./lib/cni/bridge)" ]
+	# Uninstalling again is not an error; it needs no build.
+	run -0 make -s -C "$REPO" BUILD="$dest/no-build" PREFIX="$prefix" DESTDIR="$dest" uninstall
+	[ ! -e "$dest/no-build" ]
 }

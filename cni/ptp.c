@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * netns-ptp: a drop-in for the reference ptp CNI plugin on libnetns.
+ * ADD: delegate to the IPAM plugin (ipam.type in CNI_PATH), make a veth pair
+ * whose container end is born in the container's namespace, set the
+ * addresses and routes the reference sets, masquerade when ipMasq, print the
+ * result. DEL: best-effort and idempotent. CHECK: compare prevResult with
+ * what is there.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/rtnetlink.h>
+
+#include "netns.h"
+#include "cni.h"
+#include "ipam.h"
+#include "nft.h"
+#include "rtnl.h"
+
+#define MAX_IPS 8
+
+struct ptp {
+	struct cni_env env;
+	json_t *config;
+	char *raw;          /* the config as read, for the IPAM plugin */
+	size_t raw_len;
+	const char *version, *name, *ipam_type;
+	bool ip_masq;
+	unsigned mtu;
+	json_t *dns;        /* borrowed from config, or NULL */
+	char host_if[16];
+	int nsfd;
+	struct cni_err err;
+};
+
+/* An address from a result, with its gateway. */
+struct addr {
+	struct cni_ip ip, gw, net;
+	unsigned plen;
+	bool has_gw;
+	const char *cidr;
+};
+
+static int conf_parse(struct ptp *p)
+{
+	json_t *ipam = json_object_get(p->config, "ipam");
+
+	p->name = json_string_value(json_object_get(p->config, "name"));
+	if (cni_get_bool(p->config, "ipMasq", "", &p->ip_masq, &p->err) < 0 ||
+	    cni_get_uint(p->config, "mtu", "", 65535, &p->mtu, &p->err) < 0)
+		return -1;
+	if (p->mtu && p->mtu < 68)
+		return cni_fail(&p->err, CNI_ERR_CONFIG, "mtu %u is below the minimum of 68", p->mtu);
+	if (!json_is_object(ipam))
+		return cni_fail(&p->err, CNI_ERR_CONFIG, "netns-ptp needs an \"ipam\" object with a \"type\"");
+	if (cni_get_string(ipam, "type", "ipam.", &p->ipam_type, &p->err) < 0)
+		return -1;
+	if (!p->ipam_type || !*p->ipam_type || strchr(p->ipam_type, '/') ||
+	    strcmp(p->ipam_type, "..") == 0 || strcmp(p->ipam_type, ".") == 0)
+		return cni_fail(&p->err, CNI_ERR_CONFIG, "ipam.type must name a plugin in CNI_PATH");
+	p->dns = json_object_get(p->config, "dns");
+	if (p->dns && !json_is_object(p->dns) && !json_is_null(p->dns))
+		return cni_fail(&p->err, CNI_ERR_CONFIG, "dns must be an object");
+	if (json_is_null(p->dns))
+		p->dns = NULL;
+	snprintf(p->host_if, sizeof(p->host_if), "veth%08x", cni_hash(p->env.containerid, p->env.ifname));
+	return 0;
+}
+
+/* Runs the IPAM plugin for COMMAND (delegate.c). */
+static int ipam_exec(struct ptp *p, const char *command, json_t **ret)
+{
+	return cni_delegate(p->ipam_type, p->env.path, command, p->raw, p->raw_len, ret, &p->err);
+}
+
+/* ---- results ---- */
+
+static int addr_parse(struct ptp *p, json_t *ipj, struct addr *a)
+{
+	const char *gw = json_string_value(json_object_get(ipj, "gateway"));
+	size_t i;
+
+	memset(a, 0, sizeof(*a));
+	a->cidr = json_string_value(json_object_get(ipj, "address"));
+	if (!a->cidr || cni_cidr_parse(a->cidr, &a->ip, &a->plen) < 0)
+		return cni_fail(&p->err, CNI_ERR_DECODE, "a result address is not a CIDR");
+	a->net = a->ip;
+	for (i = 0; i < 16; i++) {
+		unsigned bits = a->plen > i * 8 ? a->plen - (unsigned)i * 8 : 0;
+		a->net.b[i] &= bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+	}
+	if (gw) {
+		if (cni_ip_parse(gw, &a->gw) < 0 || a->gw.family != a->ip.family)
+			return cni_fail(&p->err, CNI_ERR_DECODE, "gateway %s of %s is not an address of its family", gw, a->cidr);
+		a->has_gw = true;
+	}
+	return 0;
+}
+
+static int addrs_parse(struct ptp *p, json_t *ips, struct addr *as, size_t *ret_n)
+{
+	json_t *ipj;
+	size_t i;
+
+	if (!json_is_array(ips) || json_array_size(ips) == 0)
+		return cni_fail(&p->err, CNI_ERR_DECODE, "the IPAM result has no \"ips\"");
+	if (json_array_size(ips) > MAX_IPS)
+		return cni_fail(&p->err, CNI_ERR_DECODE, "more than %d addresses", MAX_IPS);
+	json_array_foreach(ips, i, ipj)
+		if (addr_parse(p, ipj, &as[i]) < 0)
+			return -1;
+	*ret_n = json_array_size(ips);
+	return 0;
+}
+
+static const struct addr *gw_of(const struct addr *as, size_t n, int family)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (as[i].ip.family == family && as[i].has_gw)
+			return &as[i];
+	return NULL;
+}
+
+/* ---- ADD ---- */
+
+static int netns_open(struct ptp *p)
+{
+	int fd = netns_fd_open_path(p->env.netns);
+
+	if (fd == -ENOENT)
+		return cni_fail(&p->err, CNI_ERR_CONTAINER, "CNI_NETNS %s does not exist", p->env.netns);
+	if (fd == -EMEDIUMTYPE)
+		return cni_fail(&p->err, CNI_ERR_ENV, "CNI_NETNS %s is not a network namespace", p->env.netns);
+	if (fd < 0)
+		return cni_fail(&p->err, CNI_ERR_ENV, "cannot open CNI_NETNS %s: %s", p->env.netns, strerror(-fd));
+	p->nsfd = fd;
+	return 0;
+}
+
+static int route_fail(struct ptp *p, int r, const char *where, const char *what)
+{
+	const char *m = netns_error_message();
+	return cni_fail(&p->err, CNI_ERR_GENERIC, "%s: cannot add the route %s: %s%s%s", where, what,
+			strerror(-r), m ? ": " : "", m ? m : "");
+}
+
+/* The container's routes as the reference ptp sets them: the kernel's
+ * subnet route replaced by GW/32 scope link and SUBNET via GW, both with the
+ * address as source, then the result's routes via the gateway. */
+static int container_routes(struct ptp *p, struct mnl_socket *nl, int ifindex, const struct addr *as,
+			    size_t n, json_t *routes)
+{
+	char what[128];
+	json_t *rt;
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		const struct addr *a = &as[i];
+		unsigned full = a->ip.family == AF_INET ? 32 : 128;
+		struct cni_route kern = { .dst = a->net, .plen = a->plen, .oif = ifindex };
+		struct cni_route link = { .dst = a->gw, .plen = full, .src = &a->ip, .oif = ifindex,
+					  .scope = RT_SCOPE_LINK };
+		struct cni_route sub = { .dst = a->net, .plen = a->plen, .gw = &a->gw, .src = &a->ip,
+					 .oif = ifindex, .scope = RT_SCOPE_UNIVERSE };
+		if (!a->has_gw)
+			return cni_fail(&p->err, CNI_ERR_CONFIG, "address %s has no gateway: netns-ptp routes through one", a->cidr);
+		cni_rtnl_route(nl, &kern, false);
+		r = cni_rtnl_route(nl, &link, true);
+		if (r < 0 && r != -EEXIST)
+			return route_fail(p, r, "container", "to the gateway");
+		if (a->plen < full) {
+			r = cni_rtnl_route(nl, &sub, true);
+			if (r < 0 && r != -EEXIST)
+				return route_fail(p, r, "container", a->cidr);
+		}
+	}
+	json_array_foreach(routes, i, rt) {
+		const char *dst = json_string_value(json_object_get(rt, "dst"));
+		const char *gws = json_string_value(json_object_get(rt, "gw"));
+		struct cni_route cr = { .oif = ifindex, .scope = RT_SCOPE_UNIVERSE };
+		struct cni_ip gw;
+		const struct addr *def;
+		if (!dst || cni_cidr_parse(dst, &cr.dst, &cr.plen) < 0)
+			return cni_fail(&p->err, CNI_ERR_DECODE, "a result route has no valid dst");
+		if (gws) {
+			if (cni_ip_parse(gws, &gw) < 0 || gw.family != cr.dst.family)
+				return cni_fail(&p->err, CNI_ERR_DECODE, "route %s: bad gw %s", dst, gws);
+		} else {
+			def = gw_of(as, n, cr.dst.family);
+			if (!def)
+				return cni_fail(&p->err, CNI_ERR_CONFIG, "route %s: no gateway of its family", dst);
+			gw = def->gw;
+		}
+		cr.gw = &gw;
+		r = cni_rtnl_route(nl, &cr, true);
+		snprintf(what, sizeof(what), "%s", dst);
+		if (r < 0 && r != -EEXIST)
+			return route_fail(p, r, "container", what);
+	}
+	return 0;
+}
+
+static int host_routes(struct ptp *p, struct mnl_socket *nl, int ifindex, const struct addr *as, size_t n)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		struct cni_route h = { .dst = as[i].ip, .plen = as[i].ip.family == AF_INET ? 32 : 128,
+				       .oif = ifindex, .scope = RT_SCOPE_HOST };
+		r = cni_rtnl_route(nl, &h, true);
+		if (r == -EEXIST)
+			return cni_fail(&p->err, CNI_ERR_GENERIC,
+					"host: a route to %s exists already: is the address another container's?",
+					as[i].cidr);
+		if (r < 0)
+			return route_fail(p, r, "host", as[i].cidr);
+	}
+	return 0;
+}
+
+static int cmd_add(struct ptp *p)
+{
+	json_t *ipam_res = NULL, *result = NULL, *ifaces, *ips, *ipj, *routes;
+	struct addr as[MAX_IPS];
+	char cbuf[MAX_IPS][80], hbuf[MAX_IPS][80], hmac[18] = "", cmac[18] = "", nmsg[256];
+	const char *cptr[MAX_IPS + 1], *hptr[MAX_IPS + 1];
+	struct mnl_socket *hnl = NULL, *cnl = NULL;
+	size_t n = 0, i, nh = 0;
+	int r, hidx = 0, cidx = 0, ret = -1;
+	bool veth = false, masq = false;
+	struct cni_masq mq[MAX_IPS];
+
+	if (netns_open(p) < 0)
+		return -1;
+	if (ipam_exec(p, "ADD", &ipam_res) < 0)
+		return -1;
+	if (addrs_parse(p, json_object_get(ipam_res, "ips"), as, &n) < 0)
+		goto undo;
+	for (i = 0; i < n; i++) {
+		char gw[64];
+		snprintf(cbuf[i], sizeof(cbuf[i]), "%s", as[i].cidr);
+		cptr[i] = cbuf[i];
+		if (!as[i].has_gw) {
+			cni_fail(&p->err, CNI_ERR_CONFIG, "address %s has no gateway: netns-ptp routes through one", as[i].cidr);
+			goto undo;
+		}
+		cni_ip_format(&as[i].gw, gw, sizeof(gw));
+		snprintf(hbuf[nh], sizeof(hbuf[nh]), "%s/%u", gw, as[i].gw.family == AF_INET ? 32 : 128);
+		/* One gateway address on the host end, however many use it. */
+		for (size_t j = 0; j < nh; j++)
+			if (strcmp(hbuf[j], hbuf[nh]) == 0)
+				goto dup;
+		hptr[nh] = hbuf[nh];
+		nh++;
+dup:;
+	}
+	cptr[n] = NULL;
+	hptr[nh] = NULL;
+	r = netns_veth_add(&NETNS_VETH_END(.fd = -1, .ifname = p->host_if, .addrs = hptr),
+			   &NETNS_VETH_END(.fd = p->nsfd, .ifname = p->env.ifname, .addrs = cptr), p->mtu);
+	if (r < 0) {
+		const char *m = netns_error_message();
+		cni_fail(&p->err, CNI_ERR_GENERIC,
+			 "cannot create the veth pair %s / %s: %s%s%s", p->host_if, p->env.ifname,
+			 r == -EEXIST ? "an interface of that name exists" : strerror(-r), m ? ": " : "",
+			 m ? m : "");
+		goto undo;
+	}
+	veth = true;
+	r = cni_rtnl_open(-1, &hnl);
+	if (r == 0)
+		r = cni_rtnl_open(p->nsfd, &cnl);
+	if (r == 0)
+		r = cni_rtnl_link(hnl, p->host_if, &hidx, hmac);
+	if (r == 0)
+		r = cni_rtnl_link(cnl, p->env.ifname, &cidx, cmac);
+	if (r == 0) {
+		char alias[256];
+		/* Marks the host end as this attachment's, for GC. */
+		snprintf(alias, sizeof(alias), "netns-ptp %s %s %s", p->name, p->env.containerid,
+			 p->env.ifname);
+		r = cni_rtnl_link_alias(hnl, hidx, alias);
+	}
+	if (r < 0) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+		goto undo;
+	}
+	for (i = 0; i < n; i++)
+		if (as[i].ip.family == AF_INET6) {
+			/* IPv6 routes with a source need it past DAD, on both ends. */
+			r = cni_rtnl_settle(cnl, cidx, 10000);
+			if (r == 0)
+				r = cni_rtnl_settle(hnl, hidx, 10000);
+			if (r < 0) {
+				cni_fail(&p->err, CNI_ERR_GENERIC, "IPv6 addresses did not settle: %s",
+					 r == -EADDRINUSE ? "duplicate address detected" : strerror(-r));
+				goto undo;
+			}
+			break;
+		}
+	routes = json_object_get(ipam_res, "routes");
+	if (routes && !json_is_array(routes)) {
+		cni_fail(&p->err, CNI_ERR_DECODE, "the IPAM result's routes is not a list");
+		goto undo;
+	}
+	if (container_routes(p, cnl, cidx, as, n, routes) < 0 || host_routes(p, hnl, hidx, as, n) < 0)
+		goto undo;
+	if (p->ip_masq) {
+		for (i = 0; i < n; i++)
+			mq[i] = (struct cni_masq){ .ip = as[i].ip, .net = as[i].net, .plen = as[i].plen };
+		masq = true;
+		if (cni_nft_add(p->name, p->env.containerid, mq, n, nmsg, sizeof(nmsg)) < 0) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
+			goto undo;
+		}
+	}
+	result = json_object();
+	ifaces = json_pack("[{s:s, s:s}, {s:s, s:s, s:s}]", "name", p->host_if, "mac", hmac, "name",
+			   p->env.ifname, "mac", cmac, "sandbox", p->env.netns);
+	json_object_set_new(result, "cniVersion", json_string(p->version));
+	json_object_set_new(result, "interfaces", ifaces);
+	ips = json_deep_copy(json_object_get(ipam_res, "ips"));
+	json_array_foreach(ips, i, ipj) {
+		json_object_del(ipj, "version");
+		json_object_set_new(ipj, "interface", json_integer(1));
+	}
+	json_object_set_new(result, "ips", ips);
+	if (routes && json_array_size(routes))
+		json_object_set(result, "routes", routes);
+	json_object_set_new(result, "dns", p->dns ? json_deep_copy(p->dns) : json_object());
+	if (cni_result_print(stdout, result, p->version) < 0) {
+		cni_fail(&p->err, CNI_ERR_IO, "cannot write the result");
+		goto undo;
+	}
+	ret = 0;
+	goto out;
+undo:
+	/* Nothing half-made stays: rules, the veth, the allocation. */
+	if (masq)
+		cni_nft_del(p->name, p->env.containerid, nmsg, sizeof(nmsg));
+	if (veth)
+		netns_link_delete(-1, p->host_if);
+	{
+		struct cni_err keep = p->err;
+		ipam_exec(p, "DEL", NULL);
+		p->err = keep;
+	}
+out:
+	cni_rtnl_close(hnl);
+	cni_rtnl_close(cnl);
+	json_decref(result);
+	json_decref(ipam_res);
+	return ret;
+}
+
+/* ---- DEL ---- */
+
+static int cmd_del(struct ptp *p)
+{
+	struct cni_err ipam_err = { 0 };
+	char nmsg[256];
+	bool ipam_failed;
+	int r, fd;
+
+	/* Every step runs whatever the others did, so that a DEL retried after
+	 * a partial failure finishes the job; the first error is reported. */
+	ipam_failed = ipam_exec(p, "DEL", NULL) < 0;
+	if (ipam_failed)
+		ipam_err = p->err;
+	if (p->env.netns) {
+		fd = netns_fd_open_path(p->env.netns);
+		if (fd >= 0) {
+			netns_link_delete(fd, p->env.ifname);
+			close(fd);
+		}
+	}
+	r = netns_link_delete(-1, p->host_if);
+	if (cni_nft_del(p->name, p->env.containerid, nmsg, sizeof(nmsg)) < 0 && !ipam_failed)
+		return cni_fail(&p->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
+	if (ipam_failed) {
+		p->err = ipam_err;
+		return -1;
+	}
+	if (r < 0 && r != -ENODEV)
+		return cni_fail(&p->err, CNI_ERR_GENERIC, "cannot delete %s: %s", p->host_if, strerror(-r));
+	return 0;
+}
+
+/* ---- CHECK ---- */
+
+struct has_addr {
+	const char *ifname;
+	const char *cidr;
+	bool link, addr;
+};
+
+static int has_addr_cb(const struct netns_link *l, void *data)
+{
+	struct has_addr *h = data;
+	size_t i;
+
+	if (strcmp(l->name, h->ifname) != 0)
+		return 0;
+	h->link = true;
+	for (i = 0; l->addrs && l->addrs[i]; i++)
+		if (strcmp(l->addrs[i], h->cidr) == 0)
+			h->addr = true;
+	return 0;
+}
+
+static int cmd_check(struct ptp *p)
+{
+	json_t *prev = json_object_get(p->config, "prevResult"), *ips, *ipj, *rt;
+	struct addr as[MAX_IPS];
+	struct mnl_socket *cnl = NULL, *hnl = NULL;
+	char mac[18], nmsg[256];
+	size_t n, i;
+	int cidx, hidx, r, ret = -1;
+
+	if (!json_is_object(prev))
+		return cni_fail(&p->err, CNI_ERR_CONFIG, "CHECK needs a prevResult");
+	if (ipam_exec(p, "CHECK", NULL) < 0)
+		return -1;
+	if (netns_open(p) < 0)
+		return -1;
+	ips = json_object_get(prev, "ips");
+	if (addrs_parse(p, ips, as, &n) < 0)
+		return -1;
+	if (cni_rtnl_open(p->nsfd, &cnl) < 0 || cni_rtnl_open(-1, &hnl) < 0) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "cannot open rtnetlink");
+		goto out;
+	}
+	r = cni_rtnl_link(cnl, p->env.ifname, &cidx, mac);
+	if (r < 0) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "interface %s is missing in %s", p->env.ifname, p->env.netns);
+		goto out;
+	}
+	r = cni_rtnl_link(hnl, p->host_if, &hidx, mac);
+	if (r < 0) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "host interface %s is missing", p->host_if);
+		goto out;
+	}
+	json_array_foreach(ips, i, ipj) {
+		struct has_addr h = { .ifname = p->env.ifname, .cidr = as[i].cidr };
+		unsigned full = as[i].ip.family == AF_INET ? 32 : 128;
+		struct cni_route gw = { .dst = as[i].gw, .plen = full, .oif = cidx };
+		struct cni_route host = { .dst = as[i].ip, .plen = full, .oif = hidx };
+		netns_link_foreach(p->nsfd, has_addr_cb, &h);
+		if (!h.addr) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "address %s is missing on %s in %s", as[i].cidr,
+				 p->env.ifname, p->env.netns);
+			goto out;
+		}
+		if (as[i].has_gw && cni_rtnl_route_find(cnl, &gw) != 1) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "the route to the gateway of %s is missing in %s",
+				 as[i].cidr, p->env.netns);
+			goto out;
+		}
+		if (cni_rtnl_route_find(hnl, &host) != 1) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "the host route to %s via %s is missing", as[i].cidr,
+				 p->host_if);
+			goto out;
+		}
+	}
+	json_array_foreach(json_object_get(prev, "routes"), i, rt) {
+		const char *dst = json_string_value(json_object_get(rt, "dst"));
+		struct cni_route cr = { .oif = cidx };
+		if (!dst || cni_cidr_parse(dst, &cr.dst, &cr.plen) < 0) {
+			cni_fail(&p->err, CNI_ERR_DECODE, "prevResult: a route has no valid dst");
+			goto out;
+		}
+		if (cni_rtnl_route_find(cnl, &cr) != 1) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "the route to %s is missing in %s", dst, p->env.netns);
+			goto out;
+		}
+	}
+	if (p->ip_masq && cni_nft_exists(p->name, p->env.containerid, nmsg, sizeof(nmsg)) != 1) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "the ipMasq rules of container %s are missing", p->env.containerid);
+		goto out;
+	}
+	ret = 0;
+out:
+	cni_rtnl_close(cnl);
+	cni_rtnl_close(hnl);
+	return ret;
+}
+
+/* ---- GC and STATUS (1.1.0) ---- */
+
+struct gc {
+	struct ptp *p;
+	json_t *valid;
+	char prefix[300];
+	char (*doomed)[16];
+	size_t n, cap;
+};
+
+static bool attachment_valid(json_t *valid, const char *id, const char *ifname)
+{
+	json_t *att;
+	size_t i;
+
+	json_array_foreach(valid, i, att) {
+		const char *vid = json_string_value(json_object_get(att, "containerID"));
+		const char *vif = json_string_value(json_object_get(att, "ifname"));
+		if (vid && vif && strcmp(vid, id) == 0 && strcmp(vif, ifname) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A host end whose alias says "netns-ptp NETWORK ID IFNAME" and no valid
+ * attachment owns: doomed. */
+static int gc_link(const char *ifname, const char *alias, void *data)
+{
+	struct gc *g = data;
+	size_t plen = strlen(g->prefix);
+	char id[256], cif[32], mine[16];
+
+	if (strncmp(alias, g->prefix, plen) != 0 || sscanf(alias + plen, "%255s %31s", id, cif) != 2)
+		return 0;
+	snprintf(mine, sizeof(mine), "veth%08x", cni_hash(id, cif));
+	/* A truncated or foreign alias names another link: not ours to delete. */
+	if (strcmp(mine, ifname) != 0 || attachment_valid(g->valid, id, cif))
+		return 0;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 16;
+		char (*d)[16] = realloc(g->doomed, cap * sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		g->doomed = d, g->cap = cap;
+	}
+	snprintf(g->doomed[g->n++], 16, "%s", ifname);
+	return 0;
+}
+
+static int cmd_gc(struct ptp *p)
+{
+	json_t *valid = json_object_get(p->config, "cni.dev/valid-attachments"), *att;
+	struct gc g = { .p = p, .valid = valid };
+	struct mnl_socket *nl = NULL;
+	const char **ids = NULL;
+	char nmsg[256];
+	size_t i, n = 0;
+	int r, ret = -1;
+
+	if (!json_is_array(valid))
+		return cni_fail(&p->err, CNI_ERR_CONFIG,
+				"GC needs \"cni.dev/valid-attachments\": a list of {\"containerID\", \"ifname\"}");
+	json_array_foreach(valid, i, att)
+		if (!json_is_string(json_object_get(att, "containerID")) ||
+		    !json_is_string(json_object_get(att, "ifname")))
+			return cni_fail(&p->err, CNI_ERR_CONFIG,
+					"cni.dev/valid-attachments[%zu] must be {\"containerID\": string, \"ifname\": string}", i);
+	/* IPAM first: the spec has a delegating plugin pass GC on. */
+	if (ipam_exec(p, "GC", NULL) < 0)
+		return -1;
+	snprintf(g.prefix, sizeof(g.prefix), "netns-ptp %s ", p->name);
+	r = cni_rtnl_open(-1, &nl);
+	if (r == 0)
+		r = cni_rtnl_link_aliases(nl, gc_link, &g);
+	if (r < 0) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "cannot list the host's links: %s", strerror(-r));
+		goto out;
+	}
+	for (i = 0; i < g.n; i++) {
+		r = netns_link_delete(-1, g.doomed[i]);
+		if (r < 0 && r != -ENODEV) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "cannot delete %s: %s", g.doomed[i], strerror(-r));
+			goto out;
+		}
+	}
+	ids = calloc(json_array_size(valid) + 1, sizeof(*ids));
+	if (!ids) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "out of memory");
+		goto out;
+	}
+	json_array_foreach(valid, i, att)
+		ids[n++] = json_string_value(json_object_get(att, "containerID"));
+	if (cni_nft_gc(p->name, ids, n, nmsg, sizeof(nmsg)) < 0) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(ids);
+	free(g.doomed);
+	cni_rtnl_close(nl);
+	return ret;
+}
+
+static int run(struct ptp *p)
+{
+	if (cni_env_read(&p->env, &p->err) < 0)
+		return -1;
+	if (p->env.cmd == CNI_VERSION) {
+		cni_version_print(stdout);
+		return 0;
+	}
+	p->raw = cni_read_all(stdin, &p->raw_len);
+	if (!p->raw)
+		return cni_fail(&p->err, CNI_ERR_IO, "cannot read the network config from stdin: %s", strerror(errno));
+	p->config = cni_config_parse(p->raw, p->raw_len, &p->err);
+	if (!p->config)
+		return -1;
+	p->version = json_string_value(json_object_get(p->config, "cniVersion"));
+	if (cni_version_allows(p->version, p->env.cmd, &p->err) < 0)
+		return -1;
+	if (cni_args_check(p->env.args, (const char *const[]){ "K8S_POD_NAMESPACE", "K8S_POD_NAME",
+				"K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID", NULL }, &p->err) < 0)
+		return -1;
+	if (conf_parse(p) < 0)
+		return -1;
+	switch (p->env.cmd) {
+	case CNI_ADD:
+		return cmd_add(p);
+	case CNI_DEL:
+		return cmd_del(p);
+	case CNI_CHECK:
+		return cmd_check(p);
+	case CNI_GC:
+		return cmd_gc(p);
+	case CNI_STATUS:
+		/* Ready when its IPAM plugin is (the spec's delegation). */
+		return ipam_exec(p, "STATUS", NULL);
+	default:
+		return 0;
+	}
+}
+
+int main(void)
+{
+	struct ptp p = { .nsfd = -1 };
+	int r;
+
+	signal(SIGPIPE, SIG_IGN);
+	r = run(&p);
+	if (r < 0)
+		cni_error_print(stdout, &p.err, p.version);
+	if (p.nsfd >= 0)
+		close(p.nsfd);
+	json_decref(p.config);
+	free(p.raw);
+	fflush(stdout);
+	return r < 0 ? 1 : 0;
+}

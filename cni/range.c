@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Addresses, ranges and the IPAM config, canonicalized as host-local's
+ * allocator/range.go does: gateway defaults to network+1, rangeStart to
+ * network+1, rangeEnd to the last address (IPv4: broadcast-1). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipam.h"
+
+int cni_ip_parse(const char *s, struct cni_ip *ret)
+{
+	struct cni_ip ip = { 0 };
+
+	if (inet_pton(AF_INET, s, ip.b) == 1)
+		ip.family = AF_INET;
+	else if (inet_pton(AF_INET6, s, ip.b) == 1)
+		ip.family = AF_INET6;
+	else
+		return -EINVAL;
+	*ret = ip;
+	return 0;
+}
+
+void cni_ip_format(const struct cni_ip *ip, char *buf, size_t len)
+{
+	if (!inet_ntop(ip->family, ip->b, buf, (socklen_t)len) && len)
+		buf[0] = '\0';
+}
+
+static size_t ip_len(const struct cni_ip *ip)
+{
+	return ip->family == AF_INET ? 4 : 16;
+}
+
+int cni_ip_cmp(const struct cni_ip *a, const struct cni_ip *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->b, b->b, ip_len(a));
+}
+
+bool cni_ip_equal(const struct cni_ip *a, const struct cni_ip *b)
+{
+	return cni_ip_cmp(a, b) == 0;
+}
+
+void cni_ip_next(struct cni_ip *ip)
+{
+	size_t i = ip_len(ip);
+
+	while (i-- > 0)
+		if (++ip->b[i] != 0)
+			break;
+}
+
+int cni_cidr_parse(const char *s, struct cni_ip *ret_ip, unsigned *ret_prefix)
+{
+	char buf[64], *slash, *end;
+	unsigned long p;
+	struct cni_ip ip;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (!slash || slash[1] < '0' || slash[1] > '9')
+		return -EINVAL;
+	*slash = '\0';
+	p = strtoul(slash + 1, &end, 10);
+	if (*end || cni_ip_parse(buf, &ip) < 0 || p > ip_len(&ip) * 8)
+		return -EINVAL;
+	*ret_ip = ip;
+	*ret_prefix = (unsigned)p;
+	return 0;
+}
+
+static void mask_apply(struct cni_ip *ip, unsigned prefix, bool ones)
+{
+	size_t i;
+
+	for (i = 0; i < ip_len(ip); i++) {
+		unsigned bits = prefix > i * 8 ? prefix - (unsigned)i * 8 : 0;
+		uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+		ip->b[i] = ones ? (uint8_t)(ip->b[i] | ~m) : (uint8_t)(ip->b[i] & m);
+	}
+}
+
+static bool subnet_contains(const struct cni_range *r, const struct cni_ip *ip)
+{
+	struct cni_ip n = *ip;
+
+	if (ip->family != r->subnet.family)
+		return false;
+	mask_apply(&n, r->prefix, false);
+	return cni_ip_equal(&n, &r->subnet);
+}
+
+bool cni_range_contains(const struct cni_range *r, const struct cni_ip *ip)
+{
+	return subnet_contains(r, ip) && cni_ip_cmp(ip, &r->start) >= 0 &&
+	       cni_ip_cmp(ip, &r->end) <= 0;
+}
+
+static int range_parse(json_t *o, const char *path, struct cni_range *r, struct cni_err *err)
+{
+	const char *subnet = NULL, *start = NULL, *end = NULL, *gw = NULL;
+	struct cni_ip net;
+	char buf[64];
+
+	if (!json_is_object(o))
+		return cni_fail(err, CNI_ERR_CONFIG, "%s must be an object", path);
+	if (cni_get_string(o, "subnet", path, &subnet, err) < 0 ||
+	    cni_get_string(o, "rangeStart", path, &start, err) < 0 ||
+	    cni_get_string(o, "rangeEnd", path, &end, err) < 0 ||
+	    cni_get_string(o, "gateway", path, &gw, err) < 0)
+		return -1;
+	if (!subnet || cni_cidr_parse(subnet, &r->subnet, &r->prefix) < 0)
+		return cni_fail(err, CNI_ERR_CONFIG, "%s.subnet must be a CIDR such as 10.1.0.0/24", path);
+	net = r->subnet;
+	mask_apply(&net, r->prefix, false);
+	if (!cni_ip_equal(&net, &r->subnet)) {
+		cni_ip_format(&net, buf, sizeof(buf));
+		return cni_fail(err, CNI_ERR_CONFIG,
+				"%s.subnet %s has host bits set: the network address for /%u is %s", path,
+				subnet, r->prefix, buf);
+	}
+	if (r->prefix + 2 > ip_len(&net) * 8)
+		return cni_fail(err, CNI_ERR_CONFIG, "%s.subnet %s is too small to allocate from", path,
+				subnet);
+	r->gateway = net;
+	cni_ip_next(&r->gateway);
+	r->start = r->gateway;
+	r->end = net;
+	mask_apply(&r->end, r->prefix, true);
+	if (net.family == AF_INET)
+		r->end.b[3]--; /* lastIP(): the broadcast address is never handed out */
+	if (gw && (cni_ip_parse(gw, &r->gateway) < 0 || !subnet_contains(r, &r->gateway)))
+		return cni_fail(err, CNI_ERR_CONFIG, "%s.gateway %s is not an address in %s", path, gw, subnet);
+	if (start && (cni_ip_parse(start, &r->start) < 0 || !subnet_contains(r, &r->start)))
+		return cni_fail(err, CNI_ERR_CONFIG, "%s.rangeStart %s is not an address in %s", path, start, subnet);
+	if (end && (cni_ip_parse(end, &r->end) < 0 || !subnet_contains(r, &r->end)))
+		return cni_fail(err, CNI_ERR_CONFIG, "%s.rangeEnd %s is not an address in %s", path, end, subnet);
+	if (cni_ip_cmp(&r->start, &r->end) > 0)
+		return cni_fail(err, CNI_ERR_CONFIG, "%s: rangeStart is after rangeEnd", path);
+	return 0;
+}
+
+static bool ranges_overlap(const struct cni_range *a, const struct cni_range *b)
+{
+	return a->start.family == b->start.family && cni_ip_cmp(&a->start, &b->end) <= 0 &&
+	       cni_ip_cmp(&b->start, &a->end) <= 0;
+}
+
+int cni_ipam_conf_parse(json_t *conf, struct cni_ipam_conf *c, struct cni_err *err)
+{
+	json_t *ipam = json_object_get(conf, "ipam"), *ranges, *set, *rj;
+	size_t i, j, k, l;
+	char path[64];
+
+	memset(c, 0, sizeof(*c));
+	c->name = json_string_value(json_object_get(conf, "name"));
+	c->data_dir = "/var/lib/cni/networks";
+	if (!json_is_object(ipam))
+		return cni_fail(err, CNI_ERR_CONFIG, "the network config needs an \"ipam\" object");
+	if (cni_get_string(ipam, "dataDir", "ipam.", &c->data_dir, err) < 0 ||
+	    cni_get_string(ipam, "resolvConf", "ipam.", &c->resolv_conf, err) < 0)
+		return -1;
+	if (!*c->data_dir || c->data_dir[0] != '/')
+		return cni_fail(err, CNI_ERR_CONFIG, "ipam.dataDir must be an absolute path");
+	c->routes = json_object_get(ipam, "routes");
+	if (c->routes && !json_is_null(c->routes)) {
+		json_t *rt;
+		if (!json_is_array(c->routes))
+			return cni_fail(err, CNI_ERR_CONFIG, "ipam.routes must be a list");
+		json_array_foreach(c->routes, i, rt) {
+			const char *dst = NULL, *gw = NULL;
+			struct cni_ip ip;
+			unsigned p;
+			snprintf(path, sizeof(path), "ipam.routes[%zu].", i);
+			if (!json_is_object(rt))
+				return cni_fail(err, CNI_ERR_CONFIG, "ipam.routes[%zu] must be an object", i);
+			if (cni_get_string(rt, "dst", path, &dst, err) < 0 ||
+			    cni_get_string(rt, "gw", path, &gw, err) < 0)
+				return -1;
+			if (!dst || cni_cidr_parse(dst, &ip, &p) < 0)
+				return cni_fail(err, CNI_ERR_CONFIG, "%sdst must be a CIDR", path);
+			if (gw && cni_ip_parse(gw, &ip) < 0)
+				return cni_fail(err, CNI_ERR_CONFIG, "%sgw must be an address", path);
+		}
+	} else {
+		c->routes = NULL;
+	}
+	ranges = json_object_get(ipam, "ranges");
+	if (!ranges || json_is_null(ranges)) {
+		/* The older form: subnet, rangeStart, ... in "ipam" itself. */
+		if (!json_object_get(ipam, "subnet"))
+			return cni_fail(err, CNI_ERR_CONFIG, "ipam needs \"ranges\" (or a \"subnet\")");
+		c->sets = calloc(1, sizeof(*c->sets));
+		if (!c->sets || !(c->sets[0].r = calloc(1, sizeof(struct cni_range))))
+			return cni_fail(err, CNI_ERR_GENERIC, "out of memory");
+		c->nsets = 1;
+		c->sets[0].n = 1;
+		return range_parse(ipam, "ipam", &c->sets[0].r[0], err);
+	}
+	if (!json_is_array(ranges) || json_array_size(ranges) == 0)
+		return cni_fail(err, CNI_ERR_CONFIG, "ipam.ranges must be a non-empty list of range sets (lists of ranges)");
+	c->sets = calloc(json_array_size(ranges), sizeof(*c->sets));
+	if (!c->sets)
+		return cni_fail(err, CNI_ERR_GENERIC, "out of memory");
+	json_array_foreach(ranges, i, set) {
+		if (!json_is_array(set) || json_array_size(set) == 0)
+			return cni_fail(err, CNI_ERR_CONFIG, "ipam.ranges[%zu] must be a non-empty list of ranges", i);
+		c->sets[i].r = calloc(json_array_size(set), sizeof(struct cni_range));
+		if (!c->sets[i].r)
+			return cni_fail(err, CNI_ERR_GENERIC, "out of memory");
+		c->nsets = i + 1;
+		json_array_foreach(set, j, rj) {
+			snprintf(path, sizeof(path), "ipam.ranges[%zu][%zu]", i, j);
+			if (range_parse(rj, path, &c->sets[i].r[j], err) < 0)
+				return -1;
+			c->sets[i].n = j + 1;
+			if (c->sets[i].r[j].subnet.family != c->sets[i].r[0].subnet.family)
+				return cni_fail(err, CNI_ERR_CONFIG, "ipam.ranges[%zu] mixes IPv4 and IPv6", i);
+		}
+	}
+	for (i = 0; i < c->nsets; i++)
+		for (j = 0; j < c->sets[i].n; j++)
+			for (k = i; k < c->nsets; k++)
+				for (l = (k == i ? j + 1 : 0); l < c->sets[k].n; l++)
+					if (ranges_overlap(&c->sets[i].r[j], &c->sets[k].r[l]))
+						return cni_fail(err, CNI_ERR_CONFIG,
+								"ipam.ranges[%zu][%zu] overlaps ipam.ranges[%zu][%zu]",
+								i, j, k, l);
+	return 0;
+}
+
+void cni_ipam_conf_free(struct cni_ipam_conf *c)
+{
+	size_t i;
+
+	for (i = 0; c->sets && i < c->nsets; i++)
+		free(c->sets[i].r);
+	free(c->sets);
+	c->sets = NULL;
+}

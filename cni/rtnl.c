@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rtnetlink for netns-ptp through libmnl: sequence numbers and port ids
+ * checked, every attribute bounded. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+
+#include "netns.h"
+#include "rtnl.h"
+
+int cni_rtnl_open(int fd, struct mnl_socket **ret)
+{
+	struct mnl_socket *nl;
+	int s = fd >= 0 ? netns_socket(fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)
+			: socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (s < 0)
+		return fd >= 0 ? s : -errno;
+	nl = mnl_socket_fdopen(s);
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int r = -errno;
+		if (nl)
+			mnl_socket_close(nl);
+		else
+			close(s);
+		return r ? r : -EIO;
+	}
+	*ret = nl;
+	return 0;
+}
+
+void cni_rtnl_close(struct mnl_socket *nl)
+{
+	if (nl)
+		mnl_socket_close(nl);
+}
+
+static unsigned next_seq(void)
+{
+	static unsigned seq;
+
+	if (!seq)
+		seq = (unsigned)time(NULL);
+	return ++seq;
+}
+
+/* Sends NLH and runs CB on the answer until the kernel is done. */
+static int talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	char buf[32768];
+	unsigned seq = next_seq(), portid = mnl_socket_get_portid(nl);
+	ssize_t n;
+	int r;
+
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		r = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
+		if (r < 0)
+			return errno ? -errno : -EIO;
+		if (r == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+struct link_q {
+	int index;
+	char mac[18];
+};
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_q *q = data;
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	q->index = ifi->ifi_index;
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+		if (mnl_attr_get_type(a) == IFLA_ADDRESS && mnl_attr_get_payload_len(a) == 6) {
+			const unsigned char *m = mnl_attr_get_payload(a);
+			snprintf(q->mac, sizeof(q->mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+				 m[2], m[3], m[4], m[5]);
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int cni_rtnl_link(struct mnl_socket *nl, const char *ifname, int *ret_index, char ret_mac[18])
+{
+	char buf[8192];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct link_q q = { 0 };
+	int r;
+
+	if (netns_ifname_check(ifname) < 0)
+		return -EINVAL;
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	r = talk(nl, nlh, link_cb, &q);
+	if (r < 0)
+		return r;
+	if (!q.index)
+		return -ENODEV;
+	*ret_index = q.index;
+	memcpy(ret_mac, q.mac, sizeof(q.mac));
+	return 0;
+}
+
+int cni_rtnl_link_alias(struct mnl_socket *nl, int index, const char *alias)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	if (strlen(alias) >= 256)
+		return -EINVAL;
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = index;
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+struct alias_q {
+	cni_rtnl_alias_cb cb;
+	void *data;
+	int err;
+};
+
+static int alias_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct alias_q *q = data;
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const char *name = NULL, *alias = NULL;
+	struct nlattr *a;
+	int r;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || q->err)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+		if (mnl_attr_get_type(a) == IFLA_IFNAME && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			name = mnl_attr_get_str(a);
+		if (mnl_attr_get_type(a) == IFLA_IFALIAS && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			alias = mnl_attr_get_str(a);
+	}
+	if (name && alias) {
+		r = q->cb(name, alias, q->data);
+		if (r < 0)
+			q->err = r;
+	}
+	return MNL_CB_OK;
+}
+
+int cni_rtnl_link_aliases(struct mnl_socket *nl, cni_rtnl_alias_cb cb, void *data)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct alias_q q = { .cb = cb, .data = data };
+	int r;
+
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	r = talk(nl, nlh, alias_cb, &q);
+	return r < 0 ? r : q.err;
+}
+
+struct settle_q {
+	int index;
+	bool tentative, failed;
+};
+
+static int settle_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct settle_q *q = data;
+	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	unsigned flags;
+	struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != q->index)
+		return MNL_CB_OK;
+	flags = ifa->ifa_flags;
+	mnl_attr_for_each(a, nlh, sizeof(*ifa))
+		if (mnl_attr_get_type(a) == IFA_FLAGS && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			flags = mnl_attr_get_u32(a);
+	if (flags & IFA_F_DADFAILED)
+		q->failed = true;
+	else if (flags & IFA_F_TENTATIVE)
+		q->tentative = true;
+	return MNL_CB_OK;
+}
+
+int cni_rtnl_settle(struct mnl_socket *nl, int index, int timeout_ms)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	int r, waited = 0;
+
+	for (;;) {
+		struct settle_q q = { .index = index };
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_GETADDR;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+		ifa->ifa_family = AF_INET6;
+		r = talk(nl, nlh, settle_cb, &q);
+		if (r < 0)
+			return r;
+		if (q.failed)
+			return -EADDRINUSE;
+		if (!q.tentative)
+			return 0;
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		usleep(10000);
+		waited += 10;
+	}
+}
+
+static size_t alen(const struct cni_ip *ip)
+{
+	return ip->family == AF_INET ? 4 : 16;
+}
+
+int cni_rtnl_route(struct mnl_socket *nl, const struct cni_route *rt, bool add)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)rt->dst.family;
+	rtm->rtm_dst_len = (unsigned char)rt->plen;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = add ? RTPROT_BOOT : 0;
+	rtm->rtm_scope = add ? rt->scope : RT_SCOPE_NOWHERE;
+	rtm->rtm_type = add ? RTN_UNICAST : 0;
+	if (rt->plen)
+		mnl_attr_put(nlh, RTA_DST, alen(&rt->dst), rt->dst.b);
+	if (rt->gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, alen(rt->gw), rt->gw->b);
+	if (rt->src)
+		mnl_attr_put(nlh, RTA_PREFSRC, alen(rt->src), rt->src->b);
+	if (rt->oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)rt->oif);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+struct find_q {
+	const struct cni_route *want;
+	int found;
+};
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct find_q *q = data;
+	const struct cni_route *w = q->want;
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct nlattr *a;
+	const void *dst = NULL, *gw = NULL;
+	int oif = 0, table = rtm->rtm_table;
+	size_t l = alen(&w->dst);
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_family != w->dst.family ||
+	    rtm->rtm_dst_len != w->plen)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
+		switch (mnl_attr_get_type(a)) {
+		case RTA_DST:
+			if (mnl_attr_get_payload_len(a) == l)
+				dst = mnl_attr_get_payload(a);
+			break;
+		case RTA_GATEWAY:
+			if (mnl_attr_get_payload_len(a) == l)
+				gw = mnl_attr_get_payload(a);
+			break;
+		case RTA_OIF:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				oif = (int)mnl_attr_get_u32(a);
+			break;
+		case RTA_TABLE:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				table = (int)mnl_attr_get_u32(a);
+			break;
+		}
+	}
+	if (table != RT_TABLE_MAIN || oif != w->oif)
+		return MNL_CB_OK;
+	if (w->plen && (!dst || memcmp(dst, w->dst.b, l) != 0))
+		return MNL_CB_OK;
+	if (w->gw && (!gw || memcmp(gw, w->gw->b, l) != 0))
+		return MNL_CB_OK;
+	q->found = 1;
+	return MNL_CB_OK;
+}
+
+int cni_rtnl_route_find(struct mnl_socket *nl, const struct cni_route *rt)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+	struct find_q q = { .want = rt };
+	int r;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)rt->dst.family;
+	r = talk(nl, nlh, route_cb, &q);
+	return r < 0 ? r : q.found;
+}
