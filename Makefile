@@ -1,6 +1,7 @@
 # netns: GNU make, non-recursive, no configure step.
 #   make                 build everything into $(BUILD)
-#   make check           run every test (as root; installs missing packages),
+#   make check           run every test (as root; installs missing packages,
+#                        the packaging tools too, for tests/cli/package.bats),
 #                        the fuzz corpora included (fuzz-regress)
 #   make demo            run the walkthrough
 #   make bench           run the benchmarks
@@ -135,7 +136,7 @@ $(PC): netns.pc.in include/netns.h
 deps:
 	@scripts/deps.sh
 
-check: deps
+check: deps deps-deb
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory fuzz-regress
 	@$(MAKE) --no-print-directory cni-driver
