@@ -4,7 +4,7 @@
 # does, the commands and their real output, and checks the step's claim
 # (exit 1 when a claim turns out false). Run by `make demo`, as root.
 #
-# It runs in a private mount namespace with its own tmpfs on /run/netns, so
+# It runs in a private mount namespace with a tmpfs of its own on /run, so
 # its names can neither collide with nor leak to the host's; it still kills
 # its processes and deletes its names itself, also on failure and Ctrl-C.
 # The host's iptables rules are only read, never changed.
@@ -16,17 +16,16 @@ if [ -z "${NETNS_WALKTHROUGH_SANDBOX:-}" ]; then
 		echo "walkthrough: needs root (namespaces, mounts, iptables)" >&2
 		exit 1
 	fi
-	made_rundir=
-	[ -d /run/netns ] || { mkdir -p /run/netns && made_rundir=1; }
 	# Ctrl-C reaches the sandboxed script, which cleans up; we only wait.
 	trap ':' INT TERM
 	NETNS_WALKTHROUGH_SANDBOX=1 unshare --mount --propagation private "$0" "$@"
-	status=$?
-	[ -n "$made_rundir" ] && rmdir /run/netns 2>/dev/null
-	exit "$status"
+	exit $?
 fi
 
-mount -t tmpfs -o mode=0755 netns-walkthrough /run/netns || exit 1
+# A /run of our own (mount -n: no utab in the host's /run/mount), with an
+# empty /run/netns in it: nothing the walkthrough makes there outlives it.
+mount -n -t tmpfs -o mode=0755,nosuid,nodev netns-walkthrough /run || exit 1
+mkdir -p /run/netns /run/lock
 export PATH="$BUILD:$PATH"
 NAMES=(apricot banana cherry)
 PGIDS=()   # servers, each the leader of its own process group
@@ -45,7 +44,7 @@ cleanup() {
 	for n in "${NAMES[@]}" dragonfruit; do
 		[ -e "/run/netns/$n" ] && netns delete "$n"
 	done
-	umount -l /run/netns 2>/dev/null
+	umount -l /run 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

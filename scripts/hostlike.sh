@@ -15,9 +15,9 @@ fi
 if [ -z "${NETNS_HOSTLIKE:-}" ]; then
 	NETNS_HOSTLIKE=1 exec unshare --mount --propagation private "$0" "$@"
 fi
-mount --make-shared /
-mount -t tmpfs -o mode=0755,nosuid,nodev hostlike-run /run
-mount --make-shared /run
+mount -n --make-shared /
+mount -n -t tmpfs -o mode=0755,nosuid,nodev hostlike-run /run
+mount -n --make-shared /run
 mkdir -p /run/lock /run/user
 
 # Names other software owns. iproute2 6.1 binds /run/netns onto itself inside

@@ -105,9 +105,10 @@ setup() {
 # A host's /run/netns may already be one mount or several (the sandbox's
 # tmpfs stacks on a host's): what counts is that the adds change nothing.
 @test "mixing ip netns add and netns add adds no mount on the run dir, one per name" {
-	x=$(uniq_name x) y=$(uniq_name y) z=$(uniq_name z)
-	track_name "$x" "$y" "$z"
+	w=$(uniq_name w) x=$(uniq_name x) y=$(uniq_name y) z=$(uniq_name z)
+	track_name "$w" "$x" "$y" "$z"
 	mounts() { awk -v p="$1" '$5 == p' /proc/self/mountinfo | wc -l; }
+	netns add "$w" # the run dir is prepared (a mount point) from here on
 	before=$(mounts /run/netns)
 	ip netns add "$x"
 	netns add "$y"
