@@ -115,9 +115,17 @@ setup() {
 	ip netns add "$z"
 	[ "$(mounts /run/netns)" -eq "$before" ]
 	awk '$5 == "/run/netns"' /proc/self/mountinfo | tail -n 1 | grep -q ' shared:'
-	for n in "$x" "$y" "$z"; do
-		[ "$(mounts "/run/netns/$n")" -eq 1 ]
+	# A name netns adds is mounted as often as one ip adds: once, unless
+	# iproute2 made the run dir inside a shared /run (Debian 12's iproute2
+	# 6.1 still binds it into /run's peer group, so every name shows twice;
+	# netns leaves a run dir it did not make in the peer group it has).
+	for n in "$y" "$z"; do
+		[ "$(mounts "/run/netns/$n")" -eq "$(mounts "/run/netns/$x")" ]
 	done
+	peer() { awk -v p="$1" '$5 == p { g = "none"; for (i = 7; $i != "-"; i++) if ($i ~ /^shared:/) g = $i } END { print g }' /proc/self/mountinfo; }
+	if [ "$(peer /run/netns)" != "$(peer /run)" ]; then
+		[ "$(mounts "/run/netns/$x")" -eq 1 ]
+	fi
 }
 
 @test "a name made by netns add propagates into a running ip netns exec" {
