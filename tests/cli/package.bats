@@ -17,7 +17,11 @@ setup_file() {
 		command -v "$t" >/dev/null || return 0
 	done
 	DEB_DIR=$(mktemp -d /tmp/netns-deb.XXXXXX)
-	export DEB_DIR
+	# dpkg-shlibdeps and lintian leave temporary files (mldbm-elf-*) behind:
+	# in the test's own directory, they go with it.
+	mkdir "$DEB_DIR/tmp"
+	TMPDIR=$DEB_DIR/tmp
+	export DEB_DIR TMPDIR
 	# A package build of its own: none of the suite's build settings (a
 	# sanitizer, the outer make's flags) reach it.
 	env -u SANITIZE -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CFLAGS -u LDFLAGS \
