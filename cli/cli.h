@@ -80,6 +80,17 @@ int cli_parse_pid(const char *s, pid_t *ret_pid, pid_t *ret_tid);
 int cli_open_ns(const char *arg);
 /* Is ARG a path rather than a name? */
 bool cli_is_path(const char *arg);
+/* The names of the run directory that start with PREFIX (NULL: all; with
+ * BROKEN, broken ones too), in byte order. Returns 0 or a negative errno;
+ * free with cli_names_free() in either case. */
+struct cli_names {
+	char **v;
+	size_t n, cap;
+	const char *prefix;
+};
+int cli_names_read(struct cli_names *ret, const char *prefix, bool broken);
+void cli_names_free(struct cli_names *l);
+
 /* What RUNDIR/NAME is when it is not a namespace, for error messages:
  * "a symbolic link, ...", "a directory", "an empty placeholder ...". */
 const char *cli_entry_kind(const char *name);

@@ -114,10 +114,23 @@ static int enter_and_exec(const char *arg, bool sys, char **cmd)
 	return r == -ENOENT ? 127 : 126;
 }
 
+/* Waits for PID and returns its exit status as a shell gives it (128 + the
+ * signal for a killed one), or reports a failed wait. */
+static int child_status(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return cli_fail("waitpid", -errno);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
 /* In batch mode the process must live on: run the exec in a child. */
 static int exec_in_child(const char *arg, bool sys, char **cmd)
 {
-	int status;
 	pid_t pid;
 
 	fflush(NULL);
@@ -126,12 +139,7 @@ static int exec_in_child(const char *arg, bool sys, char **cmd)
 		return cli_fail("fork", -errno);
 	if (pid == 0)
 		_exit(enter_and_exec(arg, sys, cmd));
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return cli_fail("waitpid", -errno);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return child_status(pid);
 }
 
 /* One stream of a run under exec --all: its pipe, where its lines go, and
@@ -220,12 +228,7 @@ static int run_prefixed(const char *name, bool sys, char **cmd)
 	for (int i = 0; i < 2; i++)
 		if (p[i].fd >= 0)
 			close(p[i].fd);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return cli_fail("waitpid", -errno);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return child_status(pid);
 fail:
 	for (int i = 0; i < 2; i++) {
 		if (out[i] >= 0)
@@ -236,38 +239,15 @@ fail:
 	return status;
 }
 
-struct name_list {
-	char **v;
-	size_t n, cap;
-};
-
-static int name_push(const char *name, const struct netns_id *id, void *data)
-{
-	struct name_list *l = data;
-
-	(void)id;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		char **v = reallocarray(l->v, cap, sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n] = strdup(name);
-	return l->v[l->n] ? (l->n++, 0) : -ENOMEM;
-}
-
 /* exec --all: CMD in every named namespace, in name order (the walk's),
  * one at a time. Exit status 0 when every run exited 0, else 1, with one
  * line per run that did not. */
 static int exec_all(bool sys, char **cmd)
 {
-	struct name_list l = { .v = NULL };
+	struct cli_names l;
 	int r, status = EXIT_OK;
 
-	r = netns_name_foreach(name_push, &l);
+	r = cli_names_read(&l, NULL, false);
 	if (r < 0)
 		status = cli_fail(netns_rundir_get(), r);
 	for (size_t i = 0; r >= 0 && i < l.n; i++) {
@@ -278,9 +258,7 @@ static int exec_all(bool sys, char **cmd)
 			status = EXIT_FAIL;
 		}
 	}
-	for (size_t i = 0; i < l.n; i++)
-		free(l.v[i]);
-	free(l.v);
+	cli_names_free(&l);
 	return status;
 }
 

@@ -112,55 +112,22 @@ int cmd_attach(int argc, char **argv)
 
 /* The names delete --all (PREFIX NULL) or --prefix removes, collected first
  * so that the question can say how many, and progress can count them. */
-struct delete_list {
-	const char *prefix;
-	char **v;
-	size_t n, cap;
-};
-
-static int delete_collect(const char *name, const struct netns_id *id, void *data)
-{
-	struct delete_list *l = data;
-
-	(void)id;
-	if (l->prefix && strncmp(name, l->prefix, strlen(l->prefix)) != 0)
-		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		char **v = reallocarray(l->v, cap, sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n] = strdup(name);
-	return l->v[l->n] ? (l->n++, 0) : -ENOMEM;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* delete --all and --prefix: every name (broken ones included) that starts
  * with PREFIX, in byte order. On a terminal, asks first unless YES; a script
  * (stdin or stderr not a terminal, or -b) is not asked. */
 static int delete_many(const char *prefix, bool yes)
 {
-	struct delete_list l = { .prefix = prefix };
+	struct cli_names l;
 	int r, status = EXIT_OK;
 
-	r = netns_name_foreach(delete_collect, &l);
-	if (r >= 0) /* and the broken names that crashed tools left */
-		r = netns_name_foreach_broken(delete_collect, &l);
+	/* The broken names that crashed tools left go too. */
+	r = cli_names_read(&l, prefix, true);
 	if (r < 0) {
 		status = cli_fail(netns_rundir_get(), r);
 		goto out;
 	}
 	if (l.n == 0)
 		goto out;
-	qsort(l.v, l.n, sizeof(*l.v), name_cmp);
 	if (!yes && !cli.batch && isatty(STDIN_FILENO) && isatty(STDERR_FILENO) &&
 	    !cli_confirm("delete %zu name%s in %s?", l.n, l.n == 1 ? "" : "s",
 			 netns_rundir_get())) {
@@ -179,9 +146,7 @@ static int delete_many(const char *prefix, bool yes)
 	}
 	cli_progress_end();
 out:
-	for (size_t i = 0; i < l.n; i++)
-		free(l.v[i]);
-	free(l.v);
+	cli_names_free(&l);
 	return status;
 }
 

@@ -432,3 +432,36 @@ bool cli_confirm(const char *fmt, ...)
 	line[strcspn(line, "\n")] = '\0';
 	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
 }
+
+static int names_push(const struct netns_name_info *info, void *data)
+{
+	struct cli_names *l = data;
+
+	if (l->prefix && strncmp(info->name, l->prefix, strlen(l->prefix)) != 0)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		char **v = reallocarray(l->v, cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n] = strdup(info->name);
+	return l->v[l->n] ? (l->n++, 0) : -ENOMEM;
+}
+
+int cli_names_read(struct cli_names *ret, const char *prefix, bool broken)
+{
+	*ret = (struct cli_names){ .prefix = prefix };
+	return netns_name_walk(broken ? NETNS_WALK_BROKEN : 0, names_push, ret);
+}
+
+void cli_names_free(struct cli_names *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	*l = (struct cli_names){ 0 };
+}
