@@ -34,7 +34,7 @@ VERSION := $(shell sed -n 's/^#define NETNS_VERSION "\(.*\)"/\1/p' include/netns
 SONAME  := libnetns.so.1
 
 CC      ?= cc
-PKGS    := libmnl jansson
+PKGS    := libmnl jansson yaml-0.1
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-overflow=2 \
            -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition \
            -Wpointer-arith -Wundef -Wvla -Wcast-qual -Wwrite-strings \
@@ -249,6 +249,7 @@ FUZZ_USES_link   := cli/common.c
 FUZZ_USES_name   := cli/common.c
 FUZZ_USES_cni_config := cni/cni.c cni/range.c
 FUZZ_USES_cni_args   := cni/cni.c
+FUZZ_USES_lab_file   := cli/lab-file.c
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -Wall -Wextra -Werror \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -114,6 +114,12 @@ int cli_dispatch(int argc, char **argv);
  * how many were made. Returns the exit status. */
 int cli_add_names(char **names, size_t n, unsigned flags, size_t *ret_done);
 
+/* exec's work (cmd-exec.c), shared with netns lab exec: CMD in namespace
+ * NAME|PATH in a child, as netns exec runs it; its exit status as exec
+ * gives it. _prefixed: its stdout and stderr lines prefixed "LABEL: ". */
+int cli_exec_in_child(const char *arg, bool sys, char **cmd);
+int cli_exec_prefixed(const char *name, const char *label, bool sys, char **cmd);
+
 /* nsids (cmd-nsid.c): every name that has an nsid, read once; printing one
  * nsid as "[VERB ]nsid N[ (names: A, B)]" or, with -j, as an object
  * {["event": VERB, ]"nsid": N, "names": [...]} appended to ARR, or printed
@@ -143,6 +149,7 @@ int cmd_disconnect(int argc, char **argv); /* cmd-link.c */
 int cmd_links(int argc, char **argv);      /* cmd-link.c */
 int cmd_serve(int argc, char **argv);      /* cmd-serve.c */
 int cmd_threads(int argc, char **argv);    /* cmd-threads.c */
+int cmd_lab(int argc, char **argv);        /* cmd-lab.c */
 
 /* Prints "netns: MESSAGE" as one line on stderr, control bytes (a name may
  * hold a newline) shown as C escapes: \n, \r, \t, \xHH. cli_fail, cli_failx

@@ -129,7 +129,7 @@ static int child_status(pid_t pid)
 }
 
 /* In batch mode the process must live on: run the exec in a child. */
-static int exec_in_child(const char *arg, bool sys, char **cmd)
+int cli_exec_in_child(const char *arg, bool sys, char **cmd)
 {
 	pid_t pid;
 
@@ -182,8 +182,9 @@ static bool prefix_copy(struct prefixed *p, const char *name)
 }
 
 /* Runs CMD in namespace NAME in a child whose stdout and stderr come back
- * through pipes, prefixed. Returns the child's status as exec would. */
-static int run_prefixed(const char *name, bool sys, char **cmd)
+ * through pipes, each line prefixed by "LABEL: ". Returns the child's status
+ * as exec would. */
+int cli_exec_prefixed(const char *name, const char *label, bool sys, char **cmd)
 {
 	struct prefixed p[2] = { { .fd = -1, .out = stdout }, { .fd = -1, .out = stderr } };
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, status;
@@ -219,7 +220,7 @@ static int run_prefixed(const char *name, bool sys, char **cmd)
 			break;
 		}
 		for (int i = 0; i < 2; i++) {
-			if (pfd[i].revents && !prefix_copy(&p[i], name)) {
+			if (pfd[i].revents && !prefix_copy(&p[i], label)) {
 				close(p[i].fd);
 				p[i].fd = -1;
 			}
@@ -251,7 +252,7 @@ static int exec_all(bool sys, char **cmd)
 	if (r < 0)
 		status = cli_fail(netns_rundir_get(), r);
 	for (size_t i = 0; r >= 0 && i < l.n; i++) {
-		int st = run_prefixed(l.v[i], sys, cmd);
+		int st = cli_exec_prefixed(l.v[i], l.v[i], sys, cmd);
 
 		if (st != EXIT_OK) {
 			cli_failx("%s: %s exited with status %d", l.v[i], cmd[0], st);
@@ -303,6 +304,6 @@ int cmd_exec(int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage("missing CMD");
 	if (cli.batch)
-		return exec_in_child(arg, sys, argv + optind);
+		return cli_exec_in_child(arg, sys, argv + optind);
 	return enter_and_exec(arg, sys, argv + optind);
 }

@@ -107,6 +107,15 @@ _netns()
         _command_offset "$cword"
         return
     fi
+    # lab COMMAND [FILE]: its commands, then lab files.
+    if [[ $cmd == lab && $cur != -* ]]; then
+        if ((pos == 1)); then
+            COMPREPLY=($(compgen -W "up down list show exec gen" -- "$cur"))
+        else
+            _filedir '@(yml|yaml)'
+        fi
+        return
+    fi
     local kind=""
     case $cmd:$pos in
         delete:* | del:* | pids:1 | serve:* | exec:1 | set:1) kind=names ;;

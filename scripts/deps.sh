@@ -9,7 +9,7 @@
 # Go driver built offline from golang-go and golang-github-appc-cni-dev) and
 # through podman's CNI backend (podman, runc, a busybox-static image).
 set -eu
-pkgs="gcc make pkg-config libmnl-dev libjansson-dev libnftables-dev bats iproute2
+pkgs="gcc make pkg-config libmnl-dev libjansson-dev libnftables-dev libyaml-dev bats iproute2
       iptables nftables netcat-openbsd util-linux procps perl jq iputils-ping
       containernetworking-plugins golang-go golang-github-appc-cni-dev
       podman runc busybox-static bash-completion man-db manpages manpages-dev"

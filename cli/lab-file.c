@@ -1,0 +1,759 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* netns lab: the lab file. containerlab's topology layout (name, topology:
+ * defaults, kinds, groups, nodes, links) read with libyaml's document API,
+ * every value checked before anything is made; each error names
+ * FILE:LINE:COLUMN. docs/lab.md lists the keys. Never prints. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <yaml.h>
+
+#include "netns.h"
+#include "lab.h"
+
+struct ctx {
+	yaml_document_t *doc;
+	const char *file;
+	char *err;
+	size_t errlen;
+	struct lab *lab;
+	yaml_node_t *defaults, *kinds, *groups;
+};
+
+/* Keys that only mean something to a container: accepted, noted once. */
+static const char *const container_keys[] = {
+	"image", "startup-config", "extras", "binds", "env", "env-files", "labels", "ports",
+	"cmd", "entrypoint", "license", "mgmt-ipv4", "mgmt-ipv6", "mgmt_ipv4", "mgmt_ipv6",
+	"enforce-startup-config", "suppress-startup-config", "user", "network-mode",
+	"memory", "cpu", "cpu-set", "shm-size", "publish", "sandbox", "kernel", "runtime",
+	"type", "dns", "certificate", "healthcheck", "wait-for", "stages",
+	"image-pull-policy", "config", "startup-delay", "aliases", "auto-remove",
+	"restart-policy", "components", "devices", "cap-add", "exec-timeout", "position",
+	NULL,
+};
+
+static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	len = snprintf(c->err, c->errlen, "%s:%zu:%zu: ", c->file, n->start_mark.line + 1,
+		       n->start_mark.column + 1);
+	if (len < 0 || (size_t)len >= c->errlen)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(c->err + len, c->errlen - (size_t)len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static yaml_node_t *node_at(struct ctx *c, int id)
+{
+	return yaml_document_get_node(c->doc, id);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* A scalar without NUL bytes (libyaml allows "\0" escapes). */
+static int want_scalar(struct ctx *c, const yaml_node_t *n, const char *what, const char **ret)
+{
+	if (!n || n->type != YAML_SCALAR_NODE)
+		return n ? fail(c, n, "%s must be a string", what) : -EINVAL;
+	if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
+		return fail(c, n, "%s holds a NUL byte", what);
+	*ret = (const char *)n->data.scalar.value;
+	return 0;
+}
+
+static bool is_container_key(const char *k)
+{
+	for (size_t i = 0; container_keys[i]; i++)
+		if (strcmp(container_keys[i], k) == 0)
+			return true;
+	return false;
+}
+
+static int push(void *arrp, size_t *n, size_t size)
+{
+	void **arr = arrp;
+	void *p = realloc(*arr, (*n + 1) * size);
+
+	if (!p)
+		return -ENOMEM;
+	memset((char *)p + *n * size, 0, size);
+	*arr = p;
+	(*n)++;
+	return 0;
+}
+
+static int note(struct ctx *c, const yaml_node_t *key, const char *k)
+{
+	char *s;
+	size_t i;
+
+	for (i = 0; i < c->lab->n_notes; i++) {
+		const char *q = strchr(c->lab->notes[i], '\'');
+
+		if (q && strncmp(q + 1, k, strlen(k)) == 0 && q[1 + strlen(k)] == '\'')
+			return 0;
+	}
+	if (asprintf(&s, "%s:%zu:%zu: '%s' is ignored: nodes are namespaces", c->file,
+		     key->start_mark.line + 1, key->start_mark.column + 1, k) < 0)
+		return -ENOMEM;
+	if (push(&c->lab->notes, &c->lab->n_notes, sizeof(char *)) < 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	c->lab->notes[c->lab->n_notes - 1] = s;
+	return 0;
+}
+
+/* Checks that MAP is a mapping whose keys are strings, each once, each in
+ * KEYS (or, when CONTAINER, a container-only key, noted). */
+static int check_keys(struct ctx *c, yaml_node_t *map, const char *what,
+		      const char *const *keys, bool container)
+{
+	yaml_node_pair_t *p, *q;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(c, map, "%s must be a mapping", what);
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node_at(c, p->key);
+		const char *k = scalar(kn);
+		size_t i;
+		int r;
+
+		if (!k)
+			return fail(c, kn, "a key in %s must be a string", what);
+		for (q = map->data.mapping.pairs.start; q < p; q++) {
+			const char *k2 = scalar(node_at(c, q->key));
+
+			if (k2 && strcmp(k, k2) == 0)
+				return fail(c, kn, "duplicate key '%s' in %s", k, what);
+		}
+		for (i = 0; keys[i]; i++)
+			if (strcmp(keys[i], k) == 0)
+				break;
+		if (keys[i])
+			continue;
+		if (container && is_container_key(k)) {
+			r = note(c, kn, k);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		return fail(c, kn, "unknown key '%s' in %s", k, what);
+	}
+	return 0;
+}
+
+static yaml_node_t *get(struct ctx *c, const yaml_node_t *map, const char *key)
+{
+	yaml_node_pair_t *p;
+
+	if (!map || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		const char *k = scalar(node_at(c, p->key));
+
+		if (k && strcmp(k, key) == 0)
+			return node_at(c, p->value);
+	}
+	return NULL;
+}
+
+static const char *const settings_keys[] = {
+	"kind", "group", "addrs", "routes", "sysctls", "exec", NULL,
+};
+
+/* A setting of node N: its own, else its group's, else its kind's, else
+ * the defaults' (containerlab: node < group < kind < defaults). */
+static yaml_node_t *setting(struct ctx *c, yaml_node_t *node, yaml_node_t *group,
+			    yaml_node_t *kind, const char *key)
+{
+	yaml_node_t *v;
+
+	if ((v = get(c, node, key)) || (v = get(c, group, key)) || (v = get(c, kind, key)))
+		return v;
+	return get(c, c->defaults, key);
+}
+
+static int dup_into(char **dst, const char *s)
+{
+	*dst = strdup(s);
+	return *dst ? 0 : -ENOMEM;
+}
+
+static int want_seq(struct ctx *c, yaml_node_t *n, const char *what)
+{
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail(c, n, "%s must be a list", what);
+	return 0;
+}
+
+#define FOREACH_ITEM(c, seq, it, n)                                                     \
+	for (yaml_node_item_t *it = (seq)->data.sequence.items.start;                    \
+	     it < (seq)->data.sequence.items.top && ((n) = node_at((c), *it)) != NULL; it++)
+
+static int parse_addrs(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
+{
+	yaml_node_t *n;
+	int r;
+
+	if ((r = want_seq(c, seq, "addrs")) < 0)
+		return r;
+	FOREACH_ITEM(c, seq, it, n) {
+		const char *s, *sp;
+		char ifname[32];
+		struct lab_addr *a;
+
+		if ((r = want_scalar(c, n, "an address", &s)) < 0)
+			return r;
+		sp = strchr(s, ' ');
+		if (!sp || (size_t)(sp - s) >= sizeof(ifname))
+			return fail(c, n, "address '%s': must be 'IF CIDR'", s);
+		memcpy(ifname, s, (size_t)(sp - s));
+		ifname[sp - s] = '\0';
+		while (*sp == ' ')
+			sp++;
+		if (netns_ifname_check(ifname) < 0)
+			return fail(c, n, "address '%s': bad interface name '%s'", s, ifname);
+		if (netns_cidr_check(sp) < 0)
+			return fail(c, n, "address '%s': bad CIDR '%s'", s, sp);
+		if ((r = push(&ln->addrs, &ln->n_addrs, sizeof(*ln->addrs))) < 0)
+			return r;
+		a = &ln->addrs[ln->n_addrs - 1];
+		a->mark = n->start_mark;
+		if ((r = dup_into(&a->ifname, ifname)) < 0 || (r = dup_into(&a->cidr, sp)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool is_addr(const char *s)
+{
+	return !strchr(s, '/') && netns_cidr_check(s) == 0;
+}
+
+static int parse_routes(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
+{
+	yaml_node_t *n;
+	int r;
+
+	if ((r = want_seq(c, seq, "routes")) < 0)
+		return r;
+	FOREACH_ITEM(c, seq, it, n) {
+		const char *s;
+		char *copy, *tok[6], *save = NULL, *t;
+		size_t nt = 0, i;
+		struct lab_route *rt;
+
+		if ((r = want_scalar(c, n, "a route", &s)) < 0)
+			return r;
+		if (!(copy = strdup(s)))
+			return -ENOMEM;
+		for (t = strtok_r(copy, " \t", &save); t && nt < 6; t = strtok_r(NULL, " \t", &save))
+			tok[nt++] = t;
+		r = 0;
+		if (t || nt < 3 || nt % 2 == 0 ||
+		    (strcmp(tok[0], "default") != 0 && netns_cidr_check(tok[0]) < 0))
+			r = fail(c, n, "route '%s': must be 'DST via GW', 'DST dev IF' or both", s);
+		if (r == 0 && (r = push(&ln->routes, &ln->n_routes, sizeof(*ln->routes))) == 0) {
+			rt = &ln->routes[ln->n_routes - 1];
+			rt->mark = n->start_mark;
+			r = dup_into(&rt->dst, tok[0]);
+			for (i = 1; r == 0 && i < nt; i += 2) {
+				if (strcmp(tok[i], "via") == 0 && !rt->via && is_addr(tok[i + 1]))
+					r = dup_into(&rt->via, tok[i + 1]);
+				else if (strcmp(tok[i], "dev") == 0 && !rt->dev &&
+					 netns_ifname_check(tok[i + 1]) == 0)
+					r = dup_into(&rt->dev, tok[i + 1]);
+				else
+					r = fail(c, n, "route '%s': bad '%s %s'", s, tok[i], tok[i + 1]);
+			}
+		}
+		free(copy);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Only net.* is per network namespace: anything else would change the host. */
+static bool sysctl_key_ok(const char *k)
+{
+	if (strncmp(k, "net.", 4) != 0 || strstr(k, "..") || k[strlen(k) - 1] == '.')
+		return false;
+	for (const char *p = k; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && *p != '_' && *p != '.' && *p != '-')
+			return false;
+	return true;
+}
+
+static int parse_sysctls(struct ctx *c, struct lab_node *ln, yaml_node_t *map)
+{
+	yaml_node_pair_t *p;
+	int r;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(c, map, "sysctls must be a mapping");
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node_at(c, p->key), *vn = node_at(c, p->value);
+		const char *k, *v;
+		struct lab_sysctl *s;
+
+		if ((r = want_scalar(c, kn, "a sysctl name", &k)) < 0 ||
+		    (r = want_scalar(c, vn, "a sysctl value", &v)) < 0)
+			return r;
+		if (!sysctl_key_ok(k))
+			return fail(c, kn, "sysctl '%s': only net.* names (letters, digits, "
+					   "'_', '-', '.') are per namespace", k);
+		if (strpbrk(v, "\n") || !*v)
+			return fail(c, vn, "sysctl '%s': value must be one non-empty line", k);
+		if ((r = push(&ln->sysctls, &ln->n_sysctls, sizeof(*ln->sysctls))) < 0)
+			return r;
+		s = &ln->sysctls[ln->n_sysctls - 1];
+		if ((r = dup_into(&s->key, k)) < 0 || (r = dup_into(&s->value, v)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_exec(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
+{
+	yaml_node_t *n;
+	int r;
+
+	if ((r = want_seq(c, seq, "exec")) < 0)
+		return r;
+	FOREACH_ITEM(c, seq, it, n) {
+		const char *s;
+
+		if ((r = want_scalar(c, n, "an exec line", &s)) < 0)
+			return r;
+		if ((r = push(&ln->exec, &ln->n_exec, sizeof(char *))) < 0 ||
+		    (r = dup_into(&ln->exec[ln->n_exec - 1], s)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_node(struct ctx *c, yaml_node_t *kn, yaml_node_t *vn)
+{
+	struct lab *lab = c->lab;
+	yaml_node_t *group = NULL, *kind = NULL, *v;
+	const char *name, *s, *kindname = "linux";
+	struct lab_node *ln;
+	char *ns;
+	int r;
+
+	if ((r = want_scalar(c, kn, "a node name", &name)) < 0)
+		return r;
+	if (!*name || strchr(name, ':') || strchr(name, '/') || strpbrk(name, " \t\n"))
+		return fail(c, kn, "node name '%s': must not be empty or hold ':', '/' or blanks",
+			    name);
+	if (!(ns = lab_ns_name(lab->name, name)))
+		return -ENOMEM;
+	r = netns_name_check(ns);
+	free(ns);
+	if (r < 0)
+		return fail(c, kn, "node '%s': '%s-%s' is not a valid namespace name", name,
+			    lab->name, name);
+	if (vn->type == YAML_SCALAR_NODE && vn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	    (!*scalar(vn) || strcmp(scalar(vn), "~") == 0 || strcmp(scalar(vn), "null") == 0))
+		vn = NULL; /* "h1:" with nothing: a node with no settings */
+	if (vn && (r = check_keys(c, vn, "a node", settings_keys, true)) < 0)
+		return r;
+	if (vn && (v = get(c, vn, "group"))) {
+		if ((r = want_scalar(c, v, "group", &s)) < 0)
+			return r;
+		if (!(group = get(c, c->groups, s)))
+			return fail(c, v, "no group '%s' in topology.groups", s);
+	}
+	if ((v = get(c, vn, "kind")) || (v = get(c, group, "kind")) ||
+	    (v = get(c, c->defaults, "kind"))) {
+		if ((r = want_scalar(c, v, "kind", &kindname)) < 0)
+			return r;
+		kind = get(c, c->kinds, kindname);
+	}
+	if ((r = push(&lab->nodes, &lab->n_nodes, sizeof(*lab->nodes))) < 0)
+		return r;
+	ln = &lab->nodes[lab->n_nodes - 1];
+	if ((r = dup_into(&ln->name, name)) < 0 || (r = dup_into(&ln->kind, kindname)) < 0)
+		return r;
+	ln->bridge = strcmp(kindname, "bridge") == 0;
+	if (ln->bridge && netns_ifname_check(name) < 0)
+		return fail(c, kn, "bridge '%s': its name must be an interface name "
+				   "(1 to 15 bytes)", name);
+	if ((v = setting(c, vn, group, kind, "addrs")) && (r = parse_addrs(c, ln, v)) < 0)
+		return r;
+	if ((v = setting(c, vn, group, kind, "routes")) && (r = parse_routes(c, ln, v)) < 0)
+		return r;
+	if ((v = setting(c, vn, group, kind, "sysctls")) && (r = parse_sysctls(c, ln, v)) < 0)
+		return r;
+	if ((v = setting(c, vn, group, kind, "exec")) && (r = parse_exec(c, ln, v)) < 0)
+		return r;
+	return 0;
+}
+
+static ssize_t find_node(const struct lab *lab, const char *name, size_t len)
+{
+	for (size_t i = 0; i < lab->n_nodes; i++)
+		if (strlen(lab->nodes[i].name) == len && strncmp(lab->nodes[i].name, name, len) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Does node I have interface IFNAME (an endpoint, its bridge, or lo)? */
+static bool has_if(const struct lab *lab, size_t i, const char *ifname)
+{
+	if (strcmp(ifname, "lo") == 0 || (lab->nodes[i].bridge && strcmp(ifname, lab->nodes[i].name) == 0))
+		return true;
+	for (size_t l = 0; l < lab->n_links; l++)
+		for (int e = 0; e < 2; e++)
+			if (lab->links[l].end[e].node == i &&
+			    strcmp(lab->links[l].end[e].ifname, ifname) == 0)
+				return true;
+	return false;
+}
+
+static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab_end *end);
+
+/* An endpoint: "NODE:IF[:CIDR]", or containerlab's extended form, a mapping
+ * {node: NODE, interface: IF}. */
+static int parse_end(struct ctx *c, yaml_node_t *n, struct lab_end *end)
+{
+	static const char *const keys[] = { "node", "interface", NULL };
+	const char *s, *node, *ifname;
+	char *joined;
+	int r;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		if ((r = want_scalar(c, n, "an endpoint", &s)) < 0)
+			return r;
+		return parse_end_at(c, n, s, end);
+	}
+	if ((r = check_keys(c, n, "an endpoint", keys, false)) < 0)
+		return r;
+	if (!get(c, n, "node") || !get(c, n, "interface"))
+		return fail(c, n, "an endpoint needs 'node' and 'interface'");
+	if ((r = want_scalar(c, get(c, n, "node"), "node", &node)) < 0 ||
+	    (r = want_scalar(c, get(c, n, "interface"), "interface", &ifname)) < 0)
+		return r;
+	if (strchr(node, ':') || strchr(ifname, ':'))
+		return fail(c, n, "endpoint '%s:%s': a name holds ':'", node, ifname);
+	if (asprintf(&joined, "%s:%s", node, ifname) < 0)
+		return -ENOMEM;
+	r = parse_end_at(c, n, joined, end);
+	free(joined);
+	return r;
+}
+
+static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab_end *end)
+{
+	const char *colon, *rest;
+	char ifname[32];
+	ssize_t node;
+	size_t iflen;
+	int r;
+
+	colon = strchr(s, ':');
+	if (!colon)
+		return fail(c, n, "endpoint '%s': must be 'NODE:IF' or 'NODE:IF:CIDR'", s);
+	node = find_node(c->lab, s, (size_t)(colon - s));
+	if (node < 0)
+		return fail(c, n, "endpoint '%s': no node '%.*s' in topology.nodes", s,
+			    (int)(colon - s), s);
+	rest = strchr(colon + 1, ':');
+	iflen = rest ? (size_t)(rest - colon - 1) : strlen(colon + 1);
+	if (iflen >= sizeof(ifname))
+		return fail(c, n, "endpoint '%s': bad interface name", s);
+	memcpy(ifname, colon + 1, iflen);
+	ifname[iflen] = '\0';
+	if (netns_ifname_check(ifname) < 0 || strcmp(ifname, "lo") == 0)
+		return fail(c, n, "endpoint '%s': bad interface name '%s'", s, ifname);
+	if (c->lab->nodes[node].bridge && strcmp(ifname, c->lab->nodes[node].name) == 0)
+		return fail(c, n, "endpoint '%s': '%s' is the bridge itself", s, ifname);
+	if (has_if(c->lab, (size_t)node, ifname))
+		return fail(c, n, "endpoint '%s': duplicate interface '%s' on node '%s'", s,
+			    ifname, c->lab->nodes[node].name);
+	if (rest && netns_cidr_check(rest + 1) < 0)
+		return fail(c, n, "endpoint '%s': bad CIDR '%s'", s, rest + 1);
+	end->node = (size_t)node;
+	if ((r = dup_into(&end->ifname, ifname)) < 0)
+		return r;
+	return rest ? dup_into(&end->cidr, rest + 1) : 0;
+}
+
+static int parse_link(struct ctx *c, yaml_node_t *n)
+{
+	static const char *const keys[] = { "endpoints", "mtu", "type", NULL };
+	struct lab *lab = c->lab;
+	struct lab_link *ll;
+	yaml_node_t *eps, *v;
+	const char *s;
+	char *end;
+	int r;
+
+	if ((r = check_keys(c, n, "a link", keys, true)) < 0)
+		return r;
+	/* containerlab's extended links: only veth pairs are links here. */
+	if ((v = get(c, n, "type"))) {
+		if ((r = want_scalar(c, v, "type", &s)) < 0)
+			return r;
+		if (strcmp(s, "veth") != 0)
+			return fail(c, v, "link type '%s': only veth links are made", s);
+	}
+	eps = get(c, n, "endpoints");
+	if (!eps)
+		return fail(c, n, "a link needs 'endpoints'");
+	if (eps->type != YAML_SEQUENCE_NODE ||
+	    eps->data.sequence.items.top - eps->data.sequence.items.start != 2)
+		return fail(c, eps, "endpoints must be a list of two 'NODE:IF'");
+	if ((r = push(&lab->links, &lab->n_links, sizeof(*lab->links))) < 0)
+		return r;
+	ll = &lab->links[lab->n_links - 1];
+	ll->end[0].node = ll->end[1].node = (size_t)-1;
+	for (int e = 0; e < 2; e++) {
+		yaml_node_t *en = node_at(c, eps->data.sequence.items.start[e]);
+
+		if ((r = parse_end(c, en, &ll->end[e])) < 0) {
+			/* Undone whole: a link is kept only with both ends. */
+			free(ll->end[0].ifname);
+			free(ll->end[0].cidr);
+			free(ll->end[1].ifname);
+			lab->n_links--;
+			return r;
+		}
+	}
+	if ((v = get(c, n, "mtu"))) {
+		unsigned long mtu;
+
+		if ((r = want_scalar(c, v, "mtu", &s)) < 0)
+			return r;
+		errno = 0;
+		mtu = strtoul(s, &end, 10);
+		if (*s < '0' || *s > '9' || *end || errno || mtu < 68 || mtu > 65535)
+			return fail(c, v, "mtu '%s': must be a number from 68 to 65535", s);
+		ll->mtu = (unsigned)mtu;
+	}
+	return 0;
+}
+
+static int check_settings_map(struct ctx *c, yaml_node_t *map, const char *what)
+{
+	yaml_node_pair_t *p;
+	int r;
+
+	if (!map)
+		return 0;
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(c, map, "%s must be a mapping", what);
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node_at(c, p->key), *vn = node_at(c, p->value);
+
+		if (!scalar(kn))
+			return fail(c, kn, "a key in %s must be a string", what);
+		if ((r = check_keys(c, vn, what, settings_keys, true)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_doc(struct ctx *c)
+{
+	static const char *const top_keys[] = { "name", "topology", NULL };
+	static const char *const topo_keys[] = { "nodes", "links", "defaults", "kinds", "groups",
+						 NULL };
+	yaml_node_t *root = yaml_document_get_root_node(c->doc), *topo, *nodes, *links, *v;
+	yaml_node_pair_t *p;
+	yaml_node_t *n;
+	const char *name;
+	int r;
+
+	if (!root)
+		return fail(c, &(yaml_node_t){ 0 }, "the file is empty");
+	if (root->type != YAML_MAPPING_NODE)
+		return fail(c, root, "the file must be a mapping with 'name' and 'topology'");
+	/* containerlab's top-level keys that mean nothing to namespaces. */
+	for (p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node_at(c, p->key);
+		const char *k = scalar(kn);
+
+		if (!k)
+			return fail(c, kn, "a key in the file must be a string");
+		for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < p; q++)
+			if (scalar(node_at(c, q->key)) && strcmp(scalar(node_at(c, q->key)), k) == 0)
+				return fail(c, kn, "duplicate key '%s' in the file", k);
+		if (strcmp(k, "prefix") == 0 || strcmp(k, "mgmt") == 0 ||
+		    strcmp(k, "settings") == 0 || strcmp(k, "debug") == 0) {
+			if ((r = note(c, kn, k)) < 0)
+				return r;
+		} else if (strcmp(k, top_keys[0]) != 0 && strcmp(k, top_keys[1]) != 0) {
+			return fail(c, kn, "unknown key '%s' in the file", k);
+		}
+	}
+	v = get(c, root, "name");
+	if (!v)
+		return fail(c, root, "the file has no 'name'");
+	if ((r = want_scalar(c, v, "name", &name)) < 0)
+		return r;
+	if (!*name || strchr(name, '/') || strpbrk(name, " \t\n") || netns_name_check(name) < 0 ||
+	    name[0] == '.')
+		return fail(c, v, "lab name '%s': must be a namespace name (no '/', blanks or "
+				  "leading '.')", name);
+	if ((r = dup_into(&c->lab->name, name)) < 0)
+		return r;
+	topo = get(c, root, "topology");
+	if (!topo)
+		return fail(c, root, "the file has no 'topology'");
+	if ((r = check_keys(c, topo, "topology", topo_keys, false)) < 0)
+		return r;
+	c->defaults = get(c, topo, "defaults");
+	c->kinds = get(c, topo, "kinds");
+	c->groups = get(c, topo, "groups");
+	if (c->defaults && (r = check_keys(c, c->defaults, "defaults", settings_keys, true)) < 0)
+		return r;
+	if ((r = check_settings_map(c, c->kinds, "kinds")) < 0 ||
+	    (r = check_settings_map(c, c->groups, "groups")) < 0)
+		return r;
+	nodes = get(c, topo, "nodes");
+	if (!nodes)
+		return fail(c, topo, "topology has no 'nodes'");
+	if (nodes->type != YAML_MAPPING_NODE)
+		return fail(c, nodes, "nodes must be a mapping");
+	for (p = nodes->data.mapping.pairs.start; p < nodes->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node_at(c, p->key);
+
+		if (kn && scalar(kn) && find_node(c->lab, scalar(kn), strlen(scalar(kn))) >= 0)
+			return fail(c, kn, "duplicate node '%s'", scalar(kn));
+		if ((r = parse_node(c, kn, node_at(c, p->value))) < 0)
+			return r;
+	}
+	links = get(c, topo, "links");
+	if (links) {
+		if ((r = want_seq(c, links, "links")) < 0)
+			return r;
+		FOREACH_ITEM(c, links, it, n) {
+			if ((r = parse_link(c, n)) < 0)
+				return r;
+		}
+	}
+	/* Addresses and routes name interfaces that exist once links do. */
+	for (size_t i = 0; i < c->lab->n_nodes; i++) {
+		struct lab_node *ln = &c->lab->nodes[i];
+		/* An inherited setting is reported where it is written, with
+		 * the node it failed for. */
+		for (size_t a = 0; a < ln->n_addrs; a++)
+			if (!has_if(c->lab, i, ln->addrs[a].ifname))
+				return fail(c, &(yaml_node_t){ .start_mark = ln->addrs[a].mark },
+					    "node '%s': address '%s %s': no interface '%s'",
+					    ln->name, ln->addrs[a].ifname, ln->addrs[a].cidr,
+					    ln->addrs[a].ifname);
+		for (size_t a = 0; a < ln->n_routes; a++)
+			if (ln->routes[a].dev && !has_if(c->lab, i, ln->routes[a].dev))
+				return fail(c, &(yaml_node_t){ .start_mark = ln->routes[a].mark },
+					    "node '%s': route to '%s': no interface '%s'",
+					    ln->name, ln->routes[a].dst, ln->routes[a].dev);
+	}
+	return 0;
+}
+
+int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, char *err,
+	      size_t errlen)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct ctx c = { .doc = &doc, .file = file, .err = err, .errlen = errlen };
+	int r;
+
+	if (errlen)
+		err[0] = '\0';
+	c.lab = calloc(1, sizeof(*c.lab));
+	if (!c.lab)
+		return -ENOMEM;
+	if (!yaml_parser_initialize(&parser)) {
+		free(c.lab);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		r = parser.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
+		if (r == -EINVAL)
+			snprintf(err, errlen, "%s:%zu:%zu: YAML: %s%s%s", file,
+				 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+				 parser.problem ? parser.problem : "syntax error",
+				 parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		lab_free(c.lab);
+		return r;
+	}
+	r = parse_doc(&c);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (r < 0) {
+		lab_free(c.lab);
+		return r;
+	}
+	*ret = c.lab;
+	return 0;
+}
+
+void lab_free(struct lab *lab)
+{
+	if (!lab)
+		return;
+	for (size_t i = 0; i < lab->n_nodes; i++) {
+		struct lab_node *n = &lab->nodes[i];
+
+		free(n->name);
+		free(n->kind);
+		for (size_t j = 0; j < n->n_addrs; j++) {
+			free(n->addrs[j].ifname);
+			free(n->addrs[j].cidr);
+		}
+		free(n->addrs);
+		for (size_t j = 0; j < n->n_routes; j++) {
+			free(n->routes[j].dst);
+			free(n->routes[j].via);
+			free(n->routes[j].dev);
+		}
+		free(n->routes);
+		for (size_t j = 0; j < n->n_sysctls; j++) {
+			free(n->sysctls[j].key);
+			free(n->sysctls[j].value);
+		}
+		free(n->sysctls);
+		for (size_t j = 0; j < n->n_exec; j++)
+			free(n->exec[j]);
+		free(n->exec);
+	}
+	free(lab->nodes);
+	for (size_t i = 0; i < lab->n_links; i++)
+		for (int e = 0; e < 2; e++) {
+			free(lab->links[i].end[e].ifname);
+			free(lab->links[i].end[e].cidr);
+		}
+	free(lab->links);
+	for (size_t i = 0; i < lab->n_notes; i++)
+		free(lab->notes[i]);
+	free(lab->notes);
+	free(lab->name);
+	free(lab);
+}
+
+char *lab_ns_name(const char *lab, const char *node)
+{
+	char *s;
+
+	return asprintf(&s, "%s-%s", lab, node) < 0 ? NULL : s;
+}

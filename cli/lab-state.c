@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* netns lab: what a lab made, recorded as RUNDIR-lab/LAB.json. Not inside
+ * the run directory: `ip netns list` prints every entry of /run/netns,
+ * a hidden directory included (iproute2 skips only "." and ".."). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "netns.h"
+#include "lab.h"
+
+char *lab_state_dir(void)
+{
+	const char *rd = netns_rundir_get();
+	size_t len = strlen(rd);
+	char *s;
+
+	while (len > 1 && rd[len - 1] == '/')
+		len--;
+	return asprintf(&s, "%.*s-lab", (int)len, rd) < 0 ? NULL : s;
+}
+
+char *lab_state_path(const char *lab)
+{
+	char *dir = lab_state_dir(), *s = NULL;
+
+	if (dir && asprintf(&s, "%s/%s.json", dir, lab) < 0)
+		s = NULL;
+	free(dir);
+	return s;
+}
+
+static json_t *addrs_of(const struct lab *lab, size_t node, const char *ifname, const char *cidr)
+{
+	json_t *a = json_array();
+
+	if (!a)
+		return NULL;
+	if (cidr)
+		json_array_append_new(a, json_string(cidr));
+	for (size_t i = 0; i < lab->nodes[node].n_addrs; i++)
+		if (strcmp(lab->nodes[node].addrs[i].ifname, ifname) == 0)
+			json_array_append_new(a, json_string(lab->nodes[node].addrs[i].cidr));
+	return a;
+}
+
+/* Every address of node I, as "IF CIDR": on its link ends, then its own. */
+static json_t *node_addrs(const struct lab *lab, size_t i)
+{
+	json_t *a = json_array();
+
+	for (size_t l = 0; a && l < lab->n_links; l++)
+		for (int e = 0; e < 2; e++)
+			if (lab->links[l].end[e].node == i && lab->links[l].end[e].cidr)
+				json_array_append_new(a, json_sprintf("%s %s",
+					lab->links[l].end[e].ifname, lab->links[l].end[e].cidr));
+	for (size_t j = 0; a && j < lab->nodes[i].n_addrs; j++)
+		json_array_append_new(a, json_sprintf("%s %s", lab->nodes[i].addrs[j].ifname,
+						      lab->nodes[i].addrs[j].cidr));
+	return a;
+}
+
+json_t *lab_state_json(const struct lab *lab, const char *file)
+{
+	json_t *nodes = json_array(), *links = json_array();
+	char *abs = file ? realpath(file, NULL) : NULL;
+	json_t *st;
+
+	for (size_t i = 0; nodes && i < lab->n_nodes; i++) {
+		const struct lab_node *n = &lab->nodes[i];
+		char *ns = lab_ns_name(lab->name, n->name);
+
+		json_array_append_new(nodes, json_pack("{s:s,s:s?,s:s,s:o*}", "name", n->name,
+						       "namespace", ns, "kind", n->kind,
+						       "addrs", node_addrs(lab, i)));
+		free(ns);
+	}
+	for (size_t i = 0; links && i < lab->n_links; i++) {
+		const struct lab_link *l = &lab->links[i];
+		json_t *ends = json_array();
+
+		for (int e = 0; e < 2; e++)
+			json_array_append_new(ends, json_pack("{s:s,s:s,s:o}", "node",
+				lab->nodes[l->end[e].node].name, "ifname", l->end[e].ifname,
+				"addrs", addrs_of(lab, l->end[e].node, l->end[e].ifname, l->end[e].cidr)));
+		json_array_append_new(links, json_pack("{s:o,s:I}", "endpoints", ends, "mtu",
+						       (json_int_t)l->mtu));
+	}
+	st = json_pack("{s:s,s:s?,s:o*,s:o*}", "name", lab->name, "file", abs ? abs : file,
+		       "nodes", nodes, "links", links);
+	free(abs);
+	return st;
+}
+
+int lab_state_write(const char *lab, json_t *state, bool excl)
+{
+	char *dir = lab_state_dir(), *path = lab_state_path(lab), *tmp = NULL;
+	int r = 0;
+
+	if (!dir || !path || asprintf(&tmp, "%s.%d.tmp", path, (int)getpid()) < 0) {
+		tmp = NULL;
+		r = -ENOMEM;
+		goto out;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		r = -errno;
+		goto out;
+	}
+	if (json_dump_file(state, tmp, JSON_INDENT(1) | JSON_SORT_KEYS) < 0) {
+		r = errno ? -errno : -EIO;
+		unlink(tmp);
+		goto out;
+	}
+	/* link(2), not rename(2): two `lab up` of one lab at once, and only one
+	 * gets the name; the other sees -EEXIST and makes nothing. */
+	if (excl ? link(tmp, path) < 0 : rename(tmp, path) < 0)
+		r = -errno;
+	unlink(tmp);
+out:
+	free(dir);
+	free(path);
+	free(tmp);
+	return r;
+}
+
+int lab_state_load(const char *lab, json_t **ret)
+{
+	char *path = lab_state_path(lab);
+	json_error_t e;
+	json_t *st;
+
+	if (!path)
+		return -ENOMEM;
+	if (access(path, F_OK) < 0) {
+		int r = -errno;
+
+		free(path);
+		return r;
+	}
+	st = json_load_file(path, 0, &e);
+	free(path);
+	if (!st || !json_is_array(json_object_get(st, "nodes")) ||
+	    !json_is_array(json_object_get(st, "links"))) {
+		json_decref(st);
+		return -EBADMSG;
+	}
+	*ret = st;
+	return 0;
+}
+
+int lab_state_remove(const char *lab)
+{
+	char *path = lab_state_path(lab), *dir = lab_state_dir();
+	int r = 0;
+
+	if (!path || !dir)
+		r = -ENOMEM;
+	else if (unlink(path) < 0)
+		r = -errno;
+	if (dir)
+		rmdir(dir); /* when it was the last lab; ENOTEMPTY otherwise */
+	free(path);
+	free(dir);
+	return r;
+}
