@@ -219,15 +219,17 @@ podman_on() {
 	in_host timeout 60 busybox nc -l -p 7778 >"$S/from-ctr" 2>/dev/null 3>&- &
 	local listener=$!
 	track_pid "$listener"
+	# nc -w 2: the client closes at most 2 s after its input ends, whatever
+	# the listener does, so neither side can wait for the other to close.
 	run -0 pod exec c1 sh -c "for i in \$(seq 100); do
-		echo from-container | nc $GW 7778 && exit 0; sleep 0.1; done; exit 1"
+		echo from-container | nc -w 2 $GW 7778 && exit 0; sleep 0.1; done; exit 1"
 	wait "$listener"
 	[ "$(cat "$S/from-ctr")" = from-container ]
 
 	# The host side reaches the container: its listener gets our line.
 	run -0 pod exec -d c1 sh -c 'nc -l -p 7777 >/tmp/from-host'
 	for i in $(seq 100); do
-		echo from-host | in_host timeout 10 busybox nc "$ip" 7777 && break
+		echo from-host | in_host timeout 10 busybox nc -w 2 "$ip" 7777 && break
 		sleep 0.1
 	done
 	for i in $(seq 100); do
