@@ -416,15 +416,20 @@ void cli_progress_end(void)
 
 bool cli_confirm(const char *fmt, ...)
 {
-	char line[64];
+	char line[64], *q = NULL;
 	va_list ap;
+	int r;
 
-	fputs("netns: ", stderr);
+	/* One write: what a person types while the question is being printed
+	 * is echoed by the terminal, and must not land inside it. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	r = vasprintf(&q, fmt, ap);
 	va_end(ap);
-	fputs(" [y/N] ", stderr);
+	if (r < 0)
+		return false;
+	fprintf(stderr, "netns: %s [y/N] ", q);
 	fflush(stderr);
+	free(q);
 	if (!fgets(line, sizeof(line), stdin)) {
 		fputc('\n', stderr); /* end of input: the answer's line never came */
 		return false;

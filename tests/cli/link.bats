@@ -44,6 +44,21 @@ wait_listen() {
 	return 1
 }
 
+# wait_oper_up NAME IF: waits (at most 10 s) until IF in NAME is
+# operationally up. A veth set up gets its carrier through the kernel's
+# linkwatch work, which may run up to a second later (longer on a loaded
+# machine); until then its qdisc drops what is sent, and a TCP connect
+# waits for SYN retransmits (a run of the suite failed on this under load).
+wait_oper_up() {
+	local i
+	for i in $(seq 200); do
+		[[ "$(ip_link "$1" "$2")" == *"state UP"* ]] && return 0
+		sleep 0.05
+	done
+	echo "# $2 in $1 is not operationally up: $(ip_link "$1" "$2")" >&2
+	return 1
+}
+
 @test "add --up: lo is UP, for netns links and for ip -n" {
 	a=$(uniq_name a) b=$(uniq_name b)
 	track_name "$a" "$b"
@@ -95,6 +110,8 @@ wait_listen() {
 	netns add --up "$a" "$b"
 	run -0 --separate-stderr netns connect "$a" "$b" --addr 10.81.0.1/24 10.81.0.2/24
 	[ -z "$output" ] && [ -z "$stderr" ]
+	wait_oper_up "$a" "$(default_ifname "$b")"
+	wait_oper_up "$b" "$(default_ifname "$a")"
 	port=$((20000 + RANDOM % 20000))
 	msg="hello from $b over a veth"
 	# One connection: the server sends MSG, closes its side, then exits.

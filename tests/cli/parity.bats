@@ -319,8 +319,10 @@ wait_lines() {
 	start_monitor --nsid
 	netns set a "$n"
 	netns delete a
-	# The nsid goes when the namespace is freed, after its name.
-	for i in $(seq 100); do
+	# The nsid goes when the namespace is freed, after its name: the kernel
+	# frees namespaces in a workqueue, tens a second, so on a machine that
+	# just deleted thousands (a lab, a benchmark) this can take a minute.
+	for i in $(seq 2400); do
 		grep -qxF "delete nsid $n" "$MON" && break
 		sleep 0.05
 	done
