@@ -133,19 +133,34 @@ static int lab_opts(int argc, char **argv, bool json_ok)
 	return -1;
 }
 
+/* lab up [--dry-run] FILE: makes the lab or, when it is up, applies the
+ * difference; --dry-run prints the plan and makes nothing. */
 static int lab_cmd_up(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct lab *lab;
-	int r, status;
+	bool dry_run = false;
+	int c, status;
 
-	if ((r = lab_opts(argc, argv, false)) >= 0)
-		return r;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:nh", opts, NULL)) != -1) {
+		if (c == 'n')
+			dry_run = true;
+		else if (c == 'h')
+			return cli_help();
+		else
+			return cli_bad_option(c, argv);
+	}
 	if (argc - optind != 1)
 		return cli_usage("lab up takes one FILE");
 	lab = lab_load(argv[optind], &status);
 	if (!lab)
 		return status;
-	status = lab_up(lab, argv[optind]);
+	status = lab_up(lab, argv[optind], dry_run);
 	lab_free(lab);
 	return status;
 }
@@ -379,63 +394,139 @@ static int lab_cmd_exec(int argc, char **argv)
 	return status;
 }
 
-/* A 10.0.0.0/8 /30 for link I: 4 * I, both hosts. */
-static void gen_net(size_t i, int host, char *buf, size_t len)
+/* lab check [-j] [--timeout SECONDS] NAME: an ICMP echo across every link
+ * of a lab that is up (lab-check.c); exit 1 when one fails. */
+static int lab_cmd_check(int argc, char **argv)
 {
-	unsigned long a = (unsigned long)i * 4 + (unsigned long)host;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "timeout", required_argument, NULL, 'W' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long timeout = 1;
+	json_t *state = NULL;
+	char *name = NULL;
+	int c, r, status;
 
-	snprintf(buf, len, "10.%lu.%lu.%lu/30", (a >> 16) & 255, (a >> 8) & 255, a & 255);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:jpW:h", opts, NULL)) != -1) {
+		if (c == 'W') {
+			if (cli_parse_uint(optarg, 1, 60, &timeout) < 0)
+				return cli_usage("lab check: --timeout '%s': 1 to 60 seconds", optarg);
+		} else if ((r = cli_output_opt(c, argv)) >= 0) {
+			return r;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage("lab check takes one NAME or FILE");
+	status = load_state(argv[optind], &name, &state);
+	if (status != EXIT_OK)
+		return status;
+	status = lab_check(name, state, (unsigned)timeout);
+	json_decref(state);
+	free(name);
+	return status;
 }
 
-/* lab gen line|ring|star N [NAME]: a topology file of that shape on stdout.
- * line: n1 .. nN, each joined to the next; ring: and nN to n1; each link a
- * /30 of 10.0.0.0/8. star: bridge sw and hosts h1 .. hN on 10.0.0.0/16. */
+/* lab graph NAME|FILE [-o FILE.svg|.png|.dot]: the lab as a picture
+ * (lab-graph.c). A FILE is read, not brought up; a NAME must be up. */
+static int lab_cmd_graph(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *arg = NULL;
+	json_t *state = NULL;
+	char *name = NULL;
+	int c, status;
+
+	/* -o may follow NAME|FILE, as the synopsis writes it: the scan stops
+	 * at NAME ("+", as everywhere in netns: glibc would otherwise keep
+	 * permuting in later commands of a batch) and goes on after it. */
+	optind = 1;
+	for (;;) {
+		while ((c = getopt_long(argc, argv, "+:o:h", opts, NULL)) != -1) {
+			if (c == 'o')
+				out = optarg;
+			else if (c == 'h')
+				return cli_help();
+			else
+				return cli_bad_option(c, argv);
+		}
+		if (optind >= argc)
+			break;
+		if (arg || (strcmp(argv[optind - 1], "--") == 0 && argc - optind != 1))
+			return cli_usage("lab graph takes one NAME or FILE");
+		arg = argv[optind++];
+		if (strcmp(argv[optind - 2], "--") == 0)
+			break; /* after "--", no options: glibc would rewind to it */
+	}
+	if (!arg)
+		return cli_usage("lab graph takes one NAME or FILE");
+	if (out && !lab_graph_format(out))
+		return cli_usage("lab graph: -o '%s': must end in .svg, .png or .dot", out);
+	if (is_file_arg(arg)) {
+		struct lab *lab = lab_load(arg, &status);
+
+		if (!lab)
+			return status;
+		state = lab_state_json(lab, arg);
+		lab_free(lab);
+		if (!state)
+			return cli_fail(arg, -ENOMEM);
+	} else {
+		status = load_state(arg, &name, &state);
+		if (status != EXIT_OK)
+			return status;
+	}
+	status = lab_graph(state, out);
+	json_decref(state);
+	free(name);
+	return status;
+}
+
+/* lab gen SHAPE N [NAME]: a topology file of that shape on stdout
+ * (lab-gen.c); --help says what N counts for each shape. */
 static int lab_cmd_gen(int argc, char **argv)
 {
-	const char *shape, *name;
+	const struct lab_gen_shape *s;
+	const char *name;
 	unsigned long n;
-	char a[32], b[32];
 	int r;
 
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs("Usage: netns lab gen SHAPE N [NAME] > FILE\n\n"
+		      "Writes lab NAME (default: SHAPE) of that shape to standard output:\n"
+		      "  line N      n1 .. nN, each joined to the next\n"
+		      "  ring N      a line whose nN is joined back to n1\n"
+		      "  star N      hosts h1 .. hN on bridge sw, 10.0.0.0/16\n"
+		      "  tree N      a binary tree of N nodes: nI's children are n2I, n2I+1\n"
+		      "  grid N      N nodes in a near-square grid, links to 4 neighbours\n"
+		      "  fat-tree K  the k-ary fat tree, K even: (K/2)^2 core, K pods of K/2\n"
+		      "              aggregation and K/2 edge switches, K^3/4 hosts\n"
+		      "Each link but a star's gets the next /30 of 10.0.0.0/8 in file order,\n"
+		      ".1 on its first end and .2 on its second. No routes.\n", stdout);
+		return EXIT_OK;
+	}
 	if ((r = lab_opts(argc, argv, false)) >= 0)
 		return r;
 	if (argc - optind < 2 || argc - optind > 3)
 		return cli_usage("lab gen takes SHAPE N [NAME]");
-	shape = argv[optind];
-	name = argc - optind == 3 ? argv[optind + 2] : shape;
-	if (strcmp(shape, "line") != 0 && strcmp(shape, "ring") != 0 && strcmp(shape, "star") != 0)
-		return cli_usage("lab gen: shape '%s': must be line, ring or star", shape);
-	if (cli_parse_uint(argv[optind + 1], strcmp(shape, "ring") == 0 ? 3 :
-			   strcmp(shape, "line") == 0 ? 2 : 1,
-			   strcmp(shape, "star") == 0 ? 65000 : 1000000, &n) < 0)
-		return cli_usage("lab gen: N '%s': out of range for a %s", argv[optind + 1], shape);
+	if (!(s = lab_gen_find(argv[optind])))
+		return cli_usage("lab gen: shape '%s': must be " LAB_GEN_SHAPES, argv[optind]);
+	name = argc - optind == 3 ? argv[optind + 2] : s->name;
+	if (cli_parse_uint(argv[optind + 1], 0, ~0UL, &n) < 0 || !lab_gen_n_ok(s, n))
+		return cli_usage("lab gen: N '%s': a %s takes %s", argv[optind + 1], s->name,
+				 s->n_means);
 	if (!lab_name_ok(name) || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 					       "0123456789_.-") != strlen(name))
 		return cli_usage("lab gen: name '%s': letters, digits, '_', '.', '-' only", name);
-	printf("# netns lab gen %s %lu\nname: %s\ntopology:\n  nodes:\n", shape, n, name);
-	if (strcmp(shape, "star") == 0) {
-		printf("    sw: { kind: bridge }\n");
-		for (unsigned long i = 1; i <= n; i++)
-			printf("    h%lu:\n", i);
-		printf("  links:\n");
-		for (unsigned long i = 1; i <= n; i++)
-			printf("    - endpoints: [\"sw:p%lu\", \"h%lu:eth0:10.0.%lu.%lu/16\"]\n", i, i,
-			       i >> 8, i & 255);
-		return EXIT_OK;
-	}
-	for (unsigned long i = 1; i <= n; i++)
-		printf("    n%lu:\n", i);
-	printf("  links:\n");
-	for (unsigned long i = 1; i < n; i++) {
-		gen_net(i - 1, 1, a, sizeof(a));
-		gen_net(i - 1, 2, b, sizeof(b));
-		printf("    - endpoints: [\"n%lu:eth1:%s\", \"n%lu:eth0:%s\"]\n", i, a, i + 1, b);
-	}
-	if (strcmp(shape, "ring") == 0) {
-		gen_net(n - 1, 1, a, sizeof(a));
-		gen_net(n - 1, 2, b, sizeof(b));
-		printf("    - endpoints: [\"n%lu:eth1:%s\", \"n1:eth0:%s\"]\n", n, a, b);
-	}
+	/* A write error is main.c's close_stdout()'s to report. */
+	lab_gen(stdout, s, n, name);
 	return EXIT_OK;
 }
 
@@ -451,10 +542,13 @@ int cmd_lab(int argc, char **argv)
 		{ "show", lab_cmd_show },
 		{ "exec", lab_cmd_exec },
 		{ "gen", lab_cmd_gen },
+		{ "check", lab_cmd_check },
+		{ "graph", lab_cmd_graph },
 	};
 
 	if (argc < 2)
-		return cli_usage("lab needs a command: up, down, list, show, exec or gen");
+		return cli_usage("lab needs a command: up, down, list, show, exec, check, graph "
+				 "or gen");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return cli_help();
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)

@@ -1,87 +1,55 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* netns lab up and down: making a parsed lab, and removing what a lab's
- * state says it made. A failure half-way removes what this run made. */
+/* netns lab up: carrying out a plan (lab-diff.c) with lab-make.c and
+ * lab-node.c, and removing what a live change drops (lab-down.c).
+ * Additions first, removals last: a failure half-way undoes what this run
+ * made and leaves the rest, the state included, as it was.
+ *
+ * At 10,000 nodes the time goes to the kernel (a namespace costs about a
+ * millisecond of CPU in setup_net, a veth pair a fraction of one), so the
+ * work is laid out to add nothing to it: namespaces are made by one thread
+ * per CPU, each unsharing in turn and naming what it made; veth pairs are
+ * made from one netlink socket, each end born in its namespace; each node is
+ * then set up from inside it (netns_run_many: one setns per node, no socket
+ * worker round trips). Namespace fds are held in a small cache and in
+ * windows, never all at once, so the fds in use stay constant however large
+ * the lab (mininet 788 dies of EMFILE near 8,000 nodes). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
+#include <linux/veth.h>
+#include <libmnl/libmnl.h>
 #include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "lab.h"
 
-/* A bridge device NAME in namespace FD, its ports enslaved by lab_enslave().
- * Through the bridge ioctls on a socket born in FD: they act in the socket's
- * namespace (sock_ioctl() passes sock_net()), so no thread switches here. */
-static int bridge_ioctl(int fd, unsigned long req, const char *bridge, const char *port)
+volatile sig_atomic_t lab_interrupted;
+
+static void on_signal(int sig)
 {
-	struct ifreq ifr = { 0 };
-	int s, r = 0;
-
-	s = netns_socket(fd, AF_INET, SOCK_DGRAM, 0);
-	if (s < 0)
-		return s;
-	if (req == SIOCBRADDBR) {
-		char name[IFNAMSIZ] = { 0 };
-
-		snprintf(name, sizeof(name), "%s", bridge);
-		if (ioctl(s, SIOCBRADDBR, name) < 0)
-			r = -errno;
-	} else {
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", port);
-		if (ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
-			r = -errno;
-		} else {
-			int index = ifr.ifr_ifindex;
-
-			memset(&ifr, 0, sizeof(ifr));
-			snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", bridge);
-			ifr.ifr_ifindex = index;
-			if (ioctl(s, SIOCBRADDIF, &ifr) < 0)
-				r = -errno;
-		}
-	}
-	close(s);
-	return r;
+	(void)sig;
+	lab_interrupted = 1;
 }
 
-struct sysctl_arg {
-	const char *key, *value;
-};
-
-/* Runs inside the node's namespace (netns_run): /proc/sys/net is the
- * namespace of the thread that opens it. */
-static int sysctl_write(void *data)
-{
-	const struct sysctl_arg *a = data;
-	char path[512];
-	size_t i, len;
-	ssize_t n;
-	int fd, r = 0;
-
-	len = (size_t)snprintf(path, sizeof(path), "/proc/sys/%s", a->key);
-	if (len >= sizeof(path))
-		return -ENAMETOOLONG;
-	for (i = strlen("/proc/sys/"); i < len; i++)
-		if (path[i] == '.')
-			path[i] = '/';
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, a->value, strlen(a->value));
-	if (n < 0)
-		r = -errno;
-	else if ((size_t)n != strlen(a->value))
-		r = -EIO;
-	close(fd);
-	return r;
-}
+/* ---------------------------------------------------------------------------
+ * exec lines, processes, and names
+ */
 
 /* Runs LINE with /bin/sh -c in namespace FD and waits for it. Returns its
  * exit status (128 + N for signal N) or a negative errno. */
@@ -101,211 +69,308 @@ static int exec_line(int fd, char *line)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-struct run {
-	const struct lab *lab;
-	char **ns;
-	int *fds;
-	size_t made; /* names this run made: ns[0..made-1] */
-};
-
-static int make_all(struct run *run)
+static int run_execs(const struct lab *lab, struct lab_plan *p)
 {
-	const struct lab *lab = run->lab;
-	char what[512];
-	size_t i, j;
-	int r;
+	for (size_t i = 0; i < p->n_nodes; i++) {
+		struct lab_nwork *w = &p->nodes[i];
+		const struct lab_node *n;
+		int fd, r = 0;
 
-	r = netns_name_add_many((const char *const *)run->ns, lab->n_nodes, NETNS_ADD_LO_UP,
-				&run->made);
-	if (r < 0) {
-		snprintf(what, sizeof(what), "node '%s': namespace '%s'",
-			 lab->nodes[run->made].name, run->ns[run->made]);
-		return cli_fail_nl(what, r);
-	}
-	for (i = 0; i < lab->n_nodes; i++) {
-		run->fds[i] = netns_fd_open_name(run->ns[i]);
-		if (run->fds[i] < 0)
-			return cli_fail(run->ns[i], run->fds[i]);
-	}
-	for (i = 0; i < lab->n_nodes; i++) {
-		const struct lab_node *n = &lab->nodes[i];
-
-		if (!n->bridge)
+		if (!w->add || w->lab_idx == SIZE_MAX || !lab->nodes[w->lab_idx].n_exec)
 			continue;
-		r = bridge_ioctl(run->fds[i], SIOCBRADDBR, n->name, NULL);
-		if (r == 0)
-			r = netns_link_set_up(run->fds[i], n->name, true);
-		if (r < 0) {
-			snprintf(what, sizeof(what), "bridge '%s'", n->name);
-			return cli_fail_nl(what, r);
-		}
-	}
-	for (i = 0; i < lab->n_links; i++) {
-		const struct lab_link *l = &lab->links[i];
-		const char *addrs[2][2] = { { l->end[0].cidr, NULL }, { l->end[1].cidr, NULL } };
-		struct netns_veth_end a = NETNS_VETH_END(.fd = run->fds[l->end[0].node],
-							 .ifname = l->end[0].ifname,
-							 .addrs = addrs[0]);
-		struct netns_veth_end b = NETNS_VETH_END(.fd = run->fds[l->end[1].node],
-							 .ifname = l->end[1].ifname,
-							 .addrs = addrs[1]);
+		n = &lab->nodes[w->lab_idx];
+		fd = netns_fd_open_name(w->ns);
+		if (fd < 0)
+			return cli_fail(w->ns, fd);
+		for (size_t j = 0; r == 0 && j < n->n_exec; j++) {
+			char what[512];
 
-		r = netns_veth_add(&a, &b, l->mtu);
-		for (int e = 0; r == 0 && e < 2; e++) {
-			const struct lab_node *n = &lab->nodes[l->end[e].node];
-
-			if (n->bridge)
-				r = bridge_ioctl(run->fds[l->end[e].node], SIOCBRADDIF, n->name,
-						 l->end[e].ifname);
-		}
-		if (r < 0) {
-			snprintf(what, sizeof(what), "link %s:%s -- %s:%s",
-				 lab->nodes[l->end[0].node].name, l->end[0].ifname,
-				 lab->nodes[l->end[1].node].name, l->end[1].ifname);
-			return cli_fail_nl(what, r);
-		}
-	}
-	for (i = 0; i < lab->n_nodes; i++) {
-		const struct lab_node *n = &lab->nodes[i];
-
-		for (j = 0; j < n->n_addrs; j++) {
-			r = netns_addr_add(run->fds[i], n->addrs[j].ifname, n->addrs[j].cidr);
+			r = exec_line(fd, n->exec[j]);
 			if (r < 0) {
-				snprintf(what, sizeof(what), "node '%s': address %s %s", n->name,
-					 n->addrs[j].ifname, n->addrs[j].cidr);
-				return cli_fail_nl(what, r);
+				snprintf(what, sizeof(what), "node '%s': exec '%s'", n->name, n->exec[j]);
+				cli_fail(what, r);
+			} else if (r > 0) {
+				cli_failx("node '%s': exec '%s': exit status %d", n->name, n->exec[j], r);
 			}
 		}
-		for (j = 0; j < n->n_sysctls; j++) {
-			struct sysctl_arg a = { n->sysctls[j].key, n->sysctls[j].value };
-
-			r = netns_run(run->fds[i], sysctl_write, &a);
-			if (r < 0) {
-				snprintf(what, sizeof(what), "node '%s': sysctl %s", n->name,
-					 n->sysctls[j].key);
-				return cli_fail(what, r);
-			}
-		}
-	}
-	for (i = 0; i < lab->n_nodes; i++) {
-		const struct lab_node *n = &lab->nodes[i];
-
-		for (j = 0; j < n->n_routes; j++) {
-			const struct lab_route *rt = &n->routes[j];
-
-			r = netns_route_add(run->fds[i], rt->dst, rt->via, rt->dev);
-			if (r < 0) {
-				snprintf(what, sizeof(what), "node '%s': route %s%s%s%s%s", n->name,
-					 rt->dst, rt->via ? " via " : "", rt->via ? rt->via : "",
-					 rt->dev ? " dev " : "", rt->dev ? rt->dev : "");
-				return cli_fail_nl(what, r);
-			}
-		}
-	}
-	/* exec lines last, once every link, address and route exists. */
-	for (i = 0; i < lab->n_nodes; i++) {
-		const struct lab_node *n = &lab->nodes[i];
-
-		for (j = 0; j < n->n_exec; j++) {
-			r = exec_line(run->fds[i], n->exec[j]);
-			if (r < 0) {
-				snprintf(what, sizeof(what), "node '%s': exec '%s'", n->name,
-					 n->exec[j]);
-				return cli_fail(what, r);
-			}
-			if (r > 0)
-				return cli_failx("node '%s': exec '%s': exit status %d", n->name,
-						 n->exec[j], r);
-		}
+		close(fd);
+		if (r != 0)
+			return EXIT_FAIL;
+		if (lab_interrupted)
+			return cli_failx("interrupted");
 	}
 	return EXIT_OK;
 }
 
-int lab_up(const struct lab *lab, const char *file)
-{
-	struct run run = { .lab = lab };
-	json_t *state = NULL;
-	size_t i;
-	int r, status = EXIT_FAIL;
+/* ---------------------------------------------------------------------------
+ * up
+ */
 
-	r = lab_state_load(lab->name, &state);
-	json_decref(state);
-	state = NULL;
-	if (r == 0 || r == -EBADMSG)
-		return cli_failx("lab %s is up: down it first", lab->name);
-	if (r != -ENOENT)
-		return cli_fail(lab->name, r);
-	run.ns = calloc(lab->n_nodes + 1, sizeof(char *));
-	run.fds = malloc((lab->n_nodes + 1) * sizeof(int));
-	if (!run.ns || !run.fds) {
-		status = cli_fail(lab->name, -ENOMEM);
-		goto out;
+static bool is_made(const struct lab_nwork *w)
+{
+	return w->made;
+}
+
+static bool is_kept_with_additions(const struct lab_nwork *w)
+{
+	return !w->add && !w->del &&
+	       (w->ups.n || w->ports.n || w->mtus.n || w->addr_add.n || w->sysctl_set.n ||
+		w->route_add.n);
+}
+
+static bool is_kept_with_undo(const struct lab_nwork *w)
+{
+	return !w->add && !w->del &&
+	       (w->done[DONE_MTU] || w->done[DONE_ADDR] || w->sysctl_old.n || w->done[DONE_ROUTE] ||
+		w->route_pre.n || w->addr_pre.n);
+}
+
+static bool is_kept_with_removals(const struct lab_nwork *w)
+{
+	return !w->add && !w->del && (w->addr_del.n || w->route_del.n || w->link_del.n);
+}
+
+static bool is_removed(const struct lab_nwork *w)
+{
+	return w->del;
+}
+
+static bool needs_add(const struct lab_nwork *w)
+{
+	return w->add || is_kept_with_additions(w);
+}
+
+/* The nodes' ids into the new state: the recorded one for a node that
+ * stays, the new one for a node made now. */
+static int fill_ids(struct lab_plan *p)
+{
+	for (size_t i = 0; i < p->n_nodes; i++) {
+		struct lab_nwork *w = &p->nodes[i];
+
+		if (!w->add && !w->has_id && lab_state_node_id(w->old, &w->id) == 0)
+			w->has_id = true;
+		if (!w->del && w->has_id && lab_state_node_set_id(w->state, &w->id) < 0)
+			return -ENOMEM;
 	}
-	for (i = 0; i < lab->n_nodes; i++) {
-		run.fds[i] = -1;
-		if (!(run.ns[i] = lab_ns_name(lab->name, lab->nodes[i].name))) {
-			status = cli_fail(lab->name, -ENOMEM);
-			goto out;
+	return 0;
+}
+
+/* The state while additions are under way: the old one and the nodes made
+ * so far, so that a down after a crash finds them. */
+static json_t *state_during(json_t *old, json_t *new, struct lab_plan *p)
+{
+	json_t *st = old ? json_deep_copy(old) :
+			   json_pack("{s:O,s:O?,s:[],s:[]}", "name", json_object_get(new, "name"),
+				     "file", json_object_get(new, "file"), "nodes", "links");
+	json_t *nodes = json_object_get(st, "nodes");
+
+	for (size_t i = 0; st && i < p->n_nodes; i++)
+		if (p->nodes[i].made && json_array_append(nodes, p->nodes[i].state) < 0) {
+			json_decref(st);
+			return NULL;
+		}
+	return st;
+}
+
+struct checkpoint {
+	const char *lab;
+	json_t *old, *new;
+};
+
+static void checkpoint(struct lab_plan *p, const atomic_uchar *ready, void *ctx)
+{
+	struct checkpoint *c = ctx;
+	json_t *st = c->old ? json_deep_copy(c->old) :
+			      json_pack("{s:O,s:O?,s:[],s:[]}", "name",
+					json_object_get(c->new, "name"), "file",
+					json_object_get(c->new, "file"), "nodes", "links");
+	json_t *nodes = json_object_get(st, "nodes");
+
+	for (size_t i = 0; st && i < p->n_nodes; i++) {
+		struct lab_nwork *w = &p->nodes[i];
+
+		if (!atomic_load(&ready[i]))
+			continue;
+		if (lab_state_node_set_id(w->state, &w->id) < 0 ||
+		    json_array_append(nodes, w->state) < 0) {
+			json_decref(st);
+			return;
 		}
 	}
-	/* Recorded before anything is made, so that a run that dies half-way
-	 * can still be taken down. */
-	state = lab_state_json(lab, file);
-	if (!state) {
+	if (st)
+		lab_state_write(c->lab, st, false); /* best effort: the next one may do */
+	json_decref(st);
+}
+
+/* Undoes this run: the kept nodes' additions, the links, the processes
+ * started in new nodes, the new names; then the state as it was. */
+static void rollback(const char *lab, struct lab_plan *p, json_t *old)
+{
+	size_t i;
+	int r;
+
+	lab_visit_nodes(p, is_kept_with_undo, lab_node_undo, false, NULL, NULL);
+	lab_unmake_links(p);
+	lab_kill_in(lab, p, is_made);
+	if ((r = lab_nodes_delete(p, is_made)) < 0)
+		cli_fail(lab, r);
+	for (i = 0; r == 0 && i < p->n_nodes; i++)
+		if (p->nodes[i].made && p->nodes[i].err < 0)
+			cli_fail(p->nodes[i].ns, p->nodes[i].err);
+	if (old)
+		r = lab_state_write(lab, old, false);
+	else
+		r = lab_state_remove(lab);
+	if (r < 0 && r != -ENOENT)
+		cli_fail("state", r);
+}
+
+static int report_node(struct lab_plan *p, size_t failed, int r)
+{
+	struct lab_nwork *w;
+
+	if (r == -EINTR && failed == SIZE_MAX)
+		return cli_failx("interrupted");
+	if (failed == SIZE_MAX)
+		return cli_fail("lab", r);
+	w = &p->nodes[failed];
+	if (w->msg[0])
+		return cli_failx("%s: %s (%s)", w->what, strerror(-w->err), w->msg);
+	return cli_fail(w->what, w->err ? w->err : r);
+}
+
+int lab_up(const struct lab *lab, const char *file, bool dry_run)
+{
+	json_t *old = NULL, *new = NULL, *st = NULL;
+	struct lab_plan *p = NULL;
+	struct lab_progress prog;
+	char err[512];
+	size_t failed, i;
+	int r, lock = -1, status = EXIT_FAIL;
+
+	if (!dry_run && (lock = lab_state_lock()) < 0)
+		return cli_fail("state", lock);
+	r = lab_state_load(lab->name, &old);
+	if (r == -EBADMSG) {
+		status = cli_failx("lab %s: its state %s-lab/%s.json is unreadable", lab->name,
+				   netns_rundir_get(), lab->name);
+		goto out;
+	}
+	if (r < 0 && r != -ENOENT) {
+		status = cli_fail(lab->name, r);
+		goto out;
+	}
+	new = lab_state_json(lab, file);
+	if (!new) {
 		status = cli_fail(lab->name, -ENOMEM);
 		goto out;
 	}
-	r = lab_state_write(lab->name, state, true);
-	if (r == -EEXIST) {
-		status = cli_failx("lab %s is up: down it first", lab->name);
+	r = lab_plan_make(old, new, &p, err, sizeof(err));
+	if (r == -EINVAL) {
+		status = cli_failx("lab %s: %s", lab->name, err);
 		goto out;
 	}
 	if (r < 0) {
-		status = cli_fail("state", r);
+		status = cli_fail(lab->name, r);
 		goto out;
 	}
-	status = make_all(&run);
-	if (status != EXIT_OK) {
-		/* Only the names this run made: one taken before stays. */
-		for (i = 0; i < run.made; i++) {
-			r = netns_name_delete(run.ns[i]);
-			if (r < 0 && r != -ENOENT)
-				cli_fail(run.ns[i], r);
+	if (old && p->lines.n == 0) {
+		printf("lab %s is up to date\n", lab->name);
+		status = EXIT_OK;
+		goto out;
+	}
+	if (dry_run) {
+		for (i = 0; i < p->lines.n; i++)
+			printf("%s\n", p->lines.v[i]);
+		status = EXIT_OK;
+		goto out;
+	}
+	if (!old) {
+		/* Recorded before anything is made, and exclusively: of two first
+		 * ups of one lab at once, one makes it and the other nothing. */
+		st = state_during(NULL, new, p);
+		r = st ? lab_state_write(lab->name, st, true) : -ENOMEM;
+		json_decref(st);
+		st = NULL;
+		if (r == -EEXIST) {
+			status = cli_failx("lab %s is being made by another netns", lab->name);
+			goto out;
 		}
-		lab_state_remove(lab->name);
+		if (r < 0) {
+			status = cli_fail("state", r);
+			goto out;
+		}
 	}
-out:
-	for (i = 0; run.fds && i < lab->n_nodes; i++)
-		if (run.fds[i] >= 0)
-			close(run.fds[i]);
-	for (i = 0; run.ns && i < lab->n_nodes; i++)
-		free(run.ns[i]);
-	free(run.ns);
-	free(run.fds);
-	json_decref(state);
-	return status;
-}
+	struct sigaction sa = { .sa_handler = on_signal }, was[3];
+	const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
 
-int lab_down(const char *lab, json_t *state)
-{
-	json_t *nodes = json_object_get(state, "nodes"), *n;
-	size_t i, plen = strlen(lab);
-	int r, status = EXIT_OK;
+	/* No SA_RESTART: the wait loops wake up. Restored at the end. */
+	for (int k = 0; k < 3; k++)
+		sigaction(sigs[k], &sa, &was[k]);
+	lab_progress_init(&prog, lab->name, 0, p->n_links);
+	for (i = 0; i < p->n_nodes; i++)
+		prog.n_nodes += p->nodes[i].add;
+	struct checkpoint ck = { .lab = lab->name, .old = old, .new = new };
 
-	json_array_foreach(nodes, i, n) {
-		const char *ns = json_string_value(json_object_get(n, "namespace"));
-
-		/* Only names of this lab, whatever the file says. */
-		if (!ns || strncmp(ns, lab, plen) != 0 || ns[plen] != '-')
-			continue;
-		r = netns_name_delete(ns);
-		if (r < 0 && r != -ENOENT)
-			status = cli_fail(ns, r);
-	}
-	if (status == EXIT_OK) {
-		r = lab_state_remove(lab);
-		if (r < 0 && r != -ENOENT)
+	status = lab_make_nodes(p, &prog, checkpoint, &ck);
+	if (status == EXIT_OK && prog.n_nodes) {
+		/* The names made, with their identity, before anything else. */
+		st = state_during(old, new, p);
+		r = st ? fill_ids(p) : -ENOMEM;
+		if (r >= 0)
+			r = lab_state_write(lab->name, st, false);
+		if (r < 0)
 			status = cli_fail("state", r);
 	}
+	if (status == EXIT_OK)
+		status = lab_make_links(p, &prog);
+	if (status == EXIT_OK) {
+		r = lab_visit_nodes(p, needs_add, lab_node_add, true, NULL, &failed);
+		if (r < 0)
+			status = (lab_progress_end(&prog), report_node(p, failed, r));
+	}
+	lab_progress_end(&prog);
+	if (status == EXIT_OK)
+		status = run_execs(lab, p);
+	if (status != EXIT_OK) {
+		rollback(lab->name, p, old);
+		goto restore;
+	}
+	/* Removals last: what fails here is reported, the rest goes on. */
+	r = lab_visit_nodes(p, is_kept_with_removals, lab_node_remove, false, NULL, &failed);
+	if (r < 0)
+		status = report_node(p, failed, r);
+	r = fill_ids(p);
+	lab_kill_in(lab->name, p, is_removed);
+	if (r >= 0)
+		r = lab_nodes_delete(p, is_removed);
+	for (i = 0; r >= 0 && i < p->n_nodes; i++) {
+		struct lab_nwork *w = &p->nodes[i];
+
+		if (!w->del || !w->has_id)
+			continue;
+		/* -ESTALE: someone else's now, not the lab's to delete. */
+		if (w->err < 0 && w->err != -ESTALE) {
+			r = w->err;
+			/* Kept in the state, so that a down tries again. */
+			status = cli_fail(w->ns, r);
+			r = json_array_append(json_object_get(new, "nodes"), w->old);
+		}
+	}
+	if (r >= 0)
+		r = lab_state_write(lab->name, new, false);
+	if (r < 0)
+		status = cli_fail("state", r);
+restore:
+	for (int k = 0; k < 3; k++)
+		sigaction(sigs[k], &was[k], NULL);
+out:
+	json_decref(st);
+	json_decref(old);
+	json_decref(new);
+	lab_plan_free(p);
+	if (lock >= 0)
+		close(lock);
 	return status;
 }
+

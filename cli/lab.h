@@ -5,9 +5,14 @@
 #define NETNS_CLI_LAB_H
 
 #include <jansson.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 #include <yaml.h>
+
+#include "netns.h"
 
 /* An address "CIDR" on interface IFNAME of a node. */
 struct lab_addr {
@@ -86,12 +91,163 @@ int lab_state_write(const char *lab, json_t *state, bool excl);
 /* Loads LAB's state: -ENOENT when the lab is not up. */
 int lab_state_load(const char *lab, json_t **ret);
 int lab_state_remove(const char *lab);
+/* Takes the lock of the state directory (an flock, made if missing) and
+ * returns the fd holding it: ups and downs of labs take turns, so that no
+ * two change one lab's namespaces and state at once. */
+int lab_state_lock(void);
+/* The namespace identity a node's state records once the node is made
+ * ("dev", "inode"): -ENOENT when it records none (never made). */
+int lab_state_node_id(json_t *node, struct netns_id *ret);
+int lab_state_node_set_id(json_t *node, const struct netns_id *id);
+/* Splits a recorded route "DST[ via VIA][ dev DEV]" into BUF (LEN bytes):
+ * pointers into BUF, VIA and DEV NULL when absent. -EINVAL. */
+int lab_route_parse(const char *s, char *buf, size_t len, const char **dst, const char **via,
+		    const char **dev);
+
+/* lab-diff.c: the plan of an up, the difference between a lab's state and
+ * the state its file asks for (lab_state_json()); from nothing for a first
+ * up. Strings, malloc'd. */
+struct lab_strv {
+	char **v;
+	size_t n, cap;
+};
+int lab_strv_add(struct lab_strv *v, const char *s);
+
+/* What one node gets. Its interfaces: BORN, made up with their link (end 0),
+ * UPS, set up in the node (end 1), PORTS, enslaved to the node's bridge,
+ * GONE, on links that go; MTUS "IF NEW OLD"; addresses "IF CIDR"; routes
+ * as the state records them; SYSCTL_SET "KEY=VALUE" (SYSCTL_OLD: the values
+ * they had, read before writing, for the undo); LINK_DEL: interfaces to
+ * delete (a link that goes, from one of its nodes that stays); ROUTE_PRE:
+ * routes of ROUTE_DEL deleted early, as a new route to the same
+ * destination replaces them; ADDR_PRE: addresses of ADDR_DEL deleted
+ * early, as a new one on the same interface replaces them; ROUTE_FIX: routes
+ * put back after that (the kernel drops routes with their subnet). */
+struct lab_nwork {
+	json_t *state, *old; /* the node in the new state, in the old (NULL: new) */
+	const char *node, *ns;
+	size_t lab_idx; /* in struct lab's nodes; SIZE_MAX for a node that goes */
+	bool add, del, bridge;
+	struct lab_strv born, ups, ports, gone, mtus, addr_add, addr_del, route_add, route_del,
+		sysctl_set, sysctl_old, link_del, route_pre, addr_pre, route_fix;
+	/* Filled in by lab-up.c. */
+	struct netns_id id;
+	bool made, has_id;
+	size_t done[4]; /* how many of mtus, addr_add, sysctl_set, route_add are done */
+	int err;
+	char what[256], msg[256]; /* the failing step and the kernel's message */
+};
+
+enum { DONE_MTU, DONE_ADDR, DONE_SYSCTL, DONE_ROUTE };
+
+struct lab_link_work {
+	json_t *state;
+	const char *ifname[2];
+	size_t node[2]; /* index in lab_plan.nodes */
+	unsigned mtu;
+	bool add, made;
+};
+
+struct lab_plan {
+	struct lab_nwork *nodes; /* the file's, in its order, then those that go */
+	size_t n_nodes;
+	struct lab_link_work *links; /* the links to make */
+	size_t n_links;
+	struct lab_strv lines; /* "+ node r3", ...: one per action, in the order done */
+};
+
+/* Compares state OLD (NULL: nothing is up) with NEW. -EINVAL with ERR set
+ * for a change that cannot be made live, -ENOMEM. */
+int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, size_t errlen);
+void lab_plan_free(struct lab_plan *p);
+
+/* lab-progress.c: "lab LAB: N/M nodes, K/L links" on stderr, rewritten in
+ * place at most every 100 ms once a second has passed, only when stderr is
+ * a terminal. The caller updates NODES and LINKS; _end clears the line. */
+struct lab_progress {
+	const char *lab;
+	size_t nodes, n_nodes, links, n_links;
+	struct timespec start, last;
+	bool tty, shown;
+};
+void lab_progress_init(struct lab_progress *p, const char *lab, size_t nodes, size_t links);
+void lab_progress_show(struct lab_progress *p);
+void lab_progress_end(struct lab_progress *p);
+
+/* lab-node.c: the work inside one node, from a thread in its namespace. The
+ * additions (counted in W->done for lab_node_undo()), their undo, and the
+ * removals of a live change. On failure W->err, W->what and W->msg say what
+ * failed. */
+int lab_node_add(struct lab_nwork *w);
+int lab_node_undo(struct lab_nwork *w);
+int lab_node_remove(struct lab_nwork *w);
+/* Runs FN in each node of P that WANT picks, a window of namespaces per
+ * thread start; with STOP_ON_ERROR it stops at the first failure (or at
+ * lab_interrupted: -EINTR). Returns 0 or the first failure, and the node's
+ * index in *RET_FAILED (SIZE_MAX when no node is to blame). */
+int lab_visit_nodes(struct lab_plan *p, bool (*want)(const struct lab_nwork *w),
+		    int (*fn)(struct lab_nwork *w), bool stop_on_error, struct lab_progress *prog,
+		    size_t *ret_failed);
+
+/* lab-make.c: the namespaces of P's new nodes, made by one thread per CPU
+ * (each node's made, id and has_id set), SAVE called about twice a second
+ * with the nodes made so far; then P's links. Both print their errors and
+ * return an exit status. lab_unmake_links() deletes the links made. */
+typedef void (*lab_checkpoint)(struct lab_plan *p, const atomic_uchar *ready, void *ctx);
+int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, lab_checkpoint save,
+		   void *ctx);
+int lab_make_links(struct lab_plan *p, struct lab_progress *prog);
+void lab_unmake_links(struct lab_plan *p);
+
+/* lab-down.c: deletes the names of the nodes SELECT picks that still are
+ * the namespaces recorded (each node's err: 0, -ESTALE for another
+ * namespace now, or an errno); ends the processes with a thread in the
+ * namespaces IDS (sorted in place) or in the nodes SELECT picks: SIGTERM,
+ * a second's grace, SIGKILL. */
+int lab_nodes_delete(struct lab_plan *p, bool (*select)(const struct lab_nwork *w));
+size_t lab_kill_procs(struct netns_id *ids, size_t n_ids);
+void lab_kill_in(const char *lab, struct lab_plan *p, bool (*select)(const struct lab_nwork *w));
+
+/* Set by SIGINT, SIGTERM or SIGHUP during an up: it stops between steps and
+ * undoes what it made. */
+extern volatile sig_atomic_t lab_interrupted;
 
 /* lab-up.c: the work of netns lab up and down. Both print their errors and
  * return an exit status. */
-int lab_up(const struct lab *lab, const char *file);
-/* Deletes every namespace STATE names (a missing one is not an error) and
- * the state file. */
+int lab_up(const struct lab *lab, const char *file, bool dry_run);
+/* Ends the processes still in the lab's namespaces, deletes every name
+ * STATE records with the namespace it records (a missing one is not an
+ * error, one that is another namespace now is left alone), then the state
+ * file. */
 int lab_down(const char *lab, json_t *state);
+
+/* lab-check.c: probes every link of lab NAME, up as STATE records it, with
+ * an ICMP echo from one end to the other, each given TIMEOUT seconds;
+ * prints the table (or JSON with cli.json). Returns EXIT_OK, or EXIT_FAIL
+ * when a probe failed. */
+int lab_check(const char *name, json_t *state, unsigned timeout);
+
+/* lab-graph.c: the lab STATE (lab_state_json()'s layout) as a graphviz
+ * graph: DOT on stdout when OUT is NULL, else written to OUT, which ends
+ * in .dot, .svg or .png (through dot(1)). lab_graph_format() is "dot",
+ * "svg" or "png" for OUT's extension, NULL for any other. Prints errors and
+ * returns an exit status. */
+const char *lab_graph_format(const char *out);
+int lab_graph(json_t *state, const char *out);
+
+/* lab-gen.c: the shapes of netns lab gen. N must be from MIN to MAX (and
+ * even when EVEN); N_MEANS says what N counts, for messages. */
+struct lab_gen_shape {
+	const char *name;
+	unsigned long min, max;
+	bool even;
+	const char *n_means;
+	void (*gen)(FILE *f, unsigned long n);
+};
+#define LAB_GEN_SHAPES "line, ring, star, tree, grid or fat-tree"
+const struct lab_gen_shape *lab_gen_find(const char *name);
+bool lab_gen_n_ok(const struct lab_gen_shape *s, unsigned long n);
+/* Writes lab NAME of shape S and size N to F. */
+void lab_gen(FILE *f, const struct lab_gen_shape *s, unsigned long n, const char *name);
 
 #endif

@@ -59,14 +59,17 @@ const struct cli_command cli_commands[] = {
 	{ "links", cmd_links, "  netns [-j] links NAME|PATH|-",
 	  "list a namespace's interfaces, state and addresses" },
 	{ "lab", cmd_lab,
-	  "  netns lab up FILE\n  netns lab down NAME|FILE\n  netns [-j] lab list\n"
+	  "  netns lab up [--dry-run] FILE\n  netns lab down NAME|FILE\n  netns [-j] lab list\n"
 	  "  netns [-j] lab show NAME|FILE\n"
 	  "  netns lab exec NAME NODE [--] CMD [ARGS...]\n"
 	  "  netns lab exec --all NAME [--] CMD [ARGS...]\n"
-	  "  netns lab gen line|ring|star N [NAME]\n\n"
+	  "  netns [-j] lab check [-W|--timeout SECONDS] NAME|FILE\n"
+	  "  netns lab graph NAME|FILE [-o FILE.svg|.png|.dot]\n"
+	  "  netns lab gen line|ring|star|tree|grid|fat-tree N [NAME]\n\n"
 	  "FILE is a containerlab topology (docs/lab.md); node NODE of lab LAB is the\n"
-	  "namespace LAB-NODE. up refuses a lab that is up; a failure half-way removes\n"
-	  "what that run made. The state is kept in RUNDIR-lab/LAB.json.",
+	  "namespace LAB-NODE. up on a lab that is up applies only the difference;\n"
+	  "a failure half-way undoes what that run did. The state is kept in\n"
+	  "RUNDIR-lab/LAB.json.",
 	  "make a lab of namespaces and links from a YAML file, or remove it" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -107,12 +107,22 @@ _netns()
         _command_offset "$cword"
         return
     fi
-    # lab COMMAND [FILE]: its commands, then lab files.
+    # lab COMMAND ...: its commands; gen's shapes; graph -o's pictures; the
+    # labs that are up (RUNDIR-lab/LAB.json) and lab files.
     if [[ $cmd == lab && $cur != -* ]]; then
+        local sub=${words[cmdi + 1]} labs=${rundir:-${NETNS_RUN_DIR:-/run/netns}}
         if ((pos == 1)); then
-            COMPREPLY=($(compgen -W "up down list show exec gen" -- "$cur"))
+            COMPREPLY=($(compgen -W "up down list show exec check graph gen" -- "$cur"))
+        elif [[ $sub == gen ]]; then
+            ((pos == 2)) && COMPREPLY=($(compgen -W "line ring star tree grid fat-tree" -- "$cur"))
+        elif [[ $sub == graph && $prev == -o ]]; then
+            _filedir '@(svg|png|dot)'
         else
-            _filedir '@(yml|yaml)'
+            if ((pos == 2)) && [[ $sub =~ ^(down|show|exec|check|graph)$ ]]; then
+                labs=$(cd "${labs%/}-lab" 2>/dev/null && compgen -G '*.json')
+                COMPREPLY=($(compgen -W "${labs//.json/}" -- "$cur"))
+            fi
+            [[ $sub == exec ]] || _filedir '@(yml|yaml)'
         fi
         return
     fi

@@ -8,17 +8,25 @@
 # with the reference plugins (containernetworking-plugins), through libcni (a
 # Go driver built offline from golang-go and golang-github-appc-cni-dev) and
 # through podman's CNI backend (podman, runc, a busybox-static image).
+# graphviz draws `netns lab graph -o X.svg` (tests/cli/lab-tools.bats).
 set -eu
 pkgs="gcc make pkg-config libmnl-dev libjansson-dev libnftables-dev libyaml-dev bats iproute2
       iptables nftables netcat-openbsd util-linux procps perl jq iputils-ping
       containernetworking-plugins golang-go golang-github-appc-cni-dev
-      podman runc busybox-static bash-completion man-db manpages manpages-dev"
+      podman runc busybox-static bash-completion man-db manpages manpages-dev graphviz"
 if [ "${1:-}" = fuzz ]; then
 	pkgs="$pkgs clang libclang-rt-14-dev"
 fi
 # "deps.sh deb" adds what make deb and tests/cli/package.bats need.
 if [ "${1:-}" = deb ]; then
 	pkgs="$pkgs dpkg-dev debhelper fakeroot lintian"
+fi
+# "deps.sh bench" adds what make bench compares netns lab with (bench/lab.sh):
+# Debian's mininet, and bridge-utils for its Linux-bridge switch (--switch
+# lxbr runs brctl; mininet does not depend on it). Open vSwitch, which
+# mininet recommends, is not needed and not installed.
+if [ "${1:-}" = bench ]; then
+	pkgs="$pkgs mininet bridge-utils"
 fi
 missing=""
 for p in $pkgs; do

@@ -182,13 +182,15 @@ addr_of() {
 	[ "$(names)" = "" ]
 }
 
-@test "lab up on a lab that is up is refused and changes nothing" {
+@test "lab up of an unchanged lab that is up says so and changes nothing" {
 	write_demo
 	netns lab up "$SCR/demo.yml" 2>/dev/null
 	inode=$(ns_inode "$NETNS_RUN_DIR/$LAB-r1")
-	run -1 --separate-stderr netns lab up "$SCR/demo.yml"
-	[ "${stderr_lines[-1]}" = "netns: lab: lab $LAB is up: down it first" ]
+	state=$(cat "$NETNS_RUN_DIR-lab/$LAB.json")
+	run -0 --separate-stderr netns lab up "$SCR/demo.yml"
+	[ "$output" = "lab $LAB is up to date" ]
 	[ "$(ns_inode "$NETNS_RUN_DIR/$LAB-r1")" = "$inode" ]
+	[ "$(cat "$NETNS_RUN_DIR-lab/$LAB.json")" = "$state" ]
 }
 
 # bad FILE CONTENT MESSAGE: up fails with exit 1 and exactly "netns: lab:
@@ -238,7 +240,7 @@ bad() {
 	run -2 netns lab list extra
 	run -2 netns lab down --bogus x
 	run -0 netns lab --help
-	[[ $output == *"netns lab up FILE"* ]]
+	[[ $output == *"netns lab up [--dry-run] FILE"* ]]
 	run -1 netns lab up "$SCR/none.yml"
 	[[ $output == "netns: lab: $SCR/none.yml: "* ]]
 	run -1 netns lab show "$LAB"
@@ -338,7 +340,7 @@ EOF
 		sleep 0.05
 	done
 	netns exec "$LAB-h1" nc -z -w 5 10.0.0.3 "$port"
-	run -2 netns lab gen tree 3
+	run -2 netns lab gen cube 3
 	run -2 netns lab gen ring 2
 	run -2 netns lab gen line 0
 	run -2 netns lab gen line 3 'a"b'

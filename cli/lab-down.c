@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* netns lab down, and the removals of an up: deleting a lab's names (only
+ * those that still are the namespaces it made), and ending the processes
+ * left inside its namespaces. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+#include <linux/veth.h>
+#include <libmnl/libmnl.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "lab.h"
+
+/* Deleting names. A name is a mount, and unmounting one waits for the
+ * kernel (an RCU grace period in namespace_unlock(), slow while the
+ * namespaces of earlier deletes are being freed: 500 lazy unmounts in a row
+ * took 17 s here, 2 s from 20 processes at once). netns_name_delete()
+ * unmounts under the run directory's lock, one name at a time; so the
+ * mounts are detached first from many threads at once, and
+ * netns_name_delete() then removes what is left of each name, an empty
+ * placeholder, under the lock. A name is detached only when it still is
+ * the namespace the lab made: one made by someone else since (after a
+ * delete by hand, or never made by an up killed half-way) is not the lab's. */
+
+#define DELETERS 32
+
+struct deleter {
+	const char *const *ns;
+	const struct netns_id *ids;
+	int *res;
+	size_t n;
+	atomic_size_t next, done;
+	atomic_int running;
+};
+
+/* 0: detached (or nothing mounted), 1: already gone, -ESTALE: another
+ * namespace now, or a negative errno. */
+static int detach_if(const char *ns, const struct netns_id *id)
+{
+	struct netns_id now;
+	char path[4096];
+	int fd = netns_fd_open_name(ns), r;
+
+	if (fd == -ENOENT)
+		return 1;
+	if (fd < 0)
+		return fd;
+	r = netns_fd_id(fd, &now);
+	close(fd);
+	if (r < 0)
+		return r;
+	if (!netns_id_equal(&now, id))
+		return -ESTALE;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", netns_rundir_get(), ns) >= sizeof(path))
+		return -ENAMETOOLONG;
+	/* Twice mounted (Debian bug 949235) needs two. */
+	for (int i = 0; i < 16; i++)
+		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+			return errno == EINVAL ? 0 : -errno;
+	return 0;
+}
+
+static void *deleter_thread(void *arg)
+{
+	struct deleter *d = arg;
+
+	for (;;) {
+		size_t i = atomic_fetch_add(&d->next, 1);
+
+		if (i >= d->n)
+			break;
+		d->res[i] = detach_if(d->ns[i], &d->ids[i]);
+		atomic_fetch_add(&d->done, 1);
+	}
+	atomic_fetch_sub(&d->running, 1);
+	return NULL;
+}
+
+/* Deletes names NS[I] that are still namespace IDS[I]; RES[I]: 0 (deleted or
+ * already gone), -ESTALE (not the lab's now) or a negative errno. PROG,
+ * when not NULL, counts them as nodes. */
+static void names_delete(const char *const *ns, const struct netns_id *ids, size_t n, int *res,
+			 struct lab_progress *prog)
+{
+	struct deleter d = { .ns = ns, .ids = ids, .res = res, .n = n };
+	pthread_t th[DELETERS];
+	size_t started = 0, i;
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (i = 0; i < DELETERS && i < (n + 15) / 16; i++) {
+		atomic_fetch_add(&d.running, 1);
+		if (pthread_create(&th[started], NULL, deleter_thread, &d) != 0) {
+			atomic_fetch_sub(&d.running, 1);
+			break;
+		}
+		started++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (started == 0) {
+		/* No thread: this one does it all. */
+		atomic_fetch_add(&d.running, 1);
+		deleter_thread(&d);
+	}
+	while (atomic_load(&d.running) > 0) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		if (prog) {
+			prog->nodes = atomic_load(&d.done);
+			lab_progress_show(prog);
+		}
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < n; i++) {
+		if (res[i] == 1)
+			res[i] = 0;
+		else if (res[i] == 0 && (res[i] = netns_name_delete(ns[i])) == -ENOENT)
+			res[i] = 0;
+	}
+}
+
+/* Deletes the names of the nodes SELECT picks that have an identity; each
+ * one's result goes to its ERR (0, -ESTALE or a negative errno). */
+int lab_nodes_delete(struct lab_plan *p, bool (*select)(const struct lab_nwork *w))
+{
+	const char **ns = calloc(p->n_nodes + 1, sizeof(*ns));
+	struct netns_id *ids = calloc(p->n_nodes + 1, sizeof(*ids));
+	int *res = calloc(p->n_nodes + 1, sizeof(*res));
+	size_t *idx = calloc(p->n_nodes + 1, sizeof(*idx));
+	size_t n = 0, i;
+	int r = 0;
+
+	if (!ns || !ids || !res || !idx) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < p->n_nodes; i++)
+		if (select(&p->nodes[i]) && p->nodes[i].has_id) {
+			ns[n] = p->nodes[i].ns;
+			ids[n] = p->nodes[i].id;
+			idx[n++] = i;
+		}
+	names_delete(ns, ids, n, res, NULL);
+	for (i = 0; i < n; i++)
+		p->nodes[idx[i]].err = res[i];
+out:
+	free(ns);
+	free(ids);
+	free(res);
+	free(idx);
+	return r;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	const struct netns_id *x = a, *y = b;
+
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->dev < y->dev ? -1 : x->dev > y->dev;
+}
+
+struct scan {
+	const struct netns_id *ids;
+	size_t n_ids;
+	pid_t *pids;
+	size_t n, cap;
+	bool oom;
+};
+
+static int scan_thread(const struct netns_thread *t, void *data)
+{
+	struct scan *s = data;
+
+	if (t->pid == getpid())
+		return 0;
+	if (!bsearch(&t->id, s->ids, s->n_ids, sizeof(*s->ids), id_cmp))
+		return 0;
+	/* Threads of one process come one after another. */
+	if (s->n && s->pids[s->n - 1] == t->pid)
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		pid_t *p = realloc(s->pids, cap * sizeof(*p));
+
+		if (!p) {
+			s->oom = true;
+			return -ENOMEM;
+		}
+		s->pids = p;
+		s->cap = cap;
+	}
+	s->pids[s->n++] = t->pid;
+	return 0;
+}
+
+/* The processes with a thread in one of IDS (sorted). */
+static int scan_procs(const struct netns_id *ids, size_t n_ids, pid_t **ret, size_t *ret_n)
+{
+	struct scan s = { .ids = ids, .n_ids = n_ids };
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (n_ids == 0)
+		return 0;
+	r = netns_thread_foreach(0, scan_thread, &s);
+	if (r < 0 && s.oom) {
+		free(s.pids);
+		return r;
+	}
+	*ret = s.pids;
+	*ret_n = s.n;
+	return 0;
+}
+
+static int signal_pid(pid_t pid, int sig)
+{
+	return kill(pid, sig) < 0 ? -errno : 0;
+}
+
+/* Ends every process that has a thread in one of the namespaces IDS:
+ * SIGTERM, up to a second to leave, then SIGKILL. The processes are found
+ * thread by thread (netns_thread_foreach): one that switched a single
+ * thread into the lab is the lab's too. Returns how many were signalled. */
+size_t lab_kill_procs(struct netns_id *ids, size_t n_ids)
+{
+	pid_t *pids = NULL;
+	size_t n = 0, killed = 0, i;
+
+	qsort(ids, n_ids, sizeof(*ids), id_cmp);
+	if (scan_procs(ids, n_ids, &pids, &n) < 0 || n == 0) {
+		free(pids);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (signal_pid(pids[i], SIGTERM) == 0)
+			killed++;
+	free(pids);
+	for (int tries = 0;; tries++) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		if (scan_procs(ids, n_ids, &pids, &n) < 0) {
+			n = 0;
+			break;
+		}
+		if (n == 0 || tries == 49)
+			break;
+		free(pids);
+		pids = NULL;
+	}
+	/* Rescanned right before: a pid still listed is still in the lab. */
+	for (i = 0; i < n; i++)
+		signal_pid(pids[i], SIGKILL);
+	free(pids);
+	return killed;
+}
+
+/* The processes still running in nodes SELECT picks, ended; "killed N
+ * processes" said when there were any. */
+void lab_kill_in(const char *lab, struct lab_plan *p, bool (*select)(const struct lab_nwork *w))
+{
+	struct netns_id *ids = malloc((p->n_nodes + 1) * sizeof(*ids));
+	size_t n = 0, killed;
+
+	if (!ids)
+		return;
+	for (size_t i = 0; i < p->n_nodes; i++)
+		if (select(&p->nodes[i]) && p->nodes[i].has_id)
+			ids[n++] = p->nodes[i].id;
+	killed = lab_kill_procs(ids, n);
+	if (killed)
+		cli_errorf("lab: %s: killed %zu process%s", lab, killed, killed == 1 ? "" : "es");
+	free(ids);
+}
+
+/* ---------------------------------------------------------------------------
+ * down
+ */
+
+static int down_locked(const char *lab, json_t *state);
+
+int lab_down(const char *lab, json_t *loaded)
+{
+	int lock = lab_state_lock(), status;
+	json_t *state = NULL;
+
+	if (lock < 0)
+		return cli_fail("state", lock);
+	/* Again under the lock: an up may have changed it meanwhile. */
+	status = lab_state_load(lab, &state);
+	if (status == -ENOENT)
+		status = cli_failx("no lab %s", lab);
+	else if (status < 0)
+		status = cli_fail(lab, status);
+	else
+		status = down_locked(lab, state ? state : loaded);
+	json_decref(state);
+	close(lock);
+	return status;
+}
+
+static int down_locked(const char *lab, json_t *state)
+{
+	json_t *nodes = json_object_get(state, "nodes"), *n;
+	struct netns_id *ids = calloc(json_array_size(nodes) + 1, sizeof(*ids));
+	const char **ns = calloc(json_array_size(nodes) + 1, sizeof(*ns));
+	int *res = calloc(json_array_size(nodes) + 1, sizeof(*res));
+	size_t i, plen = strlen(lab), n_ids = 0, killed;
+	struct lab_progress prog;
+	int r, status = EXIT_OK;
+
+	if (!ids || !ns || !res) {
+		free(ids);
+		free(ns);
+		free(res);
+		return cli_fail(lab, -ENOMEM);
+	}
+	json_array_foreach(nodes, i, n)
+		if (lab_state_node_id(n, &ids[n_ids]) == 0)
+			n_ids++;
+	/* Processes first: started by exec lines or lab exec, they would keep
+	 * the namespaces (and the veths in them) alive after their names go. */
+	killed = lab_kill_procs(ids, n_ids);
+	if (killed)
+		cli_errorf("lab: %s: killed %zu process%s", lab, killed, killed == 1 ? "" : "es");
+	n_ids = 0;
+	json_array_foreach(nodes, i, n) {
+		const char *s = json_string_value(json_object_get(n, "namespace"));
+
+		/* Only names of this lab, whatever the file says, and only the
+		 * namespace the lab made: a name recorded but never made (an up
+		 * killed half-way) may be someone else's now. */
+		if (!s || strncmp(s, lab, plen) != 0 || s[plen] != '-' ||
+		    lab_state_node_id(n, &ids[n_ids]) < 0)
+			continue;
+		ns[n_ids++] = s;
+	}
+	lab_progress_init(&prog, lab, n_ids, 0);
+	names_delete(ns, ids, n_ids, res, &prog);
+	lab_progress_end(&prog);
+	for (i = 0; i < n_ids; i++)
+		if (res[i] < 0 && res[i] != -ESTALE)
+			status = cli_fail(ns[i], res[i]);
+	free(ids);
+	free(ns);
+	free(res);
+	if (status == EXIT_OK) {
+		r = lab_state_remove(lab);
+		if (r < 0 && r != -ENOENT)
+			status = cli_fail("state", r);
+	}
+	return status;
+}

@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* netns lab: the work inside one node, run on a thread that is in the
+ * node's namespace (netns_run_many), so that fd -1, the calling thread's
+ * namespace, is the node's: its bridge, interfaces, addresses, sysctls and
+ * routes; the undo of that; and the removals of a live change. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+#include <linux/veth.h>
+#include <libmnl/libmnl.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "lab.h"
+
+/* Namespace fds held at once by lab_visit_nodes(). */
+#define WINDOW 32
+
+/* ---------------------------------------------------------------------------
+ * Inside a node: these run on a thread that is in the node's namespace, so
+ * fd -1 (the calling thread's namespace) is the node's.
+ */
+
+/* The bridge ioctls on a socket of this namespace. */
+static int bridge_ioctl(unsigned long req, const char *bridge, const char *port)
+{
+	struct ifreq ifr = { 0 };
+	int s, r = 0;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (req == SIOCBRADDBR) {
+		char name[IFNAMSIZ] = { 0 };
+
+		snprintf(name, sizeof(name), "%s", bridge);
+		if (ioctl(s, SIOCBRADDBR, name) < 0)
+			r = -errno;
+	} else {
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", port);
+		if (ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
+			r = -errno;
+		} else {
+			int index = ifr.ifr_ifindex;
+
+			memset(&ifr, 0, sizeof(ifr));
+			snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", bridge);
+			ifr.ifr_ifindex = index;
+			if (ioctl(s, SIOCBRADDIF, &ifr) < 0)
+				r = -errno;
+		}
+	}
+	close(s);
+	return r;
+}
+
+static int set_mtu(const char *ifname, unsigned mtu)
+{
+	struct ifreq ifr = { 0 };
+	int s, r = 0;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_mtu = (int)mtu;
+	if (ioctl(s, SIOCSIFMTU, &ifr) < 0)
+		r = -errno;
+	close(s);
+	return r;
+}
+
+/* /proc/sys/net is the namespace of the thread that opens it. "KEY=VALUE";
+ * the value it had goes to OLD when OLD is not NULL. */
+static int sysctl_set(const char *kv, struct lab_strv *old)
+{
+	char path[512], was[256];
+	const char *eq = strchr(kv, '=');
+	size_t i, len;
+	ssize_t n;
+	int fd, r = 0;
+
+	if (!eq)
+		return -EINVAL;
+	len = (size_t)snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)(eq - kv), kv);
+	if (len >= sizeof(path))
+		return -ENAMETOOLONG;
+	for (i = strlen("/proc/sys/"); i < len; i++)
+		if (path[i] == '.')
+			path[i] = '/';
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (old) {
+		n = read(fd, was, sizeof(was) - 1);
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		was[n] = '\0';
+		was[strcspn(was, "\n")] = '\0';
+		char *s;
+
+		if (asprintf(&s, "%.*s=%s", (int)(eq - kv), kv, was) < 0 ||
+		    (r = lab_strv_add(old, s), free(s), r) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	n = pwrite(fd, eq + 1, strlen(eq + 1), 0);
+	if (n < 0)
+		r = -errno;
+	else if ((size_t)n != strlen(eq + 1))
+		r = -EIO;
+out:
+	close(fd);
+	return r;
+}
+
+static int route_do(const char *s, bool add)
+{
+	const char *dst, *via, *dev;
+	char buf[512];
+	int r = lab_route_parse(s, buf, sizeof(buf), &dst, &via, &dev);
+
+	if (r < 0)
+		return r;
+	return add ? netns_route_add(-1, dst, via, dev) : netns_route_delete(-1, dst, via, dev);
+}
+
+/* "IF CIDR" */
+static int addr_do(const char *s, bool add)
+{
+	char ifname[IFNAMSIZ + 1];
+	const char *sp = strchr(s, ' ');
+
+	if (!sp || (size_t)(sp - s) >= sizeof(ifname))
+		return -EINVAL;
+	snprintf(ifname, sizeof(ifname), "%.*s", (int)(sp - s), s);
+	return add ? netns_addr_add(-1, ifname, sp + 1) : netns_addr_delete(-1, ifname, sp + 1);
+}
+
+/* "IF NEW OLD" */
+static int mtu_do(const char *s, bool undo)
+{
+	char ifname[IFNAMSIZ];
+	unsigned now, was;
+
+	if (sscanf(s, "%15s %u %u", ifname, &now, &was) != 3)
+		return -EINVAL;
+	return set_mtu(ifname, undo ? was : now);
+}
+
+static void node_error(struct lab_nwork *w, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void node_error(struct lab_nwork *w, int r, const char *fmt, ...)
+{
+	const char *m = netns_error_message();
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w->what, sizeof(w->what), fmt, ap);
+	va_end(ap);
+	snprintf(w->msg, sizeof(w->msg), "%s", m ? m : "");
+	w->err = r;
+}
+
+static bool strv_has(const struct lab_strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* Puts back the routes NODE (a node of a state) has that are missing, after
+ * an address went: the kernel drops the routes through a subnet with its
+ * last address. The ones put back go to ADDED when not NULL. */
+static int routes_fix(struct lab_nwork *w, json_t *node, struct lab_strv *added)
+{
+	json_t *v;
+	size_t i;
+	int r;
+
+	json_array_foreach(json_object_get(node, "routes"), i, v) {
+		if (!json_string_value(v))
+			continue;
+		r = route_do(json_string_value(v), true);
+		if (r == 0 && added)
+			r = lab_strv_add(added, json_string_value(v));
+		if (r < 0 && r != -EEXIST) {
+			node_error(w, r, "node '%s': route %s", w->node, json_string_value(v));
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* The additions of one node, from inside it: its bridge, interfaces up,
+ * ports, MTUs, addresses, sysctls, then routes (their gateways are on the
+ * addresses). Counts what is done in W->done for the undo. */
+int lab_node_add(struct lab_nwork *w)
+{
+	size_t i;
+	int r;
+
+	if (w->add && w->bridge) {
+		r = bridge_ioctl(SIOCBRADDBR, w->node, NULL);
+		if (r == 0)
+			r = netns_link_set_up(-1, w->node, true);
+		if (r < 0) {
+			node_error(w, r, "bridge '%s'", w->node);
+			return r;
+		}
+	}
+	for (i = 0; i < w->ups.n; i++)
+		if ((r = netns_link_set_up(-1, w->ups.v[i], true)) < 0) {
+			node_error(w, r, "node '%s': interface %s", w->node, w->ups.v[i]);
+			return r;
+		}
+	for (i = 0; i < w->ports.n; i++)
+		if ((r = bridge_ioctl(SIOCBRADDIF, w->node, w->ports.v[i])) < 0) {
+			node_error(w, r, "bridge '%s': port %s", w->node, w->ports.v[i]);
+			return r;
+		}
+	for (i = 0; i < w->mtus.n; i++, w->done[DONE_MTU]++)
+		if ((r = mtu_do(w->mtus.v[i], false)) < 0) {
+			node_error(w, r, "node '%s': mtu %s", w->node, w->mtus.v[i]);
+			return r;
+		}
+	/* An address that replaces one on the same interface: the old one
+	 * goes first. Added first, it would be a secondary of the old one's
+	 * subnet, and the kernel deletes secondaries with their primary. */
+	for (i = 0; i < w->addr_add.n; i++) {
+		size_t il = strcspn(w->addr_add.v[i], " ") + 1;
+
+		for (size_t j = 0; j < w->addr_del.n; j++) {
+			if (strncmp(w->addr_del.v[j], w->addr_add.v[i], il) != 0 ||
+			    strv_has(&w->addr_pre, w->addr_del.v[j]))
+				continue;
+			r = addr_do(w->addr_del.v[j], false);
+			if (r == 0)
+				r = lab_strv_add(&w->addr_pre, w->addr_del.v[j]);
+			if (r < 0 && r != -EADDRNOTAVAIL) {
+				node_error(w, r, "node '%s': address %s", w->node, w->addr_del.v[j]);
+				return r;
+			}
+		}
+	}
+	for (i = 0; i < w->addr_add.n; i++, w->done[DONE_ADDR]++)
+		if ((r = addr_do(w->addr_add.v[i], true)) < 0) {
+			node_error(w, r, "node '%s': address %s", w->node, w->addr_add.v[i]);
+			return r;
+		}
+	for (i = 0; i < w->sysctl_set.n; i++, w->done[DONE_SYSCTL]++)
+		if ((r = sysctl_set(w->sysctl_set.v[i], &w->sysctl_old)) < 0) {
+			char *eq = strchr(w->sysctl_set.v[i], '=');
+
+			node_error(w, r, "node '%s': sysctl %.*s", w->node,
+				   (int)(eq ? eq - w->sysctl_set.v[i] : 0), w->sysctl_set.v[i]);
+			w->msg[0] = '\0';
+			return r;
+		}
+	for (i = 0; i < w->route_add.n; i++, w->done[DONE_ROUTE]++) {
+		/* A route to a destination that has one which goes: that one
+		 * goes first (the kernel has one route per destination). */
+		size_t dl = strcspn(w->route_add.v[i], " ");
+
+		for (size_t j = 0; j < w->route_del.n; j++) {
+			if (strncmp(w->route_del.v[j], w->route_add.v[i], dl) != 0 ||
+			    (w->route_del.v[j][dl] != ' ' && w->route_del.v[j][dl] != '\0'))
+				continue;
+			r = route_do(w->route_del.v[j], false);
+			if (r == 0)
+				r = lab_strv_add(&w->route_pre, w->route_del.v[j]);
+			if (r < 0 && r != -ESRCH) {
+				node_error(w, r, "node '%s': route %s", w->node, w->route_del.v[j]);
+				return r;
+			}
+		}
+		if ((r = route_do(w->route_add.v[i], true)) < 0) {
+			node_error(w, r, "node '%s': route %s", w->node, w->route_add.v[i]);
+			return r;
+		}
+	}
+	if (w->addr_pre.n)
+		return routes_fix(w, w->state, &w->route_fix);
+	return 0;
+}
+
+/* Undoes what node_add did in a node that stays, last first. Interfaces go
+ * with their links, a bridge with its node. */
+int lab_node_undo(struct lab_nwork *w)
+{
+	size_t i;
+
+	for (i = w->route_fix.n; i-- > 0;)
+		route_do(w->route_fix.v[i], false);
+	for (i = w->done[DONE_ROUTE]; i-- > 0;)
+		route_do(w->route_add.v[i], false);
+	for (i = w->route_pre.n; i-- > 0;)
+		route_do(w->route_pre.v[i], true);
+	for (i = w->sysctl_old.n; i-- > 0;)
+		sysctl_set(w->sysctl_old.v[i], NULL);
+	for (i = w->done[DONE_ADDR]; i-- > 0;)
+		addr_do(w->addr_add.v[i], false);
+	for (i = w->addr_pre.n; i-- > 0;)
+		addr_do(w->addr_pre.v[i], true);
+	if (w->addr_pre.n || w->done[DONE_ADDR])
+		routes_fix(w, w->old, NULL);
+	for (i = w->done[DONE_MTU]; i-- > 0;)
+		mtu_do(w->mtus.v[i], true);
+	return 0;
+}
+
+/* The removals of a node that stays: routes, addresses, then the links that
+ * go. What is already gone is fine. */
+int lab_node_remove(struct lab_nwork *w)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < w->route_del.n; i++) {
+		r = route_do(w->route_del.v[i], false);
+		if (r < 0 && r != -ESRCH && r != -ENODEV && r != -ENETUNREACH) {
+			node_error(w, r, "node '%s': route %s", w->node, w->route_del.v[i]);
+			return r;
+		}
+	}
+	for (i = 0; i < w->addr_del.n; i++) {
+		r = addr_do(w->addr_del.v[i], false);
+		if (r < 0 && r != -EADDRNOTAVAIL && r != -ENODEV) {
+			node_error(w, r, "node '%s': address %s", w->node, w->addr_del.v[i]);
+			return r;
+		}
+	}
+	if (w->addr_del.n && (r = routes_fix(w, w->state, NULL)) < 0)
+		return r;
+	for (i = 0; i < w->link_del.n; i++) {
+		r = netns_link_delete(-1, w->link_del.v[i]);
+		if (r < 0 && r != -ENODEV) {
+			node_error(w, r, "node '%s': interface %s", w->node, w->link_del.v[i]);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Visiting nodes: windows of WINDOW namespaces, one netns_run_many each.
+ */
+
+struct visit {
+	struct lab_plan *plan;
+	size_t *idx;  /* the window's node indices */
+	int (*fn)(struct lab_nwork *w);
+	atomic_bool *stop;
+};
+
+static int visit_one(size_t i, void *arg)
+{
+	struct visit *v = arg;
+	struct lab_nwork *w = &v->plan->nodes[v->idx[i]];
+
+	int r;
+
+	if (v->stop && atomic_load(v->stop))
+		return -ECANCELED;
+	r = v->fn(w);
+	if (r < 0 && v->stop)
+		atomic_store(v->stop, true);
+	return r;
+}
+
+/* Runs FN in every node of the plan that WANT selects, WINDOW at a time;
+ * with STOP_ON_ERROR, stops at the first window with a failure. Returns 0
+ * or the first failure (the node's err, what and msg tell). PROG counts
+ * nodes when not NULL. */
+int lab_visit_nodes(struct lab_plan *p, bool (*want)(const struct lab_nwork *w),
+		       int (*fn)(struct lab_nwork *w), bool stop_on_error,
+		       struct lab_progress *prog, size_t *ret_failed)
+{
+	size_t idx[WINDOW], n = 0, i = 0, failed = SIZE_MAX;
+	int fds[WINDOW], res[WINDOW], r = 0, first = 0;
+	atomic_bool stop = false;
+
+	while (i < p->n_nodes || n > 0) {
+		if (i < p->n_nodes && n < WINDOW) {
+			struct lab_nwork *w = &p->nodes[i++];
+
+			if (!want(w))
+				continue;
+			fds[n] = netns_fd_open_name(w->ns);
+			if (fds[n] < 0) {
+				node_error(w, fds[n], "node '%s': namespace '%s'", w->node, w->ns);
+				w->msg[0] = '\0';
+				if (!first) {
+					first = fds[n];
+					failed = (size_t)(w - p->nodes);
+				}
+				if (stop_on_error) {
+					while (n > 0)
+						close(fds[--n]);
+					break;
+				}
+				continue;
+			}
+			idx[n++] = (size_t)(w - p->nodes);
+			if (i < p->n_nodes && n < WINDOW)
+				continue;
+		}
+		if (n == 0)
+			break;
+		struct visit v = { .plan = p, .idx = idx, .fn = fn,
+				   .stop = stop_on_error ? &stop : NULL };
+
+		r = netns_run_many(fds, n, visit_one, &v, res);
+		for (size_t k = 0; k < n; k++) {
+			struct lab_nwork *w = &p->nodes[idx[k]];
+
+			close(fds[k]);
+			if (r < 0 || res[k] >= 0 || res[k] == -ECANCELED)
+				continue;
+			if (!w->err)
+				node_error(w, res[k], "node '%s': namespace '%s'", w->node, w->ns);
+			if (!first) {
+				first = res[k];
+				failed = idx[k];
+			}
+		}
+		if (r < 0 && !first)
+			first = r;
+		if (prog) {
+			prog->nodes += n;
+			lab_progress_show(prog);
+		}
+		n = 0;
+		if (stop_on_error && !first && lab_interrupted) {
+			first = -EINTR;
+			failed = SIZE_MAX;
+		}
+		if (first && stop_on_error)
+			break;
+	}
+	if (ret_failed)
+		*ret_failed = failed;
+	return first;
+}
+

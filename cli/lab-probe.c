@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* netns lab check's probes: one ICMP echo from a socket born in the source
+ * node's namespace (netns_socket()), so no ping binary and no thread of
+ * ours ever switches namespace.
+ *
+ * The sockets are SOCK_RAW. The unprivileged kind (SOCK_DGRAM, IPPROTO_ICMP)
+ * needs the node's net.ipv4.ping_group_range to hold our group, and a new
+ * namespace starts with "1 0", which allows nobody (systemd widens it only
+ * in the host's namespace): it would mean changing every node. Raw sockets
+ * need CAP_NET_RAW in the node's namespace, which whoever made the lab has.
+ * Each is bound to the source end's interface and address and connected to
+ * the target, so that the kernel hands it only replies from that target, and
+ * an ICMP filter drops every type but echo reply.
+ *
+ * Probes run in parallel, a bounded number at a time (window_size(): the
+ * fd limit and the kernel's neighbour tables), each given one second
+ * (--timeout): a 10,000-link lab needs no more fds than a small one. What
+ * they leave in the neighbour tables is removed (neigh_forget()). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+/* After netinet/in.h: linux/icmp.h pulls in linux/in6.h, whose libc-compat
+ * guards only step aside for glibc's definitions when those came first. */
+#include <linux/icmp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "lab-check.h"
+
+#define WINDOW_MAX 1024
+
+struct echo {
+	uint8_t type, code;
+	uint16_t cksum, id, seq;
+	char data[24];
+};
+
+static uint16_t inet_cksum(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+static void sockaddr_of(const struct ip *ip, struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ip->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, ip->a, 4);
+		*len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, ip->a, 16);
+		*len = sizeof(*sin6);
+	}
+}
+
+/* Makes ROW's socket in the source node and sends the echo request.
+ * Returns 0 or a negative errno (the probe has then failed). */
+static int probe_start(struct row *row)
+{
+	bool v4 = row->src->family == AF_INET;
+	struct sockaddr_storage ss;
+	struct echo e = { .type = v4 ? ICMP_ECHO : ICMP6_ECHO_REQUEST, .id = row->id,
+			  .seq = row->seq, .data = "netns lab check" };
+	socklen_t len;
+	int fd, s, r;
+
+	fd = netns_fd_open_name(row->from->ns);
+	if (fd < 0) {
+		row->no_ns = fd == -ENOENT;
+		return fd;
+	}
+	s = netns_socket(fd, v4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_NONBLOCK,
+			 v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	close(fd);
+	if (s < 0)
+		return s;
+	if (v4) {
+		struct icmp_filter f = { ~(1U << ICMP_ECHOREPLY) };
+
+		r = setsockopt(s, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
+	} else {
+		/* The kernel computes ICMPv6 checksums on raw sockets (RFC 3542 3.1). */
+		struct icmp6_filter f;
+
+		ICMP6_FILTER_SETBLOCKALL(&f);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+		r = setsockopt(s, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+	}
+	/* The kernel stamps each reply as it arrives: the RTT does not count
+	 * the time this loop spends starting other probes. */
+	if (r == 0)
+		r = setsockopt(s, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 1 }, sizeof(int));
+	if (r == 0)
+		r = setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, row->from->ifname,
+			       (socklen_t)strlen(row->from->ifname) + 1);
+	if (r == 0) {
+		sockaddr_of(row->src, &ss, &len);
+		r = bind(s, (struct sockaddr *)&ss, len);
+	}
+	if (r == 0) {
+		sockaddr_of(row->dst, &ss, &len);
+		r = connect(s, (struct sockaddr *)&ss, len);
+	}
+	if (v4)
+		e.cksum = inet_cksum(&e, sizeof(e));
+	clock_gettime(CLOCK_MONOTONIC, &row->sent);
+	clock_gettime(CLOCK_REALTIME, &row->sent_real);
+	if (r == 0 && send(s, &e, sizeof(e), 0) < 0)
+		r = -1;
+	if (r < 0) {
+		r = -errno;
+		close(s);
+		return r;
+	}
+	row->sock = s;
+	return 0;
+}
+
+/* One RTM_GETNEIGH or RTM_DELNEIGH for ADDR on IFINDEX, answered: 0, or a
+ * negative errno; for GET, the entry's NUD state in *RET_STATE. */
+static int neigh_req(struct mnl_socket *nl, uint16_t type, int ifindex, const struct ip *ip,
+		     unsigned seq, uint16_t *ret_state)
+{
+	char buf[8192];
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	struct ndmsg *ndm;
+	ssize_t n;
+
+	h->nlmsg_type = type;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	h->nlmsg_seq = seq;
+	ndm = mnl_nlmsg_put_extra_header(h, sizeof(*ndm));
+	ndm->ndm_family = (uint8_t)ip->family;
+	ndm->ndm_ifindex = ifindex;
+	mnl_attr_put(h, NDA_DST, ip->family == AF_INET ? 4 : 16, ip->a);
+	if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0)
+		return -errno;
+	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		int len = (int)n;
+
+		for (h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+			if (!mnl_nlmsg_seq_ok(h, seq) ||
+			    !mnl_nlmsg_portid_ok(h, mnl_socket_get_portid(nl)))
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+
+				if (mnl_nlmsg_get_payload_len(h) < sizeof(*e))
+					return -EBADMSG;
+				return e->error; /* 0 (the ack) or -errno */
+			}
+			if (h->nlmsg_type == RTM_NEWNEIGH &&
+			    mnl_nlmsg_get_payload_len(h) >= sizeof(*ndm) && ret_state)
+				*ret_state = ((const struct ndmsg *)mnl_nlmsg_get_payload(h))->ndm_state;
+		}
+	}
+	return n < 0 ? -errno : -EBADMSG;
+}
+
+/* Removes what a probe left in namespace NS: the neighbour entry (ARP or
+ * NDP) for ADDR on IFNAME. The kernel's neighbour tables are counted
+ * across all namespaces and refuse new entries past gc_thresh3 (1024 by
+ * default; "neighbor table overflow"), and forced garbage collection spares
+ * entries younger than 5 s: without this, the probes after the first ~500
+ * of a big lab fail. An entry set by hand (PERMANENT, NOARP) stays.
+ * Best effort: a failure here changes no probe's result. */
+static void neigh_forget(const char *ns, const char *ifname, const struct ip *ip)
+{
+	struct mnl_socket *nl;
+	struct ifreq ifr = { 0 };
+	uint16_t state = 0;
+	int fd, s;
+
+	fd = netns_fd_open_name(ns);
+	if (fd < 0)
+		return;
+	s = netns_socket(fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	close(fd);
+	if (s < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	/* SIOCGIFINDEX on any socket answers for the socket's namespace. */
+	if (ioctl(s, SIOCGIFINDEX, &ifr) < 0 || !(nl = mnl_socket_fdopen(s))) {
+		close(s);
+		return;
+	}
+	if (neigh_req(nl, RTM_GETNEIGH, ifr.ifr_ifindex, ip, 1, &state) == 0 &&
+	    !(state & (NUD_PERMANENT | NUD_NOARP)))
+		neigh_req(nl, RTM_DELNEIGH, ifr.ifr_ifindex, ip, 2, NULL);
+	mnl_socket_close(nl);
+}
+
+static long long ns_since(const struct timespec *t, const struct timespec *now)
+{
+	return (long long)(now->tv_sec - t->tv_sec) * 1000000000LL + (now->tv_nsec - t->tv_nsec);
+}
+
+/* Reads what ROW's socket holds: true once its reply came (or an error:
+ * the kernel reports an ICMP error from the path on a connected socket). */
+static bool probe_read(struct row *row, const struct timespec *now)
+{
+	unsigned char buf[1024];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+	} cm;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	for (;;) {
+		const unsigned char *p = buf;
+		const struct timespec *at = now, *from = &row->sent;
+		struct timespec stamp;
+		struct cmsghdr *h;
+		size_t len;
+		struct echo e;
+
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		if ((n = recvmsg(row->sock, &mh, 0)) < 0)
+			break;
+		len = (size_t)n;
+		for (h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h))
+			if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_TIMESTAMPNS) {
+				memcpy(&stamp, CMSG_DATA(h), sizeof(stamp));
+				at = &stamp;
+				from = &row->sent_real;
+			}
+
+		if (row->src->family == AF_INET) {
+			size_t ihl = len ? (size_t)(buf[0] & 15) * 4 : 0;
+
+			if (ihl < 20 || ihl > len)
+				continue;
+			p += ihl; /* raw IPv4 sockets get the IP header, IPv6 ones do not */
+			len -= ihl;
+		}
+		if (len < 8)
+			continue;
+		memcpy(&e, p, 8);
+		if (e.type == (row->src->family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY) &&
+		    e.id == row->id && e.seq == row->seq) {
+			row->state = ROW_OK;
+			row->rtt_ms = (double)ns_since(from, at) / 1e6;
+			return true;
+		}
+	}
+	if (errno == EAGAIN || errno == EINTR)
+		return false;
+	row->state = ROW_FAIL;
+	row->err = -errno;
+	return true;
+}
+
+/* A host-wide neighbour table limit, from the initial namespace's sysctl
+ * (a child namespace has no such file: the kernel's default then). */
+static size_t neigh_limit(const char *path)
+{
+	unsigned long v = 1024;
+	FILE *f = fopen(path, "re");
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 1024;
+		fclose(f);
+	}
+	return v;
+}
+
+/* How many probes at once. Two fds each at most while starting (the
+ * namespace's, briefly, and the socket), under the soft fd limit. And
+ * each holds up to two neighbour entries until it ends (one on each side):
+ * a quarter of gc_thresh3 keeps them under gc_thresh2, where the kernel
+ * starts refusing or evicting, with room left for everybody else's. */
+static size_t window_size(void)
+{
+	size_t w = WINDOW_MAX, n4, n6;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 2 < w)
+		w = rl.rlim_cur > 64 ? (size_t)(rl.rlim_cur - 32) / 2 : 1;
+	n4 = neigh_limit("/proc/sys/net/ipv4/neigh/default/gc_thresh3") / 4;
+	n6 = neigh_limit("/proc/sys/net/ipv6/neigh/default/gc_thresh3") / 4;
+	if (n4 < w)
+		w = n4;
+	if (n6 < w)
+		w = n6;
+	return w ? w : 1;
+}
+
+int lab_probe_run(struct check *c)
+{
+	size_t w = window_size(), active = 0, next = 0, i;
+	struct pollfd *pfd = calloc(w, sizeof(*pfd));
+	struct row **slot = calloc(w, sizeof(*slot));
+	uint16_t salt = (uint16_t)getpid();
+	struct timespec now;
+
+	if (!pfd || !slot) {
+		free(pfd);
+		free(slot);
+		return -ENOMEM;
+	}
+	for (;;) {
+		long long wait = c->timeout_ns;
+		int r;
+
+		for (; active < w && next < c->n_links; next++) {
+			struct row *row = &c->rows[next];
+
+			if (row->state != ROW_PENDING)
+				continue;
+			row->id = (uint16_t)(salt ^ (uint16_t)(next >> 16));
+			row->seq = (uint16_t)next;
+			r = probe_start(row);
+			if (r < 0) {
+				row->state = ROW_FAIL;
+				row->err = r;
+				continue;
+			}
+			row->state = ROW_RUNNING;
+			slot[active] = row;
+			pfd[active++] = (struct pollfd){ .fd = row->sock, .events = POLLIN };
+			cli_progress(next + 1, c->n_links);
+		}
+		if (!active)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (i = 0; i < active; i++) {
+			long long left = c->timeout_ns - ns_since(&slot[i]->sent, &now);
+
+			if (left < wait)
+				wait = left;
+		}
+		r = poll(pfd, active, wait > 0 ? (int)((wait + 999999) / 1000000) : 0);
+		if (r < 0 && errno != EINTR) {
+			r = -errno;
+			for (i = 0; i < active; i++)
+				close(slot[i]->sock);
+			free(pfd);
+			free(slot);
+			return r;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (i = 0; i < active;) {
+			struct row *row = slot[i];
+			bool done = false;
+
+			bool late = ns_since(&row->sent, &now) >= c->timeout_ns;
+
+			/* Late, a reply may still have come since poll() returned:
+			 * its kernel stamp says when. */
+			if ((r > 0 && pfd[i].revents) || late)
+				done = probe_read(row, &now);
+			if (!done && late) {
+				row->state = ROW_FAIL;
+				row->err = 0;
+				done = true;
+			}
+			if (!done) {
+				i++;
+				continue;
+			}
+			close(row->sock);
+			row->sock = -1;
+			neigh_forget(row->from->ns, row->from->ifname, row->dst);
+			neigh_forget(row->to->ns, row->to->ifname, row->src);
+			slot[i] = slot[--active];
+			pfd[i] = pfd[active];
+		}
+	}
+	cli_progress_end();
+	free(pfd);
+	free(slot);
+	return 0;
+}
