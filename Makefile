@@ -114,10 +114,12 @@ $(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIBA)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
 # CNI plugins (docs/cni.md): cni/*.c, shared parts in cni/cni.c; netns-ptp
-# alone links libnftables (its ipMasq rules).
+# alone uses libnftables (its ipMasq rules), netns-ipam's commands run in it
+# too (cni/ipam-run.c).
 CNIDIR       := $(LIBDIR)/cni
-CNI_IPAM_SRC := cni/ipam.c cni/cni.c cni/range.c cni/store.c
-CNI_PTP_SRC  := cni/ptp.c cni/cni.c cni/delegate.c cni/range.c cni/rtnl.c cni/nft.c
+CNI_IPAM_SRC := cni/ipam.c cni/ipam-run.c cni/cni.c cni/range.c cni/store.c
+CNI_PTP_SRC  := cni/ptp.c cni/cni.c cni/delegate.c cni/range.c cni/rtnl.c cni/retire.c cni/nft.c \
+		cni/ipam-run.c cni/store.c
 CNI_PLUGINS  := $(BUILD)/netns-ipam $(BUILD)/netns-ptp
 all: $(CNI_PLUGINS)
 
@@ -126,8 +128,10 @@ $(BUILD)/cni/nft.o: ALL_CFLAGS += $(shell pkg-config --cflags libnftables 2>/dev
 $(BUILD)/netns-ipam: $(CNI_IPAM_SRC:%.c=$(BUILD)/%.o) $(LIBA)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# libnftables is dlopen()ed on first use (cni/nft.c says why): its headers
+# only, and libdl (part of libc since glibc 2.34).
 $(BUILD)/netns-ptp: $(CNI_PTP_SRC:%.c=$(BUILD)/%.o) $(LIBA)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libnftables 2>/dev/null) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ldl
 
 $(PC): netns.pc.in include/netns.h
 	@mkdir -p $(@D)
@@ -175,6 +179,7 @@ demo: deps
 	BUILD=$(abspath $(BUILD)) examples/walkthrough.sh
 
 bench: deps
+	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	BUILD=$(abspath $(BUILD)) bench/run.sh
 
@@ -249,6 +254,7 @@ FUZZ_USES_link   := cli/common.c
 FUZZ_USES_name   := cli/common.c
 FUZZ_USES_cni_config := cni/cni.c cni/range.c
 FUZZ_USES_cni_args   := cni/cni.c
+FUZZ_USES_cni_ips    := cni/cni.c cni/range.c
 FUZZ_USES_lab_file   := cli/lab-file.c
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -Wall -Wextra -Werror \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -4,8 +4,11 @@
 # CNI environment and the config on stdin. Side by side in one run, inside a
 # network namespace of its own acting as the host (ipMasq on, so each pair
 # also writes its firewall rules there): median ADD, CHECK and DEL of
-# CNI_BENCH_N cycles (default 21), IPAM alone with 1 and 1,000 allocations
-# already stored, a burst of 30 concurrent ADDs (p50, p99), and peak RSS.
+# CNI_BENCH_N cycles (default 21), with ipMasq on and off, with 1 and 1,000
+# containers attached already (their allocations and masquerade rules), and
+# the speed-up (reference ms / ours); IPAM alone with 1 and 1,000
+# allocations already stored, a burst of 30 concurrent ADDs (p50, p99), and
+# peak RSS.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -euo pipefail
 : "${BUILD:?set BUILD to the build directory}"
@@ -33,24 +36,92 @@ conf() { # TYPE IPAM DATADIR SUBNET
 }
 export CNI_IFNAME=eth0 CNI_PATH="$BUILD:$REF"
 ns "cnib-$$"
-echo "| pair | ADD (ms) | CHECK (ms) | DEL (ms) | peak RSS of ADD (KiB) |"
-echo "|---|---:|---:|---:|---:|"
-for pair in "ptp host-local $REF/ptp" "netns-ptp netns-ipam $BUILD/netns-ptp"; do
-	set -- $pair
-	c=$(conf "$1" "$2" "$D/$1" 10.60.0.0/16)
-	: >"$D/a"; : >"$D/c"; : >"$D/d"
-	for _ in $(seq "$N"); do
-		export CNI_CONTAINERID=bench CNI_NETNS=/run/netns/cnib-$$
-		t0=$(now); r=$(CNI_COMMAND=ADD "$3" <<<"$c"); t1=$(now)
-		chk=$(jq -c --argjson p "$r" '. + {prevResult: $p}' <<<"$c")
-		t2=$(now); CNI_COMMAND=CHECK "$3" <<<"$chk" >/dev/null; t3=$(now)
-		CNI_COMMAND=DEL "$3" <<<"$c"; t4=$(now)
-		echo $((t1 - t0)) >>"$D/a"; echo $((t3 - t2)) >>"$D/c"; echo $((t4 - t3)) >>"$D/d"
+# prefill PAIR DATADIR N MASQ: N containers attached already, as far as the
+# IPAM store and the masquerade rules go (no veths: the kernel's link table
+# is a hash): an allocation file each, and each pair's own kind of rule,
+# as its plugin writes them (the reference's CNI-HASH chain per container
+# through iptables-restore; netns-ptp's map element, its network's chain
+# made by one real ADD first).
+prefill() {
+	local pair=$1 dir=$2 n=$3 masq=$4 i ip
+	rm -rf "$dir"; mkdir -p "$dir/bench"
+	for i in $(seq 2 $((n + 1))); do
+		printf 'pre%d\r\neth0' "$i" >"$dir/bench/10.60.$((i / 256)).$((i % 256))"
 	done
-	rss=$(CNI_COMMAND=ADD /usr/bin/time -f %M "$3" <<<"$c" 2>&1 >/dev/null | tail -n 1)
-	CNI_COMMAND=DEL "$3" <<<"$c"
-	echo "| $1 + $2 | $(med <"$D/a") | $(med <"$D/c") | $(med <"$D/d") | $rss |"
+	[ "$masq" = true ] || return 0
+	if [ "$pair" = ptp ]; then
+		{
+			echo '*nat'
+			for i in $(seq 2 $((n + 1))); do echo ":CNI-pre$i - [0:0]"; done
+			for i in $(seq 2 $((n + 1))); do
+				ip=10.60.$((i / 256)).$((i % 256))
+				echo "-A POSTROUTING -s $ip/32 -m comment --comment \"name: bench id: pre$i\" -j CNI-pre$i"
+				echo "-A CNI-pre$i -d 10.60.0.0/16 -m comment --comment \"name: bench id: pre$i\" -j ACCEPT"
+				echo "-A CNI-pre$i ! -d 224.0.0.0/4 -m comment --comment \"name: bench id: pre$i\" -j MASQUERADE"
+			done
+			echo COMMIT
+		} | iptables-restore --noflush
+	else
+		for i in $(seq 2 $((n + 1))); do
+			echo "add element inet netns-ptp addr4 { 10.60.$((i / 256)).$((i % 256)) comment \"bench pre$i eth0\" : jump n4-0a3c0000-16 }"
+		done | nft -f -
+	fi
+}
+# unfill: no rules of either pair left.
+unfill() {
+	iptables -t nat -F 2>/dev/null || true
+	iptables -t nat -X 2>/dev/null || true
+	nft delete table inet netns-ptp 2>/dev/null || true
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }'; }
+echo "| pair | ipMasq | attached | ADD (ms) | CHECK (ms) | DEL (ms) | peak RSS of ADD (KiB) |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+: >"$D/ratios"
+PAIRS=("ptp host-local $REF/ptp" "netns-ptp netns-ipam $BUILD/netns-ptp")
+export CNI_CONTAINERID=bench CNI_NETNS=/run/netns/cnib-$$
+for masq in true false; do
+	for att in 1 1000; do
+		# Both pairs' containers and rules side by side (each its own
+		# store and kind of rule), their cycles taking turns, so that a
+		# change in the machine's load falls on both alike.
+		unfill
+		for k in 0 1; do
+			set -- ${PAIRS[k]}
+			conf "$1" "$2" "$D/$1" 10.60.0.0/16 | jq -c --argjson m "$masq" '.ipMasq = $m' >"$D/conf$k"
+			if [ "$1" = netns-ptp ] && [ "$masq" = true ]; then
+				CNI_COMMAND=ADD "$3" <"$D/conf$k" >/dev/null; CNI_COMMAND=DEL "$3" <"$D/conf$k"
+			fi
+			prefill "$1" "$D/$1" "$att" "$masq"
+			: >"$D/a$k"; : >"$D/c$k"; : >"$D/d$k"
+		done
+		for _ in $(seq "$N"); do
+			for k in 0 1; do
+				set -- ${PAIRS[k]}
+				c=$(<"$D/conf$k")
+				t0=$(now); r=$(CNI_COMMAND=ADD "$3" <<<"$c"); t1=$(now)
+				chk=$(jq -c --argjson p "$r" '. + {prevResult: $p}' <<<"$c")
+				t2=$(now); CNI_COMMAND=CHECK "$3" <<<"$chk" >/dev/null; t3=$(now)
+				CNI_COMMAND=DEL "$3" <<<"$c"; t4=$(now)
+				echo $((t1 - t0)) >>"$D/a$k"; echo $((t3 - t2)) >>"$D/c$k"; echo $((t4 - t3)) >>"$D/d$k"
+			done
+		done
+		for k in 0 1; do
+			set -- ${PAIRS[k]}
+			rss=$(CNI_COMMAND=ADD /usr/bin/time -f %M "$3" <"$D/conf$k" 2>&1 >/dev/null | tail -n 1)
+			CNI_COMMAND=DEL "$3" <"$D/conf$k"
+			a=$(med <"$D/a$k") ck=$(med <"$D/c$k") d=$(med <"$D/d$k")
+			echo "| $1 + $2 | $masq | $att | $a | $ck | $d | $rss |"
+			echo "$masq $att $1 $a $ck $d" >>"$D/ratios"
+		done
+	done
 done
+unfill
+echo
+echo "| reference / ours | ipMasq | attached | ADD | CHECK | DEL |"
+echo "|---|---|---:|---:|---:|---:|"
+while read -r m at _ a ck d && read -r _ _ _ a2 ck2 d2; do
+	echo "| speed-up | $m | $at | $(ratio "$a" "$a2") | $(ratio "$ck" "$ck2") | $(ratio "$d" "$d2") |"
+done <"$D/ratios"
 echo
 echo "| IPAM alone | attached | ADD (ms) | DEL (ms) |"
 echo "|---|---:|---:|---:|"

@@ -107,6 +107,12 @@ int cni_get_bool(json_t *obj, const char *key, const char *path, bool *ret,
 int cni_get_uint(json_t *obj, const char *key, const char *path, unsigned max, unsigned *ret,
 		 struct cni_err *err);
 
+/* Finds plugin TYPE in CNI_PATH (':'-separated) as an executable file:
+ * its path into PATH (LEN bytes), or -1 with ERR set (7, the reference's
+ * "failed to find plugin" message). */
+int cni_plugin_find(const char *type, const char *cni_path, char *path, size_t len,
+		    struct cni_err *err);
+
 /* Runs plugin TYPE, found in CNI_PATH (':'-separated), with COMMAND as
  * CNI_COMMAND, the rest of the environment as ours, and CONF (LEN bytes) on
  * its stdin. On success *RET (when not NULL) gets its parsed result object.

@@ -13,8 +13,8 @@
 
 #include "cni.h"
 
-static int find_plugin(const char *type, const char *cni_path, char *path, size_t len,
-		       struct cni_err *err)
+int cni_plugin_find(const char *type, const char *cni_path, char *path, size_t len,
+		    struct cni_err *err)
 {
 	const char *dir = cni_path, *end;
 
@@ -39,7 +39,7 @@ int cni_delegate(const char *type, const char *cni_path, const char *command, co
 	pid_t pid;
 	json_t *res;
 
-	if (find_plugin(type, cni_path, path, sizeof(path), err) < 0)
+	if (cni_plugin_find(type, cni_path, path, sizeof(path), err) < 0)
 		return -1;
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
 		cni_fail(err, CNI_ERR_IO, "pipe: %s", strerror(errno));

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * netns-ipam: a CNI IPAM plugin with host-local's config and on-disk store.
- * ADD hands out the next free address of each range set after the last one
- * reserved (wrapping, skipping the gateway), as host-local's allocator does;
- * DEL releases by container id and interface; CHECK finds the allocation;
- * GC releases what no valid attachment owns; STATUS reports an exhausted
- * range set (code 50).
+ * This is the executable: the CNI environment and the config on stdin in,
+ * the result or the spec's error JSON out. The commands themselves are
+ * cni_ipam_run() (ipam-run.c), which netns-ptp also calls in-process.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,450 +13,55 @@
 #include "cni.h"
 #include "ipam.h"
 
-struct ipam {
-	struct cni_env env;
-	struct cni_ipam_conf conf;
-	struct cni_store store;
-	json_t *config;
-	const char *version;
-	struct cni_err err;
-};
-
-static int store_fail(struct ipam *p, int r, const char *what)
-{
-	return cni_fail(&p->err, CNI_ERR_IO, "%s %s: %s", what, p->store.path, strerror(-r));
-}
-
-/* Walks range set SET from after the last reserved address, as
- * host-local's RangeIter: each range from rangeStart to rangeEnd, moving to
- * the next range (wrapping) at the end, until back where it began. Calls
- * TRY for each candidate that is not the gateway; stops when TRY returns
- * non-zero and returns that. */
-static int set_walk(struct ipam *p, size_t set, int (*try)(struct ipam *, size_t, const struct cni_ip *,
-							   const struct cni_range *, void *),
-		    void *data)
-{
-	const struct cni_rangeset *rs = &p->conf.sets[set];
-	struct cni_ip cur, start, last;
-	size_t idx = 0, i;
-	bool have_cur = false, have_start = false;
-	int r;
-
-	if (cni_store_last_reserved(&p->store, set, &last) == 0)
-		for (i = 0; i < rs->n; i++)
-			if (cni_range_contains(&rs->r[i], &last)) {
-				idx = i;
-				cur = last;
-				have_cur = true;
-				break;
-			}
-	for (;;) {
-		const struct cni_range *rg = &rs->r[idx];
-		if (!have_cur) {
-			cur = rg->start;
-			have_cur = true;
-			start = cur;
-			have_start = true;
-		} else {
-			if (cni_ip_equal(&cur, &rg->end)) {
-				idx = (idx + 1) % rs->n;
-				rg = &rs->r[idx];
-				cur = rg->start;
-			} else {
-				cni_ip_next(&cur);
-			}
-			if (!have_start) {
-				start = cur;
-				have_start = true;
-			} else if (cni_ip_equal(&cur, &start)) {
-				return 0;
-			}
-		}
-		if (cni_ip_equal(&cur, &rg->gateway))
-			continue;
-		r = try(p, set, &cur, rg, data);
-		if (r)
-			return r;
-	}
-}
-
-struct alloc {
-	struct cni_ip ip;
-	const struct cni_range *range;
-};
-
-static int try_reserve(struct ipam *p, size_t set, const struct cni_ip *ip, const struct cni_range *rg,
-		       void *data)
-{
-	struct alloc *a = data;
-	int r = cni_store_reserve(&p->store, p->env.containerid, p->env.ifname, ip, set);
-
-	if (r > 0) {
-		a->ip = *ip;
-		a->range = rg;
-	}
-	return r;
-}
-
-static int try_free(struct ipam *p, size_t set, const struct cni_ip *ip, const struct cni_range *rg,
-		    void *data)
-{
-	(void)set, (void)rg, (void)data;
-	return cni_store_has(&p->store, ip) ? 0 : 1;
-}
-
-static void set_describe(const struct cni_rangeset *rs, char *buf, size_t len)
-{
-	size_t i, off = 0;
-	char a[64], b[64];
-
-	buf[0] = '\0';
-	for (i = 0; i < rs->n && off < len; i++) {
-		cni_ip_format(&rs->r[i].start, a, sizeof(a));
-		cni_ip_format(&rs->r[i].end, b, sizeof(b));
-		off += (size_t)snprintf(buf + off, len - off, "%s%s-%s", i ? "," : "", a, b);
-	}
-}
-
-/* Which range set holds IPNAME (an address as a file name), or -1. */
-static long set_of(struct ipam *p, const char *ipname)
-{
-	struct cni_ip ip;
-	size_t i, j;
-
-	if (cni_ip_parse(ipname, &ip) < 0)
-		return -1;
-	for (i = 0; i < p->conf.nsets; i++)
-		for (j = 0; j < p->conf.sets[i].n; j++)
-			if (cni_range_contains(&p->conf.sets[i].r[j], &ip))
-				return (long)i;
-	return -1;
-}
-
-struct owned {
-	struct ipam *p;
-	long set;      /* -1: any */
-	char ipname[64];
-	size_t found;
-	bool release;
-	int err;
-};
-
-static int find_owned(const char *ipname, const char *id, const char *ifname, void *data)
-{
-	struct owned *o = data;
-	struct ipam *p = o->p;
-	int r;
-
-	if (strcmp(id, p->env.containerid) != 0 || (*ifname && strcmp(ifname, p->env.ifname) != 0))
-		return 0;
-	if (o->set >= 0 && set_of(p, ipname) != o->set)
-		return 0;
-	o->found++;
-	snprintf(o->ipname, sizeof(o->ipname), "%s", ipname);
-	if (o->release) {
-		r = cni_store_release(&p->store, ipname);
-		if (r < 0 && !o->err)
-			o->err = r;
-	}
-	return 0;
-}
-
-static int release_all(struct ipam *p)
-{
-	struct owned o = { .p = p, .set = -1, .release = true };
-	int r = cni_store_foreach(&p->store, find_owned, &o);
-
-	return r < 0 ? r : o.err;
-}
-
-static json_t *dns_read(struct ipam *p)
-{
-	json_t *dns = json_object(), *ns = json_array(), *search = json_array(), *opts = json_array();
-	char line[1024], *tok, *save;
-	FILE *f;
-
-	if (p->conf.resolv_conf) {
-		f = fopen(p->conf.resolv_conf, "re");
-		if (!f) {
-			cni_fail(&p->err, CNI_ERR_IO, "cannot read ipam.resolvConf %s: %s", p->conf.resolv_conf,
-				 strerror(errno));
-			goto fail;
-		}
-		while (fgets(line, sizeof(line), f)) {
-			char *key = strtok_r(line, " \t\r\n", &save);
-			if (!key || key[0] == '#' || key[0] == ';')
-				continue;
-			while ((tok = strtok_r(NULL, " \t\r\n", &save))) {
-				if (strcmp(key, "nameserver") == 0)
-					json_array_append_new(ns, json_string(tok));
-				else if (strcmp(key, "domain") == 0)
-					json_object_set_new(dns, "domain", json_string(tok));
-				else if (strcmp(key, "search") == 0)
-					json_array_append_new(search, json_string(tok));
-				else if (strcmp(key, "options") == 0)
-					json_array_append_new(opts, json_string(tok));
-			}
-		}
-		fclose(f);
-	}
-	if (json_array_size(ns))
-		json_object_set(dns, "nameservers", ns);
-	if (json_array_size(search))
-		json_object_set(dns, "search", search);
-	if (json_array_size(opts))
-		json_object_set(dns, "options", opts);
-	json_decref(ns), json_decref(search), json_decref(opts);
-	return dns;
-fail:
-	json_decref(ns), json_decref(search), json_decref(opts), json_decref(dns);
-	return NULL;
-}
-
-static int cmd_add(struct ipam *p)
-{
-	json_t *result = json_object(), *ips = json_array(), *dns;
-	struct alloc a;
-	size_t set;
-	char ipbuf[64], gwbuf[64], addr[80], desc[512];
-	int r, ret = -1;
-
-	json_object_set_new(result, "cniVersion", json_string(p->version));
-	for (set = 0; set < p->conf.nsets; set++) {
-		struct owned o = { .p = p, .set = (long)set };
-		r = cni_store_foreach(&p->store, find_owned, &o);
-		if (r < 0) {
-			store_fail(p, r, "cannot read");
-			goto out;
-		}
-		if (o.found) {
-			cni_fail(&p->err, CNI_ERR_GENERIC,
-				 "failed to allocate for range %zu: %s has been allocated to %s, duplicate allocation is not allowed",
-				 set, o.ipname, p->env.containerid);
-			goto out;
-		}
-		memset(&a, 0, sizeof(a));
-		r = set_walk(p, set, try_reserve, &a);
-		if (r < 0) {
-			store_fail(p, r, "cannot write to");
-			goto undo;
-		}
-		if (r == 0) {
-			set_describe(&p->conf.sets[set], desc, sizeof(desc));
-			cni_fail(&p->err, CNI_ERR_UNAVAILABLE,
-				 "failed to allocate for range %zu: no IP addresses available in range set: %s",
-				 set, desc);
-			goto undo;
-		}
-		cni_ip_format(&a.ip, ipbuf, sizeof(ipbuf));
-		cni_ip_format(&a.range->gateway, gwbuf, sizeof(gwbuf));
-		snprintf(addr, sizeof(addr), "%s/%u", ipbuf, a.range->prefix);
-		json_array_append_new(ips, json_pack("{s:s, s:s}", "address", addr, "gateway", gwbuf));
-	}
-	json_object_set(result, "ips", ips);
-	if (p->conf.routes && json_array_size(p->conf.routes))
-		json_object_set(result, "routes", p->conf.routes);
-	dns = dns_read(p);
-	if (!dns)
-		goto undo;
-	json_object_set_new(result, "dns", dns);
-	if (cni_result_print(stdout, result, p->version) < 0) {
-		cni_fail(&p->err, CNI_ERR_IO, "cannot write the result");
-		goto undo;
-	}
-	ret = 0;
-	goto out;
-undo:
-	release_all(p);
-out:
-	json_decref(ips);
-	json_decref(result);
-	return ret;
-}
-
-static int cmd_del(struct ipam *p)
-{
-	int r = release_all(p);
-
-	if (r < 0)
-		return store_fail(p, r, "cannot release in");
-	return 0;
-}
-
-static int cmd_check(struct ipam *p)
-{
-	size_t set;
-	int r;
-
-	for (set = 0; set < p->conf.nsets; set++) {
-		struct owned o = { .p = p, .set = (long)set };
-		r = cni_store_foreach(&p->store, find_owned, &o);
-		if (r < 0)
-			return store_fail(p, r, "cannot read");
-		if (!o.found)
-			return cni_fail(&p->err, CNI_ERR_GENERIC,
-					"netns-ipam: failed to find an address of range set %zu added by container %s, interface %s",
-					set, p->env.containerid, p->env.ifname);
-	}
-	return 0;
-}
-
-struct gc {
-	struct ipam *p;
-	json_t *valid;
-	int err;
-};
-
-static int gc_one(const char *ipname, const char *id, const char *ifname, void *data)
-{
-	struct gc *g = data;
-	json_t *att;
-	size_t i;
-	int r;
-
-	json_array_foreach(g->valid, i, att) {
-		const char *vid = json_string_value(json_object_get(att, "containerID"));
-		const char *vif = json_string_value(json_object_get(att, "ifname"));
-		if (vid && strcmp(vid, id) == 0 && (!*ifname || (vif && strcmp(vif, ifname) == 0)))
-			return 0;
-	}
-	r = cni_store_release(&g->p->store, ipname);
-	if (r < 0 && !g->err)
-		g->err = r;
-	return 0;
-}
-
-static int gc_valid_parse(struct ipam *p, json_t **ret)
-{
-	json_t *valid = json_object_get(p->config, "cni.dev/valid-attachments"), *att;
-	size_t i;
-
-	if (!valid)
-		valid = json_object_get(p->config, "cni.dev/attachments");
-	if (!json_is_array(valid))
-		return cni_fail(&p->err, CNI_ERR_CONFIG,
-				"GC needs \"cni.dev/valid-attachments\": a list of {\"containerID\", \"ifname\"}");
-	json_array_foreach(valid, i, att)
-		if (!json_is_object(att) || !json_is_string(json_object_get(att, "containerID")) ||
-		    !json_is_string(json_object_get(att, "ifname")))
-			return cni_fail(&p->err, CNI_ERR_CONFIG,
-					"cni.dev/valid-attachments[%zu] must be {\"containerID\": string, \"ifname\": string}", i);
-	*ret = valid;
-	return 0;
-}
-
-static int cmd_gc(struct ipam *p)
-{
-	struct gc g = { .p = p };
-	int r;
-
-	if (gc_valid_parse(p, &g.valid) < 0)
-		return -1;
-	r = cni_store_foreach(&p->store, gc_one, &g);
-	if (r < 0 || g.err < 0)
-		return store_fail(p, r < 0 ? r : g.err, "cannot release in");
-	return 0;
-}
-
-static int cmd_status(struct ipam *p)
-{
-	char desc[512];
-	size_t set;
-	int r;
-
-	for (set = 0; set < p->conf.nsets; set++) {
-		r = set_walk(p, set, try_free, NULL);
-		if (r == 0) {
-			set_describe(&p->conf.sets[set], desc, sizeof(desc));
-			return cni_fail(&p->err, CNI_ERR_UNAVAILABLE,
-					"no IP addresses available in range set %zu: %s", set, desc);
-		}
-	}
-	return 0;
-}
-
-static const char *const known_args[] = { "K8S_POD_NAMESPACE", "K8S_POD_NAME",
-					  "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID", "IP", NULL };
-
-static int args_ip(const char *k, size_t klen, const char *v, size_t vlen, void *data)
-{
-	(void)v, (void)vlen, (void)data;
-	return klen == 2 && memcmp(k, "IP", 2) == 0 ? -EEXIST : 0;
-}
-
-/* What host-local does and netns-ipam does not yet: say so (code 2). */
-static int unsupported_check(struct ipam *p)
-{
-	json_t *rc = json_object_get(p->config, "runtimeConfig"), *args = json_object_get(p->config, "args");
-
-	if (cni_args_parse(p->env.args, args_ip, NULL) == -EEXIST)
-		return cni_fail(&p->err, CNI_ERR_FIELD, "CNI_ARGS IP= (a requested address) is not supported by netns-ipam");
-	if (json_is_object(rc) && json_object_get(rc, "ips"))
-		return cni_fail(&p->err, CNI_ERR_FIELD, "runtimeConfig.ips (requested addresses) is not supported by netns-ipam");
-	if (json_is_object(args) && json_is_object(json_object_get(args, "cni")) &&
-	    json_object_get(json_object_get(args, "cni"), "ips"))
-		return cni_fail(&p->err, CNI_ERR_FIELD, "args.cni.ips (requested addresses) is not supported by netns-ipam");
-	return 0;
-}
-
-static int run(struct ipam *p)
+/* Reads the config on stdin and runs the command; *RET gets ADD's result. */
+static int run(struct cni_env *env, json_t **config, json_t **ret, struct cni_err *err)
 {
 	char *buf;
 	size_t len;
-	int r;
 
-	if (cni_env_read(&p->env, &p->err) < 0)
+	if (cni_env_read(env, err) < 0)
 		return -1;
-	if (p->env.cmd == CNI_VERSION) {
+	if (env->cmd == CNI_VERSION) {
 		cni_version_print(stdout);
 		return 0;
 	}
 	buf = cni_read_all(stdin, &len);
 	if (!buf)
-		return cni_fail(&p->err, CNI_ERR_IO, "cannot read the network config from stdin: %s", strerror(errno));
-	p->config = cni_config_parse(buf, len, &p->err);
+		return cni_fail(err, CNI_ERR_IO, "cannot read the network config from stdin: %s", strerror(errno));
+	*config = cni_config_parse(buf, len, err);
 	free(buf);
-	if (!p->config)
+	if (!*config)
 		return -1;
-	p->version = json_string_value(json_object_get(p->config, "cniVersion"));
-	if (cni_version_allows(p->version, p->env.cmd, &p->err) < 0)
-		return -1;
-	if (p->env.cmd != CNI_GC && p->env.cmd != CNI_STATUS) {
-		if (cni_args_check(p->env.args, known_args, &p->err) < 0 || unsupported_check(p) < 0)
-			return -1;
-	}
-	if (cni_ipam_conf_parse(p->config, &p->conf, &p->err) < 0)
-		return -1;
-	r = cni_store_open(&p->store, p->conf.data_dir, p->conf.name);
-	if (r < 0)
-		return store_fail(p, r, "cannot open the store");
-	switch (p->env.cmd) {
-	case CNI_ADD:
-		return cmd_add(p);
-	case CNI_DEL:
-		return cmd_del(p);
-	case CNI_CHECK:
-		return cmd_check(p);
-	case CNI_GC:
-		return cmd_gc(p);
-	case CNI_STATUS:
-		return cmd_status(p);
-	case CNI_VERSION:
-		break;
-	}
-	return 0;
+	return cni_ipam_run(env, *config, ret, err);
+}
+
+/* A result that cannot be written is a failed ADD: nothing stays reserved. */
+static int result_print(const struct cni_env *env, json_t *config, json_t *result, struct cni_err *err)
+{
+	const char *version = json_string_value(json_object_get(config, "cniVersion"));
+	struct cni_env del = *env;
+	struct cni_err ignored;
+
+	if (cni_result_print(stdout, result, version) == 0 && fflush(stdout) == 0)
+		return 0;
+	del.cmd = CNI_DEL;
+	cni_ipam_run(&del, config, NULL, &ignored);
+	return cni_fail(err, CNI_ERR_IO, "cannot write the result");
 }
 
 int main(void)
 {
-	struct ipam p = { .store = { .dirfd = -1, .lockfd = -1 } };
-	int r = run(&p);
+	struct cni_env env = { 0 };
+	struct cni_err err = { 0 };
+	json_t *config = NULL, *result = NULL;
+	int r = run(&env, &config, &result, &err);
 
+	if (r == 0 && result)
+		r = result_print(&env, config, result, &err);
 	if (r < 0)
-		cni_error_print(stdout, &p.err, p.version);
-	cni_store_close(&p.store);
-	cni_ipam_conf_free(&p.conf);
-	json_decref(p.config);
+		cni_error_print(stdout, &err, json_string_value(json_object_get(config, "cniVersion")));
+	json_decref(result);
+	json_decref(config);
 	fflush(stdout);
 	return r < 0 ? 1 : 0;
 }

@@ -1,39 +1,78 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* netns-ptp's ipMasq rules, through libnftables, in a table of its own:
+/* netns-ptp's ipMasq rules, through libnftables, in a table of its own whose
+ * chains are made once and shared; a container only adds and deletes one
+ * map element per address:
  *
  *   table inet netns-ptp {
- *     map masq4 { type ipv4_addr : verdict }    container address : jump c-HASH
- *     map masq6 { type ipv6_addr : verdict }
+ *     map addr4 { type ipv4_addr : verdict }   X : jump n4-NET-PLEN
+ *     map addr6 { type ipv6_addr : verdict }
  *     chain postrouting { type nat hook postrouting priority srcnat
- *                         ip saddr vmap @masq4; ip6 saddr vmap @masq6 }
- *     chain c-HASH { ip daddr SUBNET accept; ip daddr != 224.0.0.0/4 masquerade }
+ *       ip saddr vmap @addr4
+ *       ip6 saddr vmap @addr6 }
+ *     chain n4-0a4f0000-24 {                   one per container network
+ *       ip daddr 10.79.0.0/24 return
+ *       ip daddr != 224.0.0.0/4 masquerade }   (ff00::/8 for IPv6)
  *   }
  *
- * one chain per container (HASH of network name and container id), as the
- * reference's CNI-HASH iptables chains, so that DEL removes exactly its own. */
+ * the reference's per-container chain (traffic from X to anything outside
+ * X's network and not multicast is masqueraded), with the chain per network
+ * instead of per container. Each element's comment names its owner,
+ * "NETWORK ID IFNAME" (cni_nft_owner()), so that DEL and GC find exactly
+ * their own. Adding or deleting an element lists nothing: libnftables
+ * fetches the table's maps and chains, not their elements or rules (1.0.6);
+ * only the rare paths (DEL without the addresses, CHECK, GC) list the maps.
+ * A network's chain stays when its last container goes (the kernel refuses
+ * to delete a chain an element jumps to, so GC deletes the unused ones
+ * safely while ADDs run). Measured with 1,000 elements: an add or a delete
+ * costs ~0.3 ms; the same through an interval set of "X . network" (one
+ * rule for all) cost ~5 ms to delete, so there is no such set. */
 #ifndef NETNS_CNI_NFT_H
 #define NETNS_CNI_NFT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "ipam.h"
 
-/* One masqueraded address and its subnet. */
+/* One masqueraded address and its network. */
 struct cni_masq {
 	struct cni_ip ip;
 	struct cni_ip net;
 	unsigned plen;
 };
 
-/* Adds the rules for container ID of network NAME. 0 or -1 with MSG (LEN
- * bytes) set to nft's error. */
-int cni_nft_add(const char *name, const char *id, const struct cni_masq *m, size_t n,
+/* An element comment: nft allows 128 bytes. */
+#define CNI_NFT_OWNER_MAX 128
+
+/* The owner comment of attachment (NAME, ID, IFNAME): "NAME ID IFNAME", each
+ * part that is long or holds a character nft's syntax could trip on written
+ * as "~" and 16 hex digits of its FNV-1a 64 hash. */
+void cni_nft_owner(const char *name, const char *id, const char *ifname,
+		   char buf[CNI_NFT_OWNER_MAX]);
+
+/* A libnftables context. Closing it may wait: the kernel frees deleted
+ * elements after an RCU grace period and a socket closed before that waits
+ * for it (nf_tables' NETLINK_URELEASE handler flushes its destroy work), so
+ * a DEL closes it last, after its other work has let the grace period pass.
+ * Every function below returns 0 (or the value said) or -1 with MSG (LEN
+ * bytes) set to a one-line reason. */
+struct cni_nft;
+int cni_nft_open(struct cni_nft **ret, char *msg, size_t len);
+void cni_nft_close(struct cni_nft *n);
+
+/* Adds OWNER's N addresses (making the table the first time). */
+int cni_nft_add(struct cni_nft *n, const char *owner, const struct cni_masq *m, size_t cnt,
 		char *msg, size_t len);
-/* Removes them; nothing there is success. */
-int cni_nft_del(const char *name, const char *id, char *msg, size_t len);
-/* Removes the rules of every container of network NAME whose id is not in
- * VALID (N ids). */
-int cni_nft_gc(const char *name, const char *const *valid, size_t n, char *msg, size_t len);
-/* 1 when container ID's chain exists, 0 when not, -1 on error. */
-int cni_nft_exists(const char *name, const char *id, char *msg, size_t len);
+/* Removes OWNER's elements: those of the CNT addresses M when given (no
+ * listing; what is not there is fine), else every element whose comment is
+ * OWNER. No table or set is success. */
+int cni_nft_del(struct cni_nft *n, const char *owner, const struct cni_masq *m, size_t cnt,
+		char *msg, size_t len);
+/* 1 when each of the CNT addresses is there as OWNER's, 0 when one is not. */
+int cni_nft_check(struct cni_nft *n, const char *owner, const struct cni_masq *m, size_t cnt,
+		  char *msg, size_t len);
+/* Removes the elements of network NAME whose owner comment is none of the
+ * NKEEP strings in KEEP (which it sorts). */
+int cni_nft_gc(struct cni_nft *n, const char *name, const char **keep, size_t nkeep,
+	       char *msg, size_t len);
 
 #endif

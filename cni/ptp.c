@@ -34,6 +34,7 @@ struct ptp {
 	unsigned mtu;
 	json_t *dns;        /* borrowed from config, or NULL */
 	char host_if[16];
+	char owner[CNI_NFT_OWNER_MAX]; /* of its masquerade elements */
 	int nsfd;
 	struct cni_err err;
 };
@@ -69,13 +70,37 @@ static int conf_parse(struct ptp *p)
 	if (json_is_null(p->dns))
 		p->dns = NULL;
 	snprintf(p->host_if, sizeof(p->host_if), "veth%08x", cni_hash(p->env.containerid, p->env.ifname));
+	if (p->name && p->env.containerid && p->env.ifname)
+		cni_nft_owner(p->name, p->env.containerid, p->env.ifname, p->owner);
 	return 0;
 }
 
-/* Runs the IPAM plugin for COMMAND (delegate.c). */
+/* Runs the IPAM plugin for COMMAND: netns-ipam in this process (it is
+ * linked in: no exec, no second config parse), any other type exec'd from
+ * CNI_PATH (delegate.c). netns-ipam must still be in CNI_PATH, so that a
+ * node without it fails as it would with the exec. */
 static int ipam_exec(struct ptp *p, const char *command, json_t **ret)
 {
-	return cni_delegate(p->ipam_type, p->env.path, command, p->raw, p->raw_len, ret, &p->err);
+	static const struct {
+		const char *name;
+		enum cni_cmd cmd;
+	} cmds[] = { { "ADD", CNI_ADD }, { "DEL", CNI_DEL }, { "CHECK", CNI_CHECK },
+		     { "GC", CNI_GC }, { "STATUS", CNI_STATUS } };
+	struct cni_env env = p->env;
+	char path[4096];
+	size_t i;
+
+	if (strcmp(p->ipam_type, "netns-ipam") != 0)
+		return cni_delegate(p->ipam_type, p->env.path, command, p->raw, p->raw_len, ret, &p->err);
+	if (cni_plugin_find(p->ipam_type, p->env.path, path, sizeof(path), &p->err) < 0)
+		return -1;
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && strcmp(cmds[i].name, command) != 0; i++)
+		;
+	if (i == sizeof(cmds) / sizeof(cmds[0]))
+		return cni_fail(&p->err, CNI_ERR_GENERIC, "no IPAM command %s", command);
+	env.cmd = cmds[i].cmd;
+	env.command = cmds[i].name;
+	return cni_ipam_run(&env, p->config, ret, &p->err);
 }
 
 /* ---- results ---- */
@@ -234,7 +259,8 @@ static int cmd_add(struct ptp *p)
 	char cbuf[MAX_IPS][80], hbuf[MAX_IPS][80], hmac[18] = "", cmac[18] = "", nmsg[256];
 	const char *cptr[MAX_IPS + 1], *hptr[MAX_IPS + 1];
 	struct mnl_socket *hnl = NULL, *cnl = NULL;
-	size_t n = 0, i, nh = 0;
+	struct cni_nft *nft = NULL;
+	size_t n = 0, i, nc = 0, nh = 0;
 	int r, hidx = 0, cidx = 0, ret = -1;
 	bool veth = false, masq = false;
 	struct cni_masq mq[MAX_IPS];
@@ -247,8 +273,12 @@ static int cmd_add(struct ptp *p)
 		goto undo;
 	for (i = 0; i < n; i++) {
 		char gw[64];
-		snprintf(cbuf[i], sizeof(cbuf[i]), "%s", as[i].cidr);
-		cptr[i] = cbuf[i];
+		/* IPv4 addresses come later, with their broadcast address. */
+		if (as[i].ip.family == AF_INET6) {
+			snprintf(cbuf[nc], sizeof(cbuf[nc]), "%s", as[i].cidr);
+			cptr[nc] = cbuf[nc];
+			nc++;
+		}
 		if (!as[i].has_gw) {
 			cni_fail(&p->err, CNI_ERR_CONFIG, "address %s has no gateway: netns-ptp routes through one", as[i].cidr);
 			goto undo;
@@ -263,7 +293,7 @@ static int cmd_add(struct ptp *p)
 		nh++;
 dup:;
 	}
-	cptr[n] = NULL;
+	cptr[nc] = NULL;
 	hptr[nh] = NULL;
 	r = netns_veth_add(&NETNS_VETH_END(.fd = -1, .ifname = p->host_if, .addrs = hptr),
 			   &NETNS_VETH_END(.fd = p->nsfd, .ifname = p->env.ifname, .addrs = cptr), p->mtu);
@@ -285,14 +315,30 @@ dup:;
 		r = cni_rtnl_link(cnl, p->env.ifname, &cidx, cmac);
 	if (r == 0) {
 		char alias[256];
-		/* Marks the host end as this attachment's, for GC. */
-		snprintf(alias, sizeof(alias), "netns-ptp %s %s %s", p->name, p->env.containerid,
-			 p->env.ifname);
+		/* Marks the host end as this attachment's, for GC, and lists
+		 * the addresses, for DEL's masquerade elements (all or none). */
+		int o = snprintf(alias, sizeof(alias), "netns-ptp %s %s %s", p->name, p->env.containerid,
+				 p->env.ifname);
+		for (i = 0; i < n && o > 0 && (size_t)o < sizeof(alias); i++)
+			o += snprintf(alias + o, sizeof(alias) - (size_t)o, " %s", as[i].cidr);
+		if (o < 0 || (size_t)o >= sizeof(alias))
+			snprintf(alias, sizeof(alias), "netns-ptp %s %s %s", p->name, p->env.containerid,
+				 p->env.ifname);
 		r = cni_rtnl_link_alias(hnl, hidx, alias);
 	}
 	if (r < 0) {
 		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
 		goto undo;
+	}
+	for (i = 0; i < n; i++) {
+		if (as[i].ip.family != AF_INET)
+			continue;
+		r = cni_rtnl_addr_add(cnl, cidx, &as[i].ip, as[i].plen);
+		if (r < 0) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "cannot add %s to %s: %s", as[i].cidr,
+				 p->env.ifname, strerror(-r));
+			goto undo;
+		}
 	}
 	for (i = 0; i < n; i++)
 		if (as[i].ip.family == AF_INET6) {
@@ -318,7 +364,8 @@ dup:;
 		for (i = 0; i < n; i++)
 			mq[i] = (struct cni_masq){ .ip = as[i].ip, .net = as[i].net, .plen = as[i].plen };
 		masq = true;
-		if (cni_nft_add(p->name, p->env.containerid, mq, n, nmsg, sizeof(nmsg)) < 0) {
+		if (cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
+		    cni_nft_add(nft, p->owner, mq, n, nmsg, sizeof(nmsg)) < 0) {
 			cni_fail(&p->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
 			goto undo;
 		}
@@ -345,8 +392,8 @@ dup:;
 	goto out;
 undo:
 	/* Nothing half-made stays: rules, the veth, the allocation. */
-	if (masq)
-		cni_nft_del(p->name, p->env.containerid, nmsg, sizeof(nmsg));
+	if (masq && nft)
+		cni_nft_del(nft, p->owner, mq, n, nmsg, sizeof(nmsg));
 	if (veth)
 		netns_link_delete(-1, p->host_if);
 	{
@@ -355,6 +402,7 @@ undo:
 		p->err = keep;
 	}
 out:
+	cni_nft_close(nft);
 	cni_rtnl_close(hnl);
 	cni_rtnl_close(cnl);
 	json_decref(result);
@@ -364,27 +412,72 @@ out:
 
 /* ---- DEL ---- */
 
+/* The addresses ADD listed in the host end's alias ("netns-ptp NAME ID
+ * IFNAME CIDR..."), as masquerade elements; 0 when there is no such alias
+ * (the host end went with the namespace) or it lists none. */
+static size_t alias_addrs(struct ptp *p, struct cni_masq *mq)
+{
+	struct mnl_socket *nl = NULL;
+	char alias[256], head[256], *tok, *save = NULL;
+	size_t n = 0, hl, b;
+
+	if (cni_rtnl_open(-1, &nl) < 0)
+		return 0;
+	if (cni_rtnl_link_alias_get(nl, p->host_if, alias, sizeof(alias)) < 0)
+		alias[0] = '\0';
+	cni_rtnl_close(nl);
+	hl = (size_t)snprintf(head, sizeof(head), "netns-ptp %s %s %s ", p->name, p->env.containerid,
+			      p->env.ifname);
+	if (hl >= sizeof(head) || strncmp(alias, head, hl) != 0)
+		return 0;
+	for (tok = strtok_r(alias + hl, " ", &save); tok && n < MAX_IPS; tok = strtok_r(NULL, " ", &save)) {
+		struct cni_masq *m = &mq[n];
+		if (cni_cidr_parse(tok, &m->ip, &m->plen) < 0)
+			return 0; /* not ours after all: look them up by owner */
+		m->net = m->ip;
+		for (b = 0; b < 16; b++) {
+			unsigned bits = m->plen > b * 8 ? m->plen - (unsigned)b * 8 : 0;
+			m->net.b[b] &= bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+		}
+		n++;
+	}
+	return n;
+}
+
 static int cmd_del(struct ptp *p)
 {
 	struct cni_err ipam_err = { 0 };
+	struct cni_masq mq[MAX_IPS];
+	struct cni_nft *nft = NULL;
 	char nmsg[256];
-	bool ipam_failed;
-	int r, fd;
+	bool ipam_failed, nft_failed = false;
+	int r, fd = -1;
 
 	/* Every step runs whatever the others did, so that a DEL retried after
 	 * a partial failure finishes the job; the first error is reported. */
+	if (p->env.netns)
+		fd = netns_fd_open_path(p->env.netns);
+	if (p->ip_masq) {
+		/* The rules first, while the host end's alias says which
+		 * elements are this attachment's; without it (the namespace
+		 * went and took the veth along) nft.c looks them up by owner.
+		 * The context stays open to the end: see cni_nft_open(). */
+		size_t n = alias_addrs(p, mq);
+		nft_failed = cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
+			     cni_nft_del(nft, p->owner, mq, n, nmsg, sizeof(nmsg)) < 0;
+	}
 	ipam_failed = ipam_exec(p, "DEL", NULL) < 0;
 	if (ipam_failed)
 		ipam_err = p->err;
-	if (p->env.netns) {
-		fd = netns_fd_open_path(p->env.netns);
-		if (fd >= 0) {
-			netns_link_delete(fd, p->env.ifname);
-			close(fd);
-		}
-	}
-	r = netns_link_delete(-1, p->host_if);
-	if (cni_nft_del(p->name, p->env.containerid, nmsg, sizeof(nmsg)) < 0 && !ipam_failed)
+	r = cni_veth_retire(p->host_if, p->env.ifname, fd);
+	if (r < 0 && fd >= 0)
+		netns_link_delete(fd, p->env.ifname);
+	if (r < 0)
+		r = netns_link_delete(-1, p->host_if);
+	if (fd >= 0)
+		close(fd);
+	cni_nft_close(nft);
+	if (nft_failed && !ipam_failed)
 		return cni_fail(&p->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
 	if (ipam_failed) {
 		p->err = ipam_err;
@@ -422,6 +515,7 @@ static int cmd_check(struct ptp *p)
 	json_t *prev = json_object_get(p->config, "prevResult"), *ips, *ipj, *rt;
 	struct addr as[MAX_IPS];
 	struct mnl_socket *cnl = NULL, *hnl = NULL;
+	struct cni_nft *nft = NULL;
 	char mac[18], nmsg[256];
 	size_t n, i;
 	int cidx, hidx, r, ret = -1;
@@ -483,12 +577,26 @@ static int cmd_check(struct ptp *p)
 			goto out;
 		}
 	}
-	if (p->ip_masq && cni_nft_exists(p->name, p->env.containerid, nmsg, sizeof(nmsg)) != 1) {
-		cni_fail(&p->err, CNI_ERR_GENERIC, "the ipMasq rules of container %s are missing", p->env.containerid);
-		goto out;
+	if (p->ip_masq) {
+		struct cni_masq mq[MAX_IPS];
+		for (i = 0; i < n; i++)
+			mq[i] = (struct cni_masq){ .ip = as[i].ip, .net = as[i].net, .plen = as[i].plen };
+		r = cni_nft_open(&nft, nmsg, sizeof(nmsg));
+		if (r == 0)
+			r = cni_nft_check(nft, p->owner, mq, n, nmsg, sizeof(nmsg));
+		if (r < 0) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
+			goto out;
+		}
+		if (r == 0) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "the ipMasq rules of container %s are missing",
+				 p->env.containerid);
+			goto out;
+		}
 	}
 	ret = 0;
 out:
+	cni_nft_close(nft);
 	cni_rtnl_close(cnl);
 	cni_rtnl_close(hnl);
 	return ret;
@@ -529,8 +637,10 @@ static int gc_link(const char *ifname, const char *alias, void *data)
 	if (strncmp(alias, g->prefix, plen) != 0 || sscanf(alias + plen, "%255s %31s", id, cif) != 2)
 		return 0;
 	snprintf(mine, sizeof(mine), "veth%08x", cni_hash(id, cif));
-	/* A truncated or foreign alias names another link: not ours to delete. */
-	if (strcmp(mine, ifname) != 0 || attachment_valid(g->valid, id, cif))
+	/* A truncated or foreign alias names another link: not ours to delete.
+	 * One that DEL retired and whose deletion was cut short is garbage. */
+	if (strncmp(ifname, CNI_RETIRED, strlen(CNI_RETIRED)) != 0 &&
+	    (strcmp(mine, ifname) != 0 || attachment_valid(g->valid, id, cif)))
 		return 0;
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 16;
@@ -548,7 +658,9 @@ static int cmd_gc(struct ptp *p)
 	json_t *valid = json_object_get(p->config, "cni.dev/valid-attachments"), *att;
 	struct gc g = { .p = p, .valid = valid };
 	struct mnl_socket *nl = NULL;
-	const char **ids = NULL;
+	struct cni_nft *nft = NULL;
+	char (*owners)[CNI_NFT_OWNER_MAX] = NULL;
+	const char **keep = NULL;
 	char nmsg[256];
 	size_t i, n = 0;
 	int r, ret = -1;
@@ -579,20 +691,29 @@ static int cmd_gc(struct ptp *p)
 			goto out;
 		}
 	}
-	ids = calloc(json_array_size(valid) + 1, sizeof(*ids));
-	if (!ids) {
+	keep = calloc(json_array_size(valid) + 1, sizeof(*keep));
+	owners = calloc(json_array_size(valid) + 1, sizeof(*owners));
+	if (!keep || !owners) {
 		cni_fail(&p->err, CNI_ERR_GENERIC, "out of memory");
 		goto out;
 	}
-	json_array_foreach(valid, i, att)
-		ids[n++] = json_string_value(json_object_get(att, "containerID"));
-	if (cni_nft_gc(p->name, ids, n, nmsg, sizeof(nmsg)) < 0) {
+	json_array_foreach(valid, i, att) {
+		cni_nft_owner(p->name, json_string_value(json_object_get(att, "containerID")),
+			      json_string_value(json_object_get(att, "ifname")), owners[n]);
+		keep[n] = owners[n];
+		n++;
+	}
+	/* Whatever ipMasq says now: the rules may be from when it was on. */
+	if (cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
+	    cni_nft_gc(nft, p->name, keep, n, nmsg, sizeof(nmsg)) < 0) {
 		cni_fail(&p->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
 		goto out;
 	}
 	ret = 0;
 out:
-	free(ids);
+	cni_nft_close(nft);
+	free(keep);
+	free(owners);
 	free(g.doomed);
 	cni_rtnl_close(nl);
 	return ret;
@@ -615,8 +736,10 @@ static int run(struct ptp *p)
 	p->version = json_string_value(json_object_get(p->config, "cniVersion"));
 	if (cni_version_allows(p->version, p->env.cmd, &p->err) < 0)
 		return -1;
+	/* IP is for the IPAM plugin (host-local's and netns-ipam's request
+	 * for an address), which gets CNI_ARGS as they are. */
 	if (cni_args_check(p->env.args, (const char *const[]){ "K8S_POD_NAMESPACE", "K8S_POD_NAME",
-				"K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID", NULL }, &p->err) < 0)
+				"K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID", "IP", NULL }, &p->err) < 0)
 		return -1;
 	if (conf_parse(p) < 0)
 		return -1;

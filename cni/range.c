@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Addresses, ranges and the IPAM config, canonicalized as host-local's
  * allocator/range.go does: gateway defaults to network+1, rangeStart to
- * network+1, rangeEnd to the last address (IPv4: broadcast-1). */
+ * network+1, rangeEnd to the last address (IPv4: broadcast-1); and the
+ * addresses requested for ADD, read from where host-local reads them. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -244,4 +245,95 @@ void cni_ipam_conf_free(struct cni_ipam_conf *c)
 		free(c->sets[i].r);
 	free(c->sets);
 	c->sets = NULL;
+}
+
+/* Adds address S (LEN bytes; "ADDR/PREFIX" too when CIDR_OK) to C, once. */
+static int requested_add(struct cni_ipam_conf *c, const char *s, size_t len, bool cidr_ok)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	char buf[64];
+	struct cni_ip ip;
+	unsigned prefix;
+	size_t i;
+
+	if (len == 0 || len >= sizeof(buf) || memchr(s, '\0', len))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (cni_ip_parse(buf, &ip) < 0 && (!cidr_ok || cni_cidr_parse(buf, &ip, &prefix) < 0))
+		return -EINVAL;
+	if (ip.family == AF_INET6 && memcmp(ip.b, mapped, sizeof(mapped)) == 0) {
+		memmove(ip.b, ip.b + 12, 4);
+		memset(ip.b + 4, 0, 12);
+		ip.family = AF_INET;
+	}
+	for (i = 0; i < c->nrequested; i++)
+		if (cni_ip_equal(&c->requested[i], &ip))
+			return 0;
+	if (c->nrequested == CNI_IPAM_MAX_REQUESTED)
+		return -E2BIG;
+	c->requested[c->nrequested++] = ip;
+	return 0;
+}
+
+static int args_ip(const char *k, size_t klen, const char *v, size_t vlen, void *data)
+{
+	struct cni_ipam_conf *c = data;
+	const char *end = v + vlen, *comma;
+	int r;
+
+	if (klen != 2 || memcmp(k, "IP", 2) != 0)
+		return 0;
+	for (;;) {
+		comma = memchr(v, ',', (size_t)(end - v));
+		r = requested_add(c, v, (size_t)((comma ? comma : end) - v), false);
+		if (r < 0)
+			return r;
+		if (!comma)
+			return 0;
+		v = comma + 1;
+	}
+}
+
+static int requested_list(struct cni_ipam_conf *c, json_t *list, const char *path, bool cidr_ok,
+			  struct cni_err *err)
+{
+	json_t *v;
+	size_t i;
+	int r;
+
+	if (!list || json_is_null(list))
+		return 0;
+	if (!json_is_array(list))
+		return cni_fail(err, CNI_ERR_CONFIG, "%s must be a list of addresses", path);
+	json_array_foreach(list, i, v) {
+		r = json_is_string(v) ? requested_add(c, json_string_value(v), json_string_length(v), cidr_ok)
+				      : -EINVAL;
+		if (r == -E2BIG)
+			return cni_fail(err, CNI_ERR_CONFIG, "more than %d requested addresses", CNI_IPAM_MAX_REQUESTED);
+		if (r < 0)
+			return cni_fail(err, CNI_ERR_CONFIG, "%s[%zu] must be an IP address%s", path, i,
+					cidr_ok ? " (or ADDRESS/PREFIX)" : "");
+	}
+	return 0;
+}
+
+int cni_ipam_requested_parse(json_t *conf, const char *cni_args, struct cni_ipam_conf *c,
+			     struct cni_err *err)
+{
+	json_t *args = json_object_get(conf, "args"), *rc = json_object_get(conf, "runtimeConfig");
+	int r;
+
+	c->nrequested = 0;
+	r = cni_args_parse(cni_args, args_ip, c);
+	if (r == -E2BIG)
+		return cni_fail(err, CNI_ERR_ENV, "CNI_ARGS IP= lists more than %d addresses", CNI_IPAM_MAX_REQUESTED);
+	if (r < 0)
+		return cni_fail(err, CNI_ERR_ENV, "CNI_ARGS IP= must be an IP address or a comma-separated list of them");
+	if (json_is_object(args) && json_is_object(json_object_get(args, "cni")) &&
+	    requested_list(c, json_object_get(json_object_get(args, "cni"), "ips"), "args.cni.ips", false, err) < 0)
+		return -1;
+	if (json_is_object(rc) && requested_list(c, json_object_get(rc, "ips"), "runtimeConfig.ips", true, err) < 0)
+		return -1;
+	return 0;
 }

@@ -79,6 +79,8 @@ static int talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *
 struct link_q {
 	int index;
 	char mac[18];
+	char *alias;        /* when not NULL, gets IFLA_IFALIAS ("" when none) */
+	size_t alias_len;
 };
 
 static int link_cb(const struct nlmsghdr *nlh, void *data)
@@ -96,17 +98,18 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 			snprintf(q->mac, sizeof(q->mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
 				 m[2], m[3], m[4], m[5]);
 		}
+		if (q->alias && mnl_attr_get_type(a) == IFLA_IFALIAS &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(q->alias, q->alias_len, "%s", mnl_attr_get_str(a));
 	}
 	return MNL_CB_OK;
 }
 
-int cni_rtnl_link(struct mnl_socket *nl, const char *ifname, int *ret_index, char ret_mac[18])
+static int link_get(struct mnl_socket *nl, const char *ifname, struct link_q *q)
 {
 	char buf[8192];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
-	struct link_q q = { 0 };
-	int r;
 
 	if (netns_ifname_check(ifname) < 0)
 		return -EINVAL;
@@ -115,7 +118,27 @@ int cni_rtnl_link(struct mnl_socket *nl, const char *ifname, int *ret_index, cha
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
-	r = talk(nl, nlh, link_cb, &q);
+	return talk(nl, nlh, link_cb, q);
+}
+
+int cni_rtnl_link_alias_get(struct mnl_socket *nl, const char *ifname, char *buf, size_t len)
+{
+	struct link_q q = { .alias = buf, .alias_len = len };
+	int r;
+
+	buf[0] = '\0';
+	r = link_get(nl, ifname, &q);
+	if (r < 0)
+		return r;
+	return q.index ? 0 : -ENODEV;
+}
+
+int cni_rtnl_link(struct mnl_socket *nl, const char *ifname, int *ret_index, char ret_mac[18])
+{
+	struct link_q q = { 0 };
+	int r;
+
+	r = link_get(nl, ifname, &q);
 	if (r < 0)
 		return r;
 	if (!q.index)
@@ -334,4 +357,137 @@ int cni_rtnl_route_find(struct mnl_socket *nl, const struct cni_route *rt)
 	rtm->rtm_family = (unsigned char)rt->dst.family;
 	r = talk(nl, nlh, route_cb, &q);
 	return r < 0 ? r : q.found;
+}
+
+int cni_rtnl_addr_add(struct mnl_socket *nl, int index, const struct cni_ip *ip, unsigned plen)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = RTM_NEWADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (unsigned char)ip->family;
+	ifa->ifa_prefixlen = (unsigned char)plen;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = (unsigned)index;
+	mnl_attr_put(nlh, IFA_LOCAL, alen(ip), ip->b);
+	mnl_attr_put(nlh, IFA_ADDRESS, alen(ip), ip->b);
+	if (ip->family == AF_INET && plen < 31) {
+		/* The reference's netlink library sets the broadcast address
+		 * of an IPv4 prefix shorter than /31: the host part all ones. */
+		uint8_t brd[4];
+		for (unsigned i = 0; i < 4; i++) {
+			unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
+			uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+			brd[i] = (uint8_t)(ip->b[i] | (uint8_t)~mask);
+		}
+		mnl_attr_put(nlh, IFA_BROADCAST, sizeof(brd), brd);
+	}
+	return talk(nl, nlh, NULL, NULL);
+}
+
+int cni_rtnl_link_retire(struct mnl_socket *nl, int index, const char *newname)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	if (netns_ifname_check(newname) < 0)
+		return -EINVAL;
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = index;
+	/* Down in the same request: the kernel renames first (a link that is
+	 * up may be renamed since Linux 6.x; older ones say EBUSY). */
+	ifi->ifi_change = IFF_UP;
+	ifi->ifi_flags = 0;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, newname);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+int cni_rtnl_link_del(struct mnl_socket *nl, int index)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_DELLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = index;
+	return talk(nl, nlh, NULL, NULL);
+}
+
+struct addrs_q {
+	int index;
+	size_t n;
+	struct {
+		int family;
+		unsigned plen;
+		uint8_t b[16];
+	} a[32];
+};
+
+static int addrs_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addrs_q *q = data;
+	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	size_t l = ifa->ifa_family == AF_INET ? 4 : 16;
+	struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != q->index || q->n == 32)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*ifa))
+		if (mnl_attr_get_type(a) == IFA_LOCAL || (mnl_attr_get_type(a) == IFA_ADDRESS &&
+							   ifa->ifa_family == AF_INET6)) {
+			if (mnl_attr_get_payload_len(a) != l)
+				continue;
+			q->a[q->n].family = ifa->ifa_family;
+			q->a[q->n].plen = ifa->ifa_prefixlen;
+			memcpy(q->a[q->n].b, mnl_attr_get_payload(a), l);
+			q->n++;
+			break;
+		}
+	return MNL_CB_OK;
+}
+
+int cni_rtnl_addrs_flush(struct mnl_socket *nl, int index)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	struct addrs_q q = { .index = index };
+	int one = 1, r;
+	size_t i;
+
+	/* The kernel filters the dump by index with strict checking (4.20+);
+	 * without it, addrs_cb does. */
+	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_UNSPEC;
+	ifa->ifa_index = (unsigned)index;
+	r = talk(nl, nlh, addrs_cb, &q);
+	if (r < 0)
+		return r;
+	for (i = 0; i < q.n; i++) {
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_DELADDR;
+		nlh->nlmsg_flags = NLM_F_REQUEST;
+		ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+		ifa->ifa_family = (unsigned char)q.a[i].family;
+		ifa->ifa_prefixlen = (unsigned char)q.a[i].plen;
+		ifa->ifa_index = (unsigned)index;
+		mnl_attr_put(nlh, IFA_LOCAL, q.a[i].family == AF_INET ? 4 : 16, q.a[i].b);
+		r = talk(nl, nlh, NULL, NULL);
+		if (r < 0 && r != -EADDRNOTAVAIL)
+			return r;
+	}
+	return 0;
 }

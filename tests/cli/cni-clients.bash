@@ -47,6 +47,21 @@ ns_links() {
 	ip -n "$1" -o link show | awk -F': ' '$2 != "lo" { sub(/@.*/, "", $2); print $2 }'
 }
 
+# retired_gone CMD...: waits (at most 30 s) until the links CMD lists
+# (`ip -o link show` run somewhere) hold no pair retired by netns-ptp's DEL.
+# DEL renames and downs the pair at once and leaves its deletion, which
+# waits for the kernel (an RCU grace period, ~20 ms, seconds under load), to
+# a detached process (docs/cni.md).
+retired_gone() {
+	local i
+	for i in $(seq 600); do
+		"$@" | grep -q ': ptpdel[0-9]' || return 0
+		sleep 0.05
+	done
+	echo "# a retired ptpdel pair is still there: $("$@" | grep ': ptpdel')" >&2
+	return 1
+}
+
 # The links of the namespace this shell runs in, the machine's own, sorted:
 # compared before and after a test to prove nothing landed there.
 machine_links() {

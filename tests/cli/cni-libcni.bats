@@ -112,6 +112,8 @@ check_add_result() {
 # Nothing of the attachment is left: no link in the host namespace but lo,
 # none in the container's, no allocation in the store.
 assert_gone() {
+	retired_gone ip -n "$HOSTNS" -o link show
+	[ ! -e "$CTR_PATH" ] || retired_gone ip -n "$CTR" -o link show
 	run -0 ns_links "$HOSTNS"
 	[ -z "$output" ] || { echo "# left in the host namespace: $output"; return 1; }
 	if [ -e "$CTR_PATH" ]; then

@@ -36,9 +36,8 @@ machine_paths() {
 
 setup() {
 	# .ci/run sets it for its second and third make check (host-like, ASan):
-	# podman and runc are the same there, and one run of them per CI is what
-	# this machine's hybrid cgroups allow without an occasional hang of the
-	# reference pair's container (seen twice in ~10 suite runs, never alone).
+	# podman and runc are the same binaries there, and they take about a
+	# minute per run, so they run once per CI, in the plain make check.
 	[ "${NETNS_SKIP_PODMAN:-}" != 1 ] || skip "NETNS_SKIP_PODMAN=1: podman runs in the plain make check"
 	command -v podman >/dev/null || skip "podman is not installed"
 	command -v runc >/dev/null || skip "runc is not installed (podman needs it here)"
@@ -221,20 +220,29 @@ podman_on() {
 	[[ $output == *"$ip"* ]]
 
 	# The container reaches the host side: a listener there gets its line.
-	in_host timeout 60 busybox nc -l -p 7778 >"$S/from-ctr" 2>/dev/null 3>&- &
+	# Each client reads its line from a file, not a pipe: a listener whose
+	# stdin is at its end half-closes at once, and busybox's nc client exits
+	# on that FIN; were its line still on its way through a pipe (echo not
+	# yet run), it would exit 0 having sent nothing, and the one-shot
+	# listener would end with nothing (seen about once in ten runs: client
+	# 0, listener 0, file empty). A file is readable at once, and nc sends
+	# what stdin holds before it looks at the socket. The timeout only keeps
+	# a failed run from hanging.
+	in_host timeout 600 busybox nc -l -p 7778 >"$S/from-ctr" 2>/dev/null 3>&- &
 	local listener=$!
 	track_pid "$listener"
 	# nc -w 2: the client closes at most 2 s after its input ends, whatever
 	# the listener does, so neither side can wait for the other to close.
-	run -0 pod exec c1 sh -c "for i in \$(seq 100); do
-		echo from-container | nc -w 2 $GW 7778 && exit 0; sleep 0.1; done; exit 1"
+	run -0 pod exec c1 sh -c "echo from-container >/tmp/line; for i in \$(seq 100); do
+		nc -w 2 $GW 7778 </tmp/line && exit 0; sleep 0.1; done; exit 1"
 	wait "$listener"
 	[ "$(cat "$S/from-ctr")" = from-container ]
 
 	# The host side reaches the container: its listener gets our line.
+	echo from-host >"$S/line"
 	run -0 pod exec -d c1 sh -c 'nc -l -p 7777 >/tmp/from-host'
 	for i in $(seq 100); do
-		echo from-host | in_host timeout 10 busybox nc -w 2 "$ip" 7777 && break
+		in_host timeout 10 busybox nc -w 2 "$ip" 7777 <"$S/line" && break
 		sleep 0.1
 	done
 	for i in $(seq 100); do
@@ -248,6 +256,7 @@ podman_on() {
 	# namespace name in podman's run dir, no allocation, no rule, no
 	# process in the container's cgroups.
 	run -0 pod rm -f -t 0 c1
+	retired_gone in_host ip -o link show
 	run -0 in_host ip -o link show
 	[ "$(grep -vc ': lo:' <<<"$output")" = 0 ]
 	run -0 in_host ls -A /run/netns

@@ -7,7 +7,7 @@
 # host side or /var/lib/cni. Side-by-side runs use Debian's reference
 # plugins (containernetworking-plugins) in /usr/lib/cni.
 
-load core-helpers
+load cni-clients
 
 REF=/usr/lib/cni
 
@@ -100,7 +100,19 @@ nft_rules() {
 	netns exec "$HOST" nft list table inet netns-ptp 2>/dev/null || true
 }
 
+# The masquerade elements in $HOST, one "ADDRESS OWNER CHAIN" line each
+# (OWNER is the element's comment: "NETWORK ID IFNAME"), sorted; empty when
+# there is no table.
+masq_elems() {
+	netns exec "$HOST" nft -j list table inet netns-ptp 2>/dev/null |
+		jq -r '.nftables[] | .map? // empty | select(.name == "addr4" or .name == "addr6") | .elem[]? |
+			(if (.[0] | type) == "object" then "\(.[0].elem.val) \(.[0].elem.comment)" else "\(.[0]) -" end)
+			+ " " + .[1].jump.target' | sort
+}
+
+# The host's veths, once the pairs DEL retired are deleted (retired_gone).
 host_veths() {
+	retired_gone ip -n "$HOST" -o link show type veth || return 1
 	ip -n "$HOST" -o link show type veth | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
 }
 
@@ -246,7 +258,7 @@ host_veths() {
 	assert_cni_error "$output" 1
 	run plug netns-ipam ADD a /x CNI_ARGS='FOO=bar' <<<"$good"
 	assert_cni_error "$output" 2
-	run plug netns-ipam ADD a /x CNI_ARGS='IP=10.76.0.9' <<<"$good"
+	run plug netns-ptp ADD a "$ns" CNI_ARGS='FOO=bar' <<<"$c"
 	assert_cni_error "$output" 2
 	run plug netns-ipam ADD a /x CNI_ARGS='a;b' <<<"$good"
 	assert_cni_error "$output" 4
@@ -336,23 +348,65 @@ host_veths() {
 	a=$(uniq_name a) b=$(uniq_name b)
 	mkc "$a" "$b"
 	ptp_conf netns-ptp netns-ipam 10.79.0.0/24 | plug netns-ptp ADD ida "/run/netns/$a" >/dev/null
+	# After one ADD: that container's address, and nothing else.
+	[ "$(masq_elems)" = "10.79.0.2 net1 ida eth0 n4-0a4f0000-24" ]
 	ptp_conf netns-ptp netns-ipam 10.79.0.0/24 | plug netns-ptp ADD idb "/run/netns/$b" >/dev/null
+	[ "$(masq_elems)" = "10.79.0.2 net1 ida eth0 n4-0a4f0000-24
+10.79.0.3 net1 idb eth0 n4-0a4f0000-24" ]
+	# The rules the reference's per-container chain has, once per network.
 	nft_rules >"$DATA/rules"
-	[ "$(grep -c masquerade "$DATA/rules")" -eq 2 ]
-	grep -q '10.79.0.2 : jump c-' "$DATA/rules"
-	grep -q '10.79.0.3 : jump c-' "$DATA/rules"
-	grep -q 'comment "name: net1 id: ida"' "$DATA/rules"
-	ptp_conf netns-ptp netns-ipam 10.79.0.0/24 | plug netns-ptp DEL ida "/run/netns/$a"
-	nft_rules >"$DATA/rules"
+	grep -q 'ip saddr vmap @addr4' "$DATA/rules"
+	grep -q 'ip daddr 10.79.0.0/24 return' "$DATA/rules"
+	grep -q 'ip daddr != 224.0.0.0/4 masquerade' "$DATA/rules"
 	[ "$(grep -c masquerade "$DATA/rules")" -eq 1 ]
-	refute grep -q 'id: ida' "$DATA/rules"
-	refute grep -q '10.79.0.2' "$DATA/rules"
-	grep -q '10.79.0.3 : jump c-' "$DATA/rules"
-	# ipMasq false: no chain of its own
+	ptp_conf netns-ptp netns-ipam 10.79.0.0/24 | plug netns-ptp DEL ida "/run/netns/$a"
+	[ "$(masq_elems)" = "10.79.0.3 net1 idb eth0 n4-0a4f0000-24" ]
+	# ipMasq false: no element
 	ptp_conf netns-ptp netns-ipam 10.79.0.0/24 | jq -c '.ipMasq = false' | plug netns-ptp ADD ida "/run/netns/$a" >/dev/null
-	[ "$(nft_rules | grep -c masquerade)" -eq 1 ]
+	[ "$(masq_elems)" = "10.79.0.3 net1 idb eth0 n4-0a4f0000-24" ]
+	# DEL finds the elements by owner when the addresses are gone from
+	# the container (and its alias has no list): only idb's go.
+	ptp_conf netns-ptp netns-ipam 10.79.0.0/24 | jq -c '.ipMasq = false' | plug netns-ptp DEL ida "/run/netns/$a"
+	ptp_conf netns-ptp netns-ipam 10.79.0.0/24 | plug netns-ptp ADD ida "/run/netns/$a" >/dev/null
+	ip -n "$HOST" link set "veth$(printf %08x "$(fnv idb eth0)")" alias "netns-ptp net1 idb eth0"
+	ip -n "$b" addr flush dev eth0
+	ptp_conf netns-ptp netns-ipam 10.79.0.0/24 | plug netns-ptp DEL idb "/run/netns/$b"
+	[ "$(masq_elems | cut -d' ' -f2-4)" = "net1 ida eth0" ]
 	# Never iptables: the reference's nat chains are not there.
 	[ "$(netns exec "$HOST" iptables-save -t nat 2>/dev/null | grep -c CNI-)" -eq 0 ]
+}
+
+@test "cni: netns-ptp masquerades what leaves the container's network, not what stays in it" {
+	local a b o port=7781
+	a=$(uniq_name a) b=$(uniq_name b) o=$(uniq_name o)
+	mkc "$a" "$b" "$o"
+	ptp_conf netns-ptp netns-ipam 10.96.0.0/24 | plug netns-ptp ADD ida "/run/netns/$a" >/dev/null
+	ptp_conf netns-ptp netns-ipam 10.96.0.0/24 | jq -c '.ipMasq = false' | plug netns-ptp ADD idb "/run/netns/$b" >/dev/null
+	# Outside: a namespace behind the host, which routes 10.96.0.0/24 back.
+	ip -n "$HOST" link add out0 type veth peer name out1 netns "$o"
+	ip -n "$HOST" addr add 192.0.2.1/24 dev out0
+	ip -n "$HOST" link set out0 up
+	ip -n "$o" addr add 192.0.2.2/24 dev out1
+	ip -n "$o" link set out1 up
+	ip -n "$o" route add 10.96.0.0/24 via 192.0.2.1
+	netns exec "$HOST" sysctl -qw net.ipv4.ip_forward=1
+	# src FROM IN ADDR: the source address a listener in IN on ADDR sees
+	# for a connection from FROM.
+	src() {
+		netns exec "$2" timeout 10 nc -l -n -v -s "$3" -p "$port" >/dev/null 2>"$DATA/nc" &
+		local l=$! i
+		for i in $(seq 50); do
+			ss -N "$2" -Hltn "sport = :$port" | grep -q . && break
+			sleep 0.05
+		done
+		netns exec "$1" bash -c "echo hi >/dev/tcp/$3/$port"
+		wait "$l" || true
+		grep -oE '([0-9]+\.){3}[0-9]+' "$DATA/nc" | grep -vx "$3" | head -n 1
+	}
+	[ "$(src "$a" "$o" 192.0.2.2)" = 192.0.2.1 ]
+	[ "$(src "$b" "$o" 192.0.2.2)" = 10.96.0.3 ]
+	# within its network: a's own address
+	[ "$(src "$a" "$b" 10.96.0.3)" = 10.96.0.2 ]
 }
 
 @test "cni: netns-ptp DEL is idempotent and best-effort: twice, namespace gone, store gone" {
@@ -366,7 +420,7 @@ host_veths() {
 	ptp_conf netns-ptp netns-ipam 10.80.0.0/24 | plug netns-ptp DEL x1 "/run/netns/$c"
 	[ -z "$(store_list)" ]
 	[ -z "$(host_veths)" ]
-	[ "$(nft_rules | grep -c masquerade)" -eq 0 ]
+	[ -z "$(masq_elems)" ]
 	ptp_conf netns-ptp netns-ipam 10.80.0.0/24 | plug netns-ptp DEL x1 "/run/netns/$c"
 	ptp_conf netns-ptp netns-ipam 10.80.0.0/24 | plug netns-ptp DEL x1 -
 	rm -rf "${DATA:?}/net1"
@@ -378,10 +432,54 @@ host_veths() {
 	[ "$status" -eq 1 ]
 	assert_cni_error "$output" 7
 	[ -z "$(host_veths)" ]
-	[ "$(nft_rules | grep -c masquerade)" -eq 0 ]
+	[ -z "$(masq_elems)" ]
 	[ -n "$(store_list)" ]
 	ptp_conf netns-ptp netns-ipam 10.80.0.0/24 | plug netns-ptp DEL x2 "/run/netns/$c"
 	[ -z "$(store_list)" ]
+}
+
+@test "cni: netns-ptp DEL frees names, addresses and routes at once; the veth is gone soon after, whoever is killed" {
+	local c hv i pg
+	c=$(uniq_name c)
+	mkc "$c"
+	ptp_conf netns-ptp netns-ipam 10.95.0.0/24 >"$DATA/conf"
+	hv=$(plug netns-ptp ADD z1 "/run/netns/$c" <"$DATA/conf" | jq -r '.interfaces[0].name')
+	[ "$(host_veths)" = "$hv" ]
+	# DEL in a process group of its own, killed the moment DEL returns.
+	# shellcheck disable=SC2016 # $$ is the inner shell's
+	netns exec "$HOST" env -u CNI_ARGS CNI_COMMAND=DEL CNI_CONTAINERID=z1 CNI_IFNAME=eth0 \
+		CNI_PATH="$BUILD:$REF" CNI_NETNS="/run/netns/$c" \
+		setsid -w bash -c 'echo $$ >"$1"; exec "$2"' - "$DATA/pgid" "$BUILD/netns-ptp" <"$DATA/conf"
+	pg=$(cat "$DATA/pgid")
+	kill -KILL -- "-$pg" 2>/dev/null || true
+	# At once: neither name is taken, no address or route of the
+	# attachment is left on either side, the allocation and rules are gone.
+	refute ip -n "$HOST" link show "$hv"
+	refute ip -n "$c" link show eth0
+	refute grep -v ' lo ' < <(ip -n "$c" -o addr show)
+	[ -z "$(ip -n "$c" route show)" ]
+	refute grep -v ' lo ' < <(ip -n "$HOST" -o addr show)
+	[ -z "$(ip -n "$HOST" route show)" ]
+	[ -z "$(store_list)" ]
+	[ -z "$(masq_elems)" ]
+	# A new ADD of the same container and interface succeeds at once.
+	[ "$(plug netns-ptp ADD z1 "/run/netns/$c" <"$DATA/conf" | jq -r '.interfaces[0].name')" = "$hv" ]
+	plug netns-ptp DEL z1 "/run/netns/$c" <"$DATA/conf"
+	# A moment later the retired pair is gone from both sides (the kernel
+	# can take seconds under load: rtnl is one lock for every namespace).
+	for i in $(seq 600); do
+		[ -z "$(ip -n "$HOST" -o link show type veth)$(ip -n "$c" -o link show type veth)" ] && break
+		sleep 0.05
+	done
+	[ -z "$(ip -n "$HOST" -o link show type veth)" ]
+	[ -z "$(ip -n "$c" -o link show type veth)" ]
+	# One whose deletion was cut short (the detached process killed) is
+	# GC's: a retired link with this network's alias.
+	ip -n "$HOST" link add ptpdel99 type veth peer name ptpdel98
+	ip -n "$HOST" link set ptpdel99 alias "netns-ptp net1 z9 eth0 10.95.0.9/24"
+	jq -c '.cniVersion = "1.1.0" | . + {"cni.dev/valid-attachments": [{containerID: "z9", ifname: "eth0"}]}' "$DATA/conf" |
+		plug netns-ptp GC x -
+	[ -z "$(ip -n "$HOST" -o link show type veth)" ]
 }
 
 @test "cni: netns-ptp CHECK passes on what ADD made and names what is missing" {
@@ -389,6 +487,18 @@ host_veths() {
 	c=$(uniq_name c)
 	mkc "$c"
 	r=$(ptp_conf netns-ptp netns-ipam 10.81.0.0/24 | plug netns-ptp ADD k1 "/run/netns/$c")
+	ptp_conf netns-ptp netns-ipam 10.81.0.0/24 | jq -c --argjson p "$r" '. + {prevResult: $p}' |
+		plug netns-ptp CHECK k1 "/run/netns/$c"
+	# The masquerade element: gone, then another owner's
+	netns exec "$HOST" nft 'delete element inet netns-ptp addr4 { 10.81.0.2 }'
+	run plug netns-ptp CHECK k1 "/run/netns/$c" < <(ptp_conf netns-ptp netns-ipam 10.81.0.0/24 | jq -c --argjson p "$r" '. + {prevResult: $p}')
+	[ "$status" -eq 1 ]
+	[[ $(jq -r .msg <<<"$output") == "the ipMasq rules of container k1 are missing" ]]
+	netns exec "$HOST" nft 'add element inet netns-ptp addr4 { 10.81.0.2 comment "net1 k2 eth0" : jump n4-0a510000-24 }'
+	run plug netns-ptp CHECK k1 "/run/netns/$c" < <(ptp_conf netns-ptp netns-ipam 10.81.0.0/24 | jq -c --argjson p "$r" '. + {prevResult: $p}')
+	[ "$status" -eq 1 ]
+	netns exec "$HOST" nft 'delete element inet netns-ptp addr4 { 10.81.0.2 }'
+	netns exec "$HOST" nft 'add element inet netns-ptp addr4 { 10.81.0.2 comment "net1 k1 eth0" : jump n4-0a510000-24 }'
 	ptp_conf netns-ptp netns-ipam 10.81.0.0/24 | jq -c --argjson p "$r" '. + {prevResult: $p}' |
 		plug netns-ptp CHECK k1 "/run/netns/$c"
 	ip -n "$c" route del default
@@ -417,7 +527,7 @@ host_veths() {
 	[ -z "$(store_list)" ]
 	[ -z "$(host_veths)" ]
 	ip -n "$c" -o link show eth0 | grep -q 'eth0@eth0p'
-	[ "$(nft_rules | grep -c masquerade)" -eq 0 ]
+	[ -z "$(masq_elems)" ]
 	# The host route exists already (another container's address): undone
 	# too. Round robin: the next address tried is .3.
 	ip -n "$c" link del eth0
@@ -431,7 +541,7 @@ host_veths() {
 	[ "$(host_veths)" = "other
 otherp" ]
 	[ -z "$(ip -n "$c" -o link show type veth)" ]
-	[ "$(nft_rules | grep -c masquerade)" -eq 0 ]
+	[ -z "$(masq_elems)" ]
 }
 
 @test "cni: 50 concurrent netns-ptp ADDs get 50 distinct addresses; 50 DELs leave nothing" {
@@ -455,30 +565,37 @@ otherp" ]
 		pids+=($!)
 	done
 	for i in "${pids[@]}"; do wait "$i" || fails=$((fails + 1)); done
+	[ "$(masq_elems | wc -l)" -eq 0 ]
 	[ "$fails" -eq 0 ]
 	[ -z "$(store_list)" ]
 	[ -z "$(host_veths)" ]
-	[ "$(nft_rules | grep -c masquerade)" -eq 0 ]
+	# 50 ADDs made the table at once: one copy of its rules
+	[ "$(nft_rules | grep -c masquerade)" -eq 1 ]
 }
 
 @test "cni: netns-ptp GC removes the veths, rules and addresses no valid attachment owns; STATUS delegates" {
-	local a b c n
+	local a b c d n
 	a=$(uniq_name a) b=$(uniq_name b) c=$(uniq_name c)
 	mkc "$a" "$b" "$c"
 	ptp_conf netns-ptp netns-ipam 10.84.0.0/24 "$DATA" 1.1.0 >"$DATA/conf"
 	for n in a b c; do
 		plug netns-ptp ADD "id$n" "/run/netns/$(uniq_name $n)" <"$DATA/conf" >/dev/null
 	done
+	[ "$(masq_elems | wc -l)" -eq 3 ]
+	# another network's container, by the same plugin
+	d=$(uniq_name d)
+	mkc "$d"
+	plug netns-ptp ADD idd "/run/netns/$d" < <(jq -c '.name = "net2" | .ipam.ranges = [[{subnet: "10.88.0.0/24"}]]' "$DATA/conf") >/dev/null
 	# a veth of the reference's naming style that netns-ptp did not make
 	ip -n "$HOST" link add veth0000beef type veth peer name othr
 	jq -c '. + {"cni.dev/valid-attachments": [{containerID: "ida", ifname: "eth0"}, {containerID: "idx", ifname: "eth0"}]}' \
 		"$DATA/conf" | plug netns-ptp GC x -
-	[ "$(host_veths)" = "$(printf '%s\n' othr veth0000beef "veth$(printf %08x "$(fnv ida eth0)")" | sort)" ]
+	[ "$(host_veths)" = "$(printf '%s\n' othr veth0000beef "veth$(printf %08x "$(fnv ida eth0)")" "veth$(printf %08x "$(fnv idd eth0)")" | sort)" ]
 	[ "$(store_list)" = "10.84.0.2 ida|eth0" ]
-	nft_rules >"$DATA/rules"
-	[ "$(grep -c masquerade "$DATA/rules")" -eq 1 ]
-	grep -q 'id: ida"' "$DATA/rules"
-	refute grep -q '10.84.0.3' "$DATA/rules"
+	# Only the valid attachment's element stays, and another network's
+	# elements are not this GC's to remove.
+	[ "$(masq_elems)" = "10.84.0.2 net1 ida eth0 n4-0a540000-24
+10.88.0.2 net2 idd eth0 n4-0a580000-24" ]
 	ip -n "$a" -o addr show dev eth0 | grep -q 10.84.0.2/24
 	[ -z "$(ip -n "$b" -o link show type veth)" ]
 	# STATUS: the IPAM plugin's answer
@@ -530,11 +647,64 @@ otherp" ]
 	diff <(ip -n "$c1" -6 route) <(ip -n "$c2" -6 route | sed 's/fd00:92:/fd00:91:/g')
 	diff <(ip -n "$c1" route) <(ip -n "$c2" route | sed 's/10\.92\./10.91./g')
 	ip -n "$HOST" -6 route show fd00:92::2 | grep -q "dev $(jq -r '.interfaces[0].name' <<<"$r2")"
-	nft_rules | grep -q 'fd00:92::2 : jump c-'
-	nft_rules | grep -q 'ip6 daddr fd00:92::/64 accept'
+	[ "$(masq_elems)" = "10.92.0.2 net1 d1 eth0 n4-0a5c0000-24
+fd00:92::2 net1 d1 eth0 n6-fd000092000000000000000000000000-64" ]
+	nft_rules | grep -q 'ip6 saddr vmap @addr6'
+	nft_rules | grep -q 'ip6 daddr fd00:92::/64 return'
+	nft_rules | grep -q 'ip6 daddr != ff00::/8 masquerade'
 	ds_conf netns-ptp netns-ipam 2 | plug netns-ptp DEL d1 "/run/netns/$c2"
-	[ "$(nft_rules | grep -c masquerade)" -eq 0 ]
+	[ -z "$(masq_elems)" ]
 	[ -z "$(store_list "$DATA/netns-ptp")" ]
+}
+
+@test "cni: netns-ptp ADD, DEL and GC work beside the table layout of chains per container" {
+	local c
+	c=$(uniq_name c)
+	mkc "$c"
+	# The layout before this one: a verdict map masq4 jumping to c-HASH
+	# chains, the base chain's rule pointing at it.
+	netns exec "$HOST" nft -f - <<-'EOF'
+		add table inet netns-ptp
+		add map inet netns-ptp masq4 { type ipv4_addr : verdict; }
+		add chain inet netns-ptp postrouting { type nat hook postrouting priority srcnat; policy accept; }
+		add rule inet netns-ptp postrouting ip saddr vmap @masq4
+		add chain inet netns-ptp c-0badf00d
+		add rule inet netns-ptp c-0badf00d ip daddr 10.97.0.0/24 accept comment "name: net1 id: old"
+		add element inet netns-ptp masq4 { 10.97.0.9 : jump c-0badf00d }
+	EOF
+	ptp_conf netns-ptp netns-ipam 10.97.0.0/24 | plug netns-ptp ADD o1 "/run/netns/$c" >/dev/null
+	[ "$(masq_elems)" = "10.97.0.2 net1 o1 eth0 n4-0a610000-24" ]
+	# the base chain now uses the new maps only
+	[ "$(nft_rules | grep -c 'vmap @masq4')" -eq 0 ]
+	jq -c '.cniVersion = "1.1.0" | . + {"cni.dev/valid-attachments": []}' < <(ptp_conf netns-ptp netns-ipam 10.97.0.0/24) |
+		plug netns-ptp GC x -
+	[ -z "$(masq_elems)" ]
+	ptp_conf netns-ptp netns-ipam 10.97.0.0/24 | plug netns-ptp DEL o1 "/run/netns/$c"
+	ptp_conf netns-ptp netns-ipam 10.97.0.0/24 | plug netns-ptp DEL o1 -
+	# GC took the network chain no element uses; the old objects are left be.
+	refute grep -q 'n4-0a610000-24' <(nft_rules)
+	nft_rules | grep -q 'c-0badf00d'
+}
+
+@test "cni: netns-ptp gives the container's IPv4 address its broadcast address, as the reference does" {
+	need_ref
+	local c1 c2 p
+	c1=$(uniq_name c1) c2=$(uniq_name c2)
+	mkc "$c1" "$c2"
+	ptp_conf ptp host-local 10.98.0.0/22 "$DATA/ref" | plug "$REF/ptp" ADD b1 "/run/netns/$c1" >/dev/null
+	ptp_conf netns-ptp netns-ipam 10.98.4.0/22 "$DATA/our" | plug netns-ptp ADD b1 "/run/netns/$c2" >/dev/null
+	[ "$(ip -n "$c1" -j addr show dev eth0 | jq -r '.[0].addr_info[] | select(.family == "inet") | .broadcast')" = 10.98.3.255 ]
+	[ "$(ip -n "$c2" -j addr show dev eth0 | jq -r '.[0].addr_info[] | select(.family == "inet") | .broadcast')" = 10.98.7.255 ]
+	diff <(ip -n "$c1" -4 -o addr show dev eth0 | awk '{ $1 = ""; print }') \
+		<(ip -n "$c2" -4 -o addr show dev eth0 | awk '{ $1 = ""; print }' | sed 's/10\.98\.4\./10.98.0./; s/10\.98\.7\.255/10.98.3.255/')
+	# /31 and /32 get none, on both
+	for p in ptp netns-ptp; do
+		ptp_conf "$p" x 10.99.0.0/31 | jq -c --arg n "$([ $p = ptp ] && echo 1 || echo 3)" \
+			'.ipam = {type: "static", addresses: [{address: "10.99.0.\($n)/31", gateway: "10.99.0.\($n | tonumber - 1)"}]}' |
+			IFN=eth1 plug "$([ $p = ptp ] && echo "$REF/ptp" || echo netns-ptp)" ADD b2 "/run/netns/$([ $p = ptp ] && echo "$c1" || echo "$c2")" >/dev/null
+	done
+	[ -z "$(ip -n "$c1" -j addr show dev eth1 | jq -r '.[0].addr_info[] | select(.family == "inet") | .broadcast // empty')" ]
+	[ -z "$(ip -n "$c2" -j addr show dev eth1 | jq -r '.[0].addr_info[] | select(.family == "inet") | .broadcast // empty')" ]
 }
 
 @test "cni: 40 concurrent ADDs, half by host-local and half by netns-ipam, on one store: no address twice" {
