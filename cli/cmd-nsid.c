@@ -29,48 +29,6 @@ static const struct option help_only[] = {
 /* The kernel's explanation of the last failed request (extended ack). */
 static char nl_message[256];
 
-static struct mnl_socket *nl_open(unsigned groups)
-{
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	int one = 1;
-
-	if (!nl)
-		return NULL;
-	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
-		int e = errno;
-
-		mnl_socket_close(nl);
-		errno = e;
-		return NULL;
-	}
-	return nl;
-}
-
-/* Keeps NLMSGERR_ATTR_MSG of an NLMSG_ERROR (capped: the TLVs follow the
- * nlmsgerr and the request's header only). */
-static void extack_keep(const struct nlmsghdr *m)
-{
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
-	size_t off = sizeof(*e), len = mnl_nlmsg_get_payload_len(m);
-	const struct nlattr *attr;
-	const void *tlvs;
-
-	if (!(m->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (!(m->nlmsg_flags & NLM_F_CAPPED))
-		off += MNL_ALIGN(mnl_nlmsg_get_payload_len(&e->msg));
-	if (off >= len)
-		return;
-	tlvs = (const char *)e + off;
-	mnl_attr_for_each_payload(tlvs, len - off) {
-		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-			snprintf(nl_message, sizeof(nl_message), "%s", mnl_attr_get_str(attr));
-	}
-}
-
 typedef int (*nsid_cb)(int nsid, void *data);
 
 /* The NETNSA_NSID of an RTM_NEWNSID/RTM_DELNSID message, or -1. */
@@ -94,7 +52,7 @@ static int msg_nsid(const struct nlmsghdr *m)
  * Returns 0 or a negative errno. */
 static int nl_talk(struct nlmsghdr *nlh, nsid_cb cb, void *data)
 {
-	struct mnl_socket *nl = nl_open(0);
+	struct mnl_socket *nl = cli_nl_open(0);
 	unsigned seq = (unsigned)time(NULL), portid;
 	size_t size = 32768; /* a dump's messages come in pages */
 	char *buf = NULL;
@@ -133,7 +91,7 @@ static int nl_talk(struct nlmsghdr *nlh, nsid_cb cb, void *data)
 					r = -EBADMSG;
 				} else {
 					if (e->error)
-						extack_keep(m);
+						cli_nl_extack(m, nl_message, sizeof(nl_message));
 					r = e->error > 0 ? -e->error : e->error;
 				}
 				goto out;
@@ -366,7 +324,7 @@ int cli_nsid_monitor_open(void)
 	struct mnl_socket *nl;
 	int fd, group = RTNLGRP_NSID;
 
-	nl = nl_open(0);
+	nl = cli_nl_open(0);
 	if (!nl)
 		return -errno;
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group,

@@ -259,8 +259,6 @@ static int nl_ack(struct mnl_socket *nl, unsigned seq, char *msg, size_t msglen)
 			return -errno;
 		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
 			const struct nlmsgerr *e;
-			const struct nlattr *attr;
-			size_t off;
 
 			if (!mnl_nlmsg_portid_ok(h, portid) || !mnl_nlmsg_seq_ok(h, seq) ||
 			    h->nlmsg_type != NLMSG_ERROR)
@@ -268,19 +266,8 @@ static int nl_ack(struct mnl_socket *nl, unsigned seq, char *msg, size_t msglen)
 			e = mnl_nlmsg_get_payload(h);
 			if (mnl_nlmsg_get_payload_len(h) < sizeof(*e))
 				return -EBADMSG;
-			off = (h->nlmsg_flags & NLM_F_CAPPED) ?
-				      sizeof(*e) :
-				      sizeof(*e) + MNL_ALIGN(mnl_nlmsg_get_payload_len(&e->msg));
-			if (e->error && (h->nlmsg_flags & NLM_F_ACK_TLVS) &&
-			    off < mnl_nlmsg_get_payload_len(h)) {
-				const void *tlvs = (const char *)mnl_nlmsg_get_payload(h) + off;
-
-				mnl_attr_for_each_payload(tlvs, mnl_nlmsg_get_payload_len(h) - off) {
-					if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-					    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-						snprintf(msg, msglen, "%s", mnl_attr_get_str(attr));
-				}
-			}
+			if (e->error)
+				cli_nl_extack(h, msg, msglen);
 			return e->error > 0 ? -e->error : e->error;
 		}
 	}
@@ -331,22 +318,6 @@ static int veth_make(struct mnl_socket *nl, unsigned seq, const struct lab_link_
 	return nl_ack(nl, seq, msg, msglen);
 }
 
-static struct mnl_socket *nl_open(void)
-{
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	int one = 1;
-
-	if (!nl)
-		return NULL;
-	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		mnl_socket_close(nl);
-		return NULL;
-	}
-	return nl;
-}
-
 int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 {
 	struct fd_cache c;
@@ -358,7 +329,7 @@ int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 
 	if (p->n_links == 0)
 		return EXIT_OK;
-	if (!(nl = nl_open()))
+	if (!(nl = cli_nl_open(0)))
 		return cli_fail("netlink", -errno);
 	cache_init(&c, p);
 	for (i = 0; i < p->n_links; i++) {

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The command's own rtnetlink requests (nsid, lab links): a socket that
+ * asks for the kernel's reasons, and reading them from an error. */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+
+#include "cli.h"
+
+struct mnl_socket *cli_nl_open(unsigned groups)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	int one = 1;
+
+	if (!nl)
+		return NULL;
+	/* The kernel's explanation of a failure, without the request echoed. */
+	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+
+		mnl_socket_close(nl);
+		errno = e;
+		return NULL;
+	}
+	return nl;
+}
+
+void cli_nl_extack(const struct nlmsghdr *m, char *buf, size_t len)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+	size_t off = sizeof(*e), plen = mnl_nlmsg_get_payload_len(m);
+	const struct nlattr *attr;
+	const void *tlvs;
+
+	if (len)
+		buf[0] = '\0';
+	if (plen < sizeof(*e) || !(m->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	/* The TLVs follow the nlmsgerr and the request's header (only the
+	 * header when capped). */
+	if (!(m->nlmsg_flags & NLM_F_CAPPED))
+		off += MNL_ALIGN(mnl_nlmsg_get_payload_len(&e->msg));
+	if (off >= plen)
+		return;
+	tlvs = (const char *)e + off;
+	mnl_attr_for_each_payload(tlvs, plen - off) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(buf, len, "%s", mnl_attr_get_str(attr));
+	}
+}
