@@ -6,23 +6,10 @@
 # the lab made and ends the processes left inside them. Addresses are
 # 10.8x/16, only ever inside the lab's namespaces.
 
-load core-helpers
+load lab-helpers
 
 setup() {
-	mk_scratch SCR
-	export NETNS_RUN_DIR=$SCR/run
-	mkdir "$NETNS_RUN_DIR"
-	LAB=v$$n${BATS_TEST_NUMBER}
-}
-
-teardown() {
-	netns lab down "$LAB" >/dev/null 2>&1 || true
-	cleanup_tracked
-	cleanup_scratch
-}
-
-names() {
-	netns list | sort | tr '\n' ' '
+	lab_setup v
 }
 
 # r1 joins h1 and h2 and forwards; h3 hangs off h2.

@@ -5,19 +5,10 @@
 # node and edge, quotes names, and refuses what it cannot write. Addresses
 # are gen's 10.0.0.0/8 and 10.9x/16, only ever inside the labs' namespaces.
 
-load core-helpers
+load lab-helpers
 
 setup() {
-	mk_scratch SCR
-	export NETNS_RUN_DIR=$SCR/run
-	mkdir "$NETNS_RUN_DIR"
-	LAB=t$$n${BATS_TEST_NUMBER}
-}
-
-teardown() {
-	netns lab down "$LAB" >/dev/null 2>&1 || true
-	cleanup_tracked
-	cleanup_scratch
+	lab_setup t
 }
 
 # counts FILE: "NODES LINKS" as the lab file lists them.

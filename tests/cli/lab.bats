@@ -5,24 +5,10 @@
 # make nothing, and a failure half-way rolls back. Addresses are 10.9x/16,
 # only ever inside the lab's namespaces.
 
-load core-helpers
+load lab-helpers
 
 setup() {
-	mk_scratch SCR
-	export NETNS_RUN_DIR=$SCR/run
-	mkdir "$NETNS_RUN_DIR"
-	LAB=l$$n${BATS_TEST_NUMBER}
-}
-
-teardown() {
-	netns lab down "$LAB" >/dev/null 2>&1 || true
-	cleanup_tracked
-	cleanup_scratch
-}
-
-# The names in the run directory, one line, sorted.
-names() {
-	netns list | sort | tr '\n' ' '
+	lab_setup l
 }
 
 # The file of the issue: hosts h1 and h2 routed through r1, which forwards;
@@ -112,19 +98,13 @@ addr_of() {
 	port=$((20000 + RANDOM % 20000))
 	printf 'across r1\n' | netns exec "$LAB-h2" nc -N -l 10.92.0.2 "$port" >/dev/null 2>&1 3>&- &
 	track_pid $!
-	for i in $(seq 100); do
-		netns exec "$LAB-h2" ss -Hltn "sport = :$port" | grep -q . && break
-		sleep 0.05
-	done
+	wait_listen "$LAB-h2" "$port"
 	run -0 netns exec "$LAB-h1" nc -w 5 10.92.0.2 "$port" </dev/null
 	[ "$output" = "across r1" ]
 	# Through the bridge: a TCP connect from m1 to a listener in m2.
 	netns exec "$LAB-m2" nc -l 10.93.0.2 "$((port + 1))" </dev/null >/dev/null 2>&1 3>&- &
 	track_pid $!
-	for i in $(seq 100); do
-		netns exec "$LAB-m2" ss -Hltn "sport = :$((port + 1))" | grep -q . && break
-		sleep 0.05
-	done
+	wait_listen "$LAB-m2" "$((port + 1))"
 	netns exec "$LAB-m1" nc -z -w 5 10.93.0.2 "$((port + 1))"
 	# Without r1's forwarding there is no path: the route alone is not enough.
 	netns exec "$LAB-r1" sh -c 'echo 0 > /proc/sys/net/ipv4/ip_forward'
@@ -335,10 +315,7 @@ EOF
 	port=$((20000 + RANDOM % 20000))
 	netns exec "$LAB-h3" nc -l 10.0.0.3 "$port" </dev/null >/dev/null 2>&1 3>&- &
 	track_pid $!
-	for i in $(seq 100); do
-		netns exec "$LAB-h3" ss -Hltn "sport = :$port" | grep -q . && break
-		sleep 0.05
-	done
+	wait_listen "$LAB-h3" "$port"
 	netns exec "$LAB-h1" nc -z -w 5 10.0.0.3 "$port"
 	run -2 netns lab gen cube 3
 	run -2 netns lab gen ring 2
