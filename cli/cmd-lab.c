@@ -102,13 +102,8 @@ static int load_state(const char *arg, char **ret_name, json_t **ret_state)
 	if (!name)
 		return cli_fail(arg, -ENOMEM);
 	r = lab_state_load(name, ret_state);
-	if (r == -ENOENT) {
-		status = cli_failx("no lab %s", name);
-		free(name);
-		return status;
-	}
 	if (r < 0) {
-		status = cli_fail(name, r == -EBADMSG ? -EBADMSG : r);
+		status = lab_state_fail(name, r);
 		free(name);
 		return status;
 	}

@@ -310,10 +310,8 @@ int lab_down(const char *lab, json_t *loaded)
 		return cli_fail("state", lock);
 	/* Again under the lock: an up may have changed it meanwhile. */
 	status = lab_state_load(lab, &state);
-	if (status == -ENOENT)
-		status = cli_failx("no lab %s", lab);
-	else if (status < 0)
-		status = cli_fail(lab, status);
+	if (status < 0)
+		status = lab_state_fail(lab, status);
 	else
 		status = down_locked(lab, state ? state : loaded);
 	json_decref(state);

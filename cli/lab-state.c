@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "netns.h"
+#include "cli.h"
 #include "lab.h"
 
 char *lab_state_dir(void)
@@ -236,6 +237,22 @@ int lab_state_load(const char *lab, json_t **ret)
 	}
 	*ret = st;
 	return 0;
+}
+
+int lab_state_fail(const char *lab, int r)
+{
+	char *path;
+	int status;
+
+	if (r == -ENOENT)
+		return cli_failx("no lab %s", lab);
+	if (r != -EBADMSG || !(path = lab_state_path(lab)))
+		return cli_fail(lab, r);
+	status = cli_failx("lab %s: its state %s is not one netns wrote (no \"nodes\" and "
+			   "\"links\" lists); remove it, and the lab's names with "
+			   "netns delete --prefix %s-", lab, path, lab);
+	free(path);
+	return status;
 }
 
 int lab_state_remove(const char *lab)

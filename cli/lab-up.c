@@ -251,13 +251,8 @@ int lab_up(const struct lab *lab, const char *file, bool dry_run)
 	if (!dry_run && (lock = lab_state_lock()) < 0)
 		return cli_fail("state", lock);
 	r = lab_state_load(lab->name, &old);
-	if (r == -EBADMSG) {
-		status = cli_failx("lab %s: its state %s-lab/%s.json is unreadable", lab->name,
-				   netns_rundir_get(), lab->name);
-		goto out;
-	}
 	if (r < 0 && r != -ENOENT) {
-		status = cli_fail(lab->name, r);
+		status = lab_state_fail(lab->name, r);
 		goto out;
 	}
 	new = lab_state_json(lab, file);

@@ -88,8 +88,12 @@ char *lab_state_path(const char *lab);
  * LAB has a state already. */
 json_t *lab_state_json(const struct lab *lab, const char *file);
 int lab_state_write(const char *lab, json_t *state, bool excl);
-/* Loads LAB's state: -ENOENT when the lab is not up. */
+/* Loads LAB's state: -ENOENT when the lab is not up, -EBADMSG when its file
+ * is not a state netns wrote. */
 int lab_state_load(const char *lab, json_t **ret);
+/* Says why lab_state_load() failed with R, in one line; returns the exit
+ * status. */
+int lab_state_fail(const char *lab, int r);
 int lab_state_remove(const char *lab);
 /* Takes the lock of the state directory (an flock, made if missing) and
  * returns the fd holding it: ups and downs of labs take turns, so that no

@@ -407,3 +407,23 @@ EOF
 	bad ext2.yml "name: $LAB\ntopology:\n  nodes: {a: {}, b: {}}\n  links:\n    - endpoints: [{node: c, interface: e0}, b:e0]\n" \
 		"5:19: endpoint 'c:e0': no node 'c' in topology.nodes"
 }
+
+@test "a state file that is not one netns wrote: one line naming it and what to do, nothing deleted" {
+	netns lab gen line 2 "$LAB" >"$SCR/two.yml"
+	netns lab up "$SCR/two.yml"
+	state=$NETNS_RUN_DIR-lab/$LAB.json
+	before=$(names)
+	for bad in '{"name": 5}' '{"nodes": ['; do
+		printf '%s' "$bad" >"$state"
+		for cmd in "show $LAB" "down $LAB" "up $SCR/two.yml"; do
+			# shellcheck disable=SC2086 # CMD is words
+			run -1 --separate-stderr netns lab $cmd
+			[ -z "$output" ]
+			[ "$stderr" = "netns: lab: lab $LAB: its state $state is not one netns wrote (no \"nodes\" and \"links\" lists); remove it, and the lab's names with netns delete --prefix $LAB-" ]
+			[ "$(names)" = "$before" ]
+		done
+	done
+	rm "$state"
+	netns delete --prefix "$LAB-"
+	[ -z "$(names)" ]
+}
