@@ -15,7 +15,8 @@
  * Probes run in parallel, a bounded number at a time (window_size(): the
  * fd limit and the kernel's neighbour tables), each given one second
  * (--timeout): a 10,000-link lab needs no more fds than a small one. What
- * they leave in the neighbour tables is removed (neigh_forget()). */
+ * they leave in the neighbour tables is removed (neigh_forget()). Probes
+ * that failed on a tentative IPv6 address go again (lab_probe_run()). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -40,6 +41,9 @@
 
 #include "cli.h"
 #include "lab-check.h"
+
+/* How long probes whose IPv6 addresses are tentative are tried again. */
+#define DAD_WAIT_NS (10LL * 1000 * 1000 * 1000)
 
 #define WINDOW_MAX 1024
 
@@ -144,6 +148,31 @@ static int probe_start(struct row *row)
 	return 0;
 }
 
+/* An rtnetlink socket made in namespace NS, and IFNAME's index there; NULL
+ * on any failure. */
+static struct mnl_socket *rtnl_in_node(const char *ns, const char *ifname, int *ret_ifindex)
+{
+	struct mnl_socket *nl;
+	struct ifreq ifr = { 0 };
+	int fd, s;
+
+	fd = netns_fd_open_name(ns);
+	if (fd < 0)
+		return NULL;
+	s = netns_socket(fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	close(fd);
+	if (s < 0)
+		return NULL;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	/* SIOCGIFINDEX on any socket answers for the socket's namespace. */
+	if (ioctl(s, SIOCGIFINDEX, &ifr) < 0 || !(nl = mnl_socket_fdopen(s))) {
+		close(s);
+		return NULL;
+	}
+	*ret_ifindex = ifr.ifr_ifindex;
+	return nl;
+}
+
 /* One RTM_GETNEIGH or RTM_DELNEIGH for ADDR on IFINDEX, answered: 0, or a
  * negative errno; for GET, the entry's NUD state in *RET_STATE. */
 static int neigh_req(struct mnl_socket *nl, uint16_t type, int ifindex, const struct ip *ip,
@@ -195,26 +224,14 @@ static int neigh_req(struct mnl_socket *nl, uint16_t type, int ifindex, const st
 static void neigh_forget(const char *ns, const char *ifname, const struct ip *ip)
 {
 	struct mnl_socket *nl;
-	struct ifreq ifr = { 0 };
 	uint16_t state = 0;
-	int fd, s;
+	int ifindex;
 
-	fd = netns_fd_open_name(ns);
-	if (fd < 0)
+	if (!(nl = rtnl_in_node(ns, ifname, &ifindex)))
 		return;
-	s = netns_socket(fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
-	close(fd);
-	if (s < 0)
-		return;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	/* SIOCGIFINDEX on any socket answers for the socket's namespace. */
-	if (ioctl(s, SIOCGIFINDEX, &ifr) < 0 || !(nl = mnl_socket_fdopen(s))) {
-		close(s);
-		return;
-	}
-	if (neigh_req(nl, RTM_GETNEIGH, ifr.ifr_ifindex, ip, 1, &state) == 0 &&
+	if (neigh_req(nl, RTM_GETNEIGH, ifindex, ip, 1, &state) == 0 &&
 	    !(state & (NUD_PERMANENT | NUD_NOARP)))
-		neigh_req(nl, RTM_DELNEIGH, ifr.ifr_ifindex, ip, 2, NULL);
+		neigh_req(nl, RTM_DELNEIGH, ifindex, ip, 2, NULL);
 	mnl_socket_close(nl);
 }
 
@@ -318,7 +335,7 @@ static size_t window_size(void)
 	return w ? w : 1;
 }
 
-int lab_probe_run(struct check *c)
+static int probe_round(struct check *c)
 {
 	size_t w = window_size(), active = 0, next = 0, i;
 	struct pollfd *pfd = calloc(w, sizeof(*pfd));
@@ -403,4 +420,107 @@ int lab_probe_run(struct check *c)
 	free(pfd);
 	free(slot);
 	return 0;
+}
+
+/* Whether IP is tentative on IFNAME in namespace NS: added less than a
+ * second or two ago (longer on a busy machine), its duplicate address
+ * detection still running. False when it is not there, or on any error. */
+static bool addr_tentative(const char *ns, const char *ifname, const struct ip *ip)
+{
+	char buf[16384];
+	struct mnl_socket *nl;
+	struct nlmsghdr *h;
+	struct ifaddrmsg *ifa;
+	unsigned seq = 1;
+	bool tentative = false, done = false;
+	ssize_t n;
+	int ifindex;
+
+	if (!(nl = rtnl_in_node(ns, ifname, &ifindex)))
+		return false;
+	h = mnl_nlmsg_put_header(buf);
+	h->nlmsg_type = RTM_GETADDR;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	h->nlmsg_seq = seq;
+	ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
+	ifa->ifa_family = AF_INET6;
+	if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0)
+		goto out;
+	while (!done && (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		int len = (int)n;
+
+		for (h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+			const struct nlattr *a;
+			const void *addr = NULL;
+			uint32_t flags;
+
+			if (!mnl_nlmsg_seq_ok(h, seq) ||
+			    !mnl_nlmsg_portid_ok(h, mnl_socket_get_portid(nl)))
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			if (h->nlmsg_type != RTM_NEWADDR)
+				continue;
+			ifa = mnl_nlmsg_get_payload(h);
+			if ((int)ifa->ifa_index != ifindex)
+				continue;
+			flags = ifa->ifa_flags;
+			mnl_attr_for_each(a, h, sizeof(*ifa)) {
+				if (mnl_attr_get_type(a) == IFA_ADDRESS &&
+				    mnl_attr_get_payload_len(a) == 16)
+					addr = mnl_attr_get_payload(a);
+				else if (mnl_attr_get_type(a) == IFA_FLAGS &&
+					 mnl_attr_get_payload_len(a) == 4)
+					flags = mnl_attr_get_u32(a);
+			}
+			if (addr && memcmp(addr, ip->a, 16) == 0)
+				tentative = (flags & IFA_F_TENTATIVE) && !(flags & IFA_F_DADFAILED);
+		}
+	}
+out:
+	mnl_socket_close(nl);
+	return tentative;
+}
+
+/* A failed IPv6 probe one of whose addresses is still tentative: the
+ * kernel refuses to bind a tentative source, and a tentative destination
+ * does not answer. */
+static bool failed_in_dad(const struct row *row)
+{
+	return row->state == ROW_FAIL && row->src->family == AF_INET6 && !row->no_ns &&
+	       (row->err == -EADDRNOTAVAIL || row->err == 0) &&
+	       (addr_tentative(row->from->ns, row->from->ifname, row->src) ||
+		addr_tentative(row->to->ns, row->to->ifname, row->dst));
+}
+
+int lab_probe_run(struct check *c)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		size_t again = 0;
+		int r = probe_round(c);
+
+		if (r < 0)
+			return r;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (ns_since(&start, &now) >= DAD_WAIT_NS)
+			return 0;
+		/* Right after `lab up` (or an address added by hand) IPv6
+		 * addresses are tentative: those probes go again until their
+		 * addresses are usable, as ip.SettleAddresses() of the CNI
+		 * plugins waits for them, rather than fail. */
+		for (size_t i = 0; i < c->n_links; i++)
+			if (failed_in_dad(&c->rows[i])) {
+				c->rows[i].state = ROW_PENDING;
+				c->rows[i].err = 0;
+				again++;
+			}
+		if (!again)
+			return 0;
+		nanosleep(&(struct timespec){ 0, 200 * 1000 * 1000 }, NULL);
+	}
 }

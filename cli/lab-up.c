@@ -140,6 +140,11 @@ static bool needs_add(const struct lab_nwork *w)
 	return w->add || is_kept_with_additions(w);
 }
 
+static bool is_new_bridge(const struct lab_nwork *w)
+{
+	return w->add && w->bridge && !w->bridge_up;
+}
+
 /* The nodes' ids into the new state: the recorded one for a node that
  * stays, the new one for a node made now. */
 static int fill_ids(struct lab_plan *p)
@@ -321,6 +326,8 @@ int lab_up(const struct lab *lab, const char *file, bool dry_run)
 		status = lab_make_links(p, &prog);
 	if (status == EXIT_OK) {
 		r = lab_visit_nodes(p, needs_add, lab_node_add, true, NULL, &failed);
+		if (r >= 0)
+			r = lab_visit_nodes(p, is_new_bridge, lab_bridge_up, true, NULL, &failed);
 		if (r < 0)
 			status = (lab_progress_end(&prog), report_node(p, failed, r));
 	}

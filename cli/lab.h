@@ -132,6 +132,7 @@ struct lab_nwork {
 	const char *node, *ns;
 	size_t lab_idx; /* in struct lab's nodes; SIZE_MAX for a node that goes */
 	bool add, del, bridge;
+	bool bridge_up; /* a bridge this run made, brought up */
 	struct lab_strv born, ups, ports, gone, mtus, addr_add, addr_del, route_add, route_del,
 		sysctl_set, sysctl_old, link_del, route_pre, addr_pre, route_fix;
 	/* Filled in by lab-up.c. */
@@ -183,6 +184,7 @@ void lab_progress_end(struct lab_progress *p);
  * removals of a live change. On failure W->err, W->what and W->msg say what
  * failed. */
 int lab_node_add(struct lab_nwork *w);
+int lab_bridge_up(struct lab_nwork *w);
 int lab_node_undo(struct lab_nwork *w);
 int lab_node_remove(struct lab_nwork *w);
 /* Runs FN in each node of P that WANT picks, a window of namespaces per

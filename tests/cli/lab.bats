@@ -346,6 +346,36 @@ EOF
 	[ ! -e "$NETNS_RUN_DIR-lab" ]
 }
 
+# New bridges come up after every node's work (so the first packets of the
+# interfaces stop at their ports), one with a route of its own before its
+# route (the kernel refuses a nexthop on a device that is down); a bridge
+# added by a live change comes up too.
+@test "lab up: bridges are up at the end, one with a route through it as well" {
+	cat >"$SCR/br.yml" <<EOF
+name: $LAB
+topology:
+  nodes:
+    swa: { kind: bridge }
+    swb: { kind: bridge, addrs: ["swb 10.95.0.254/24"], routes: ["10.96.0.0/24 via 10.95.0.1"] }
+    h1: { addrs: ["eth0 10.95.0.1/24"] }
+    h2: {}
+  links:
+    - endpoints: ["swa:p1", "h2:eth0"]
+    - endpoints: ["swa:p2", "swb:p1"]
+    - endpoints: ["swb:p2", "h1:eth0"]
+EOF
+	run -0 netns lab up "$SCR/br.yml"
+	netns exec "$LAB-swa" ip -o link show swa | grep -q '[<,]UP[,>]'
+	netns exec "$LAB-swb" ip -o link show swb | grep -q '[<,]UP[,>]'
+	[ "$(netns exec "$LAB-swb" ip -4 route show 10.96.0.0/24)" = "10.96.0.0/24 via 10.95.0.1 dev swb " ]
+	sed -i 's/^  links:/    swc: { kind: bridge }\n  links:/; $a\    - endpoints: ["swc:p1", "swa:p3"]' "$SCR/br.yml"
+	run -0 netns lab up "$SCR/br.yml"
+	netns exec "$LAB-swc" ip -o link show swc | grep -q '[<,]UP[,>]'
+	netns exec "$LAB-swa" ip -o link show p3 | grep -q 'master swa'
+	netns lab down "$LAB"
+	[ "$(names)" = "" ]
+}
+
 @test "inheritance: node over group over kind over defaults, whole values" {
 	cat >"$SCR/inh.yml" <<EOF
 name: $LAB
