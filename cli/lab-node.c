@@ -305,15 +305,15 @@ int lab_node_add(struct lab_nwork *w)
 	return 0;
 }
 
-/* A bridge made by this run, up. Last of all nodes' work, because in a
- * lab whose bridges are chained (mininet's linear shape, one layer-2
- * domain) every IPv6 neighbour solicitation, MLD report and router
- * solicitation sent while the domain is joined is flooded through all of
- * its bridges and delivered to each bridge's own stack: bridges brought up
- * one by one as their node is set up made 500 chained bridges take 16 s
- * of that flooding, most of it in the kernel's softirqs; with the domain
- * joined last the interfaces' first packets stop at the ports, which
- * forward nothing while their bridge is down. */
+/* A bridge made by this run, up. Last of all nodes' work (lab-up.c's
+ * bridge_order()), because in a lab whose bridges are chained (mininet's
+ * linear shape, one layer-2 domain) every IPv6 neighbour solicitation, MLD
+ * report and router solicitation sent while the domain is joined is
+ * flooded through all of its bridges and delivered to each bridge's own
+ * stack: 500 chained bridges brought up as their nodes were set up made
+ * that lab's up take 16.5 s, most of it in the kernel's softirqs. With the
+ * domain joined last, the interfaces' first packets stop at the ports,
+ * which forward nothing while their bridge is down. */
 int lab_bridge_up(struct lab_nwork *w)
 {
 	int r;
@@ -413,23 +413,25 @@ static int visit_one(size_t i, void *arg)
 	return r;
 }
 
-/* Runs FN in every node of the plan that WANT selects, WINDOW at a time;
- * with STOP_ON_ERROR, stops at the first window with a failure. Returns 0
- * or the first failure (the node's err, what and msg tell). PROG counts
- * nodes when not NULL. */
-int lab_visit_nodes(struct lab_plan *p, bool (*want)(const struct lab_nwork *w),
-		       int (*fn)(struct lab_nwork *w), bool stop_on_error,
-		       struct lab_progress *prog, size_t *ret_failed)
+/* Runs FN in the nodes of the plan listed in ORDER (N_ORDER of them), or,
+ * when ORDER is NULL, in every node WANT selects, WINDOW at a time; with
+ * STOP_ON_ERROR, stops at the first window with a failure. Returns 0 or the
+ * first failure (the node's err, what and msg tell). PROG counts nodes when
+ * not NULL. */
+static int visit(struct lab_plan *p, const size_t *order, size_t n_order,
+		 bool (*want)(const struct lab_nwork *w), int (*fn)(struct lab_nwork *w),
+		 bool stop_on_error, struct lab_progress *prog, size_t *ret_failed)
 {
-	size_t idx[WINDOW], n = 0, i = 0, failed = SIZE_MAX;
+	size_t idx[WINDOW], n = 0, i = 0, failed = SIZE_MAX, end = order ? n_order : p->n_nodes;
 	int fds[WINDOW], res[WINDOW], r = 0, first = 0;
 	atomic_bool stop = false;
 
-	while (i < p->n_nodes || n > 0) {
-		if (i < p->n_nodes && n < WINDOW) {
-			struct lab_nwork *w = &p->nodes[i++];
+	while (i < end || n > 0) {
+		if (i < end && n < WINDOW) {
+			struct lab_nwork *w = &p->nodes[order ? order[i] : i];
 
-			if (!want(w))
+			i++;
+			if (!order && !want(w))
 				continue;
 			fds[n] = netns_fd_open_name(w->ns);
 			if (fds[n] < 0) {
@@ -447,7 +449,7 @@ int lab_visit_nodes(struct lab_plan *p, bool (*want)(const struct lab_nwork *w),
 				continue;
 			}
 			idx[n++] = (size_t)(w - p->nodes);
-			if (i < p->n_nodes && n < WINDOW)
+			if (i < end && n < WINDOW)
 				continue;
 		}
 		if (n == 0)
@@ -486,5 +488,18 @@ int lab_visit_nodes(struct lab_plan *p, bool (*want)(const struct lab_nwork *w),
 	if (ret_failed)
 		*ret_failed = failed;
 	return first;
+}
+
+int lab_visit_nodes(struct lab_plan *p, bool (*want)(const struct lab_nwork *w),
+		    int (*fn)(struct lab_nwork *w), bool stop_on_error, struct lab_progress *prog,
+		    size_t *ret_failed)
+{
+	return visit(p, NULL, 0, want, fn, stop_on_error, prog, ret_failed);
+}
+
+int lab_visit_list(struct lab_plan *p, const size_t *order, size_t n, int (*fn)(struct lab_nwork *w),
+		   bool stop_on_error, size_t *ret_failed)
+{
+	return visit(p, order, n, NULL, fn, stop_on_error, NULL, ret_failed);
 }
 

@@ -140,9 +140,41 @@ static bool needs_add(const struct lab_nwork *w)
 	return w->add || is_kept_with_additions(w);
 }
 
-static bool is_new_bridge(const struct lab_nwork *w)
+/* The new bridges still down, in the order they come up: file order with
+ * the bits of each one's position reversed (of eight: 0 4 2 6 1 5 3 7).
+ * Each bridge brought up joins the domains of its neighbours, and what its
+ * stack sends at once (an MLD report) is flooded through the joined domain:
+ * a chain of bridges in file order grows one domain by one bridge at a time
+ * (quadratic: 500 chained bridges took 4.2 s to come up), in this order most
+ * joins link short runs and the long ones come last (0.2 s). */
+static size_t *bridge_order(const struct lab_plan *p, size_t *ret_n)
 {
-	return w->add && w->bridge && !w->bridge_up;
+	size_t n = 0, m = 1, k, i, *all, *order;
+
+	all = malloc((p->n_nodes + 1) * sizeof(*all));
+	if (!all)
+		return NULL;
+	for (i = 0; i < p->n_nodes; i++)
+		if (p->nodes[i].add && p->nodes[i].bridge && !p->nodes[i].bridge_up)
+			all[n++] = i;
+	order = malloc((n + 1) * sizeof(*order));
+	if (!order) {
+		free(all);
+		return NULL;
+	}
+	while (m < n)
+		m <<= 1;
+	for (k = 0, i = 0; k < m; k++) {
+		size_t rev = 0;
+
+		for (size_t b = 1; b < m; b <<= 1)
+			rev = (rev << 1) | ((k & b) != 0);
+		if (rev < n)
+			order[i++] = all[rev];
+	}
+	free(all);
+	*ret_n = n;
+	return order;
 }
 
 /* The nodes' ids into the new state: the recorded one for a node that
@@ -326,8 +358,13 @@ int lab_up(const struct lab *lab, const char *file, bool dry_run)
 		status = lab_make_links(p, &prog);
 	if (status == EXIT_OK) {
 		r = lab_visit_nodes(p, needs_add, lab_node_add, true, NULL, &failed);
-		if (r >= 0)
-			r = lab_visit_nodes(p, is_new_bridge, lab_bridge_up, true, NULL, &failed);
+		if (r >= 0) {
+			size_t n_bridges = 0, *order = bridge_order(p, &n_bridges);
+
+			r = order ? lab_visit_list(p, order, n_bridges, lab_bridge_up, true, &failed) :
+				    (failed = SIZE_MAX, -ENOMEM);
+			free(order);
+		}
 		if (r < 0)
 			status = (lab_progress_end(&prog), report_node(p, failed, r));
 	}

@@ -194,6 +194,9 @@ int lab_node_remove(struct lab_nwork *w);
 int lab_visit_nodes(struct lab_plan *p, bool (*want)(const struct lab_nwork *w),
 		    int (*fn)(struct lab_nwork *w), bool stop_on_error, struct lab_progress *prog,
 		    size_t *ret_failed);
+/* The same in the N nodes whose indices ORDER lists, in that order. */
+int lab_visit_list(struct lab_plan *p, const size_t *order, size_t n, int (*fn)(struct lab_nwork *w),
+		   bool stop_on_error, size_t *ret_failed);
 
 /* lab-make.c: the namespaces of P's new nodes, made by one thread per CPU
  * (each node's made, id and has_id set), SAVE called about twice a second
