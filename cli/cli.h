@@ -75,6 +75,9 @@ void cli_nl_extack(const struct nlmsghdr *m, char *buf, size_t len);
  * cli_progress_end() clears the line. Silent otherwise. */
 void cli_progress(size_t done, size_t total);
 void cli_progress_end(void);
+/* The same with a line of one's own (printf FMT); FINAL: shown even within
+ * 100 ms of the last. */
+void cli_progress_line(bool final, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Asks QUESTION on stderr and reads the answer from stdin: true for "y" or
  * "yes". Only call it when stdin is a terminal. */

@@ -386,23 +386,33 @@ const char *cli_color_seq(enum cli_color c)
 	return cli.color ? seq[c] : "";
 }
 
-void cli_progress(size_t done, size_t total)
+void cli_progress_line(bool final, const char *fmt, ...)
 {
 	struct timespec now;
+	va_list ap;
 
 	if (!isatty(STDERR_FILENO))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	/* Rate-limited also across cli_progress_end(): batch clears the line
 	 * before each command that may print. */
-	if (done < total &&
+	if (!final &&
 	    (now.tv_sec - progress.last.tv_sec) * 1000000000L + (now.tv_nsec - progress.last.tv_nsec) <
 		    100000000L)
 		return;
 	progress.last = now;
 	progress.shown = true;
-	fprintf(stderr, "\r%zu of %zu\033[K", done, total);
+	fputc('\r', stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\033[K", stderr);
 	fflush(stderr);
+}
+
+void cli_progress(size_t done, size_t total)
+{
+	cli_progress_line(done >= total, "%zu of %zu", done, total);
 }
 
 void cli_progress_end(void)

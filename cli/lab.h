@@ -172,8 +172,7 @@ void lab_plan_free(struct lab_plan *p);
 struct lab_progress {
 	const char *lab;
 	size_t nodes, n_nodes, links, n_links;
-	struct timespec start, last;
-	bool tty, shown;
+	struct timespec start;
 };
 void lab_progress_init(struct lab_progress *p, const char *lab, size_t nodes, size_t links);
 void lab_progress_show(struct lab_progress *p);
