@@ -27,7 +27,9 @@ cleanup() {
 }
 trap cleanup EXIT
 ns() { netns add "$1"; NAMES+=("$1"); }
-now() { date +%s%N; }
+# now VAR: the time in ns into VAR, without a process: $(date +%s%N)
+# put the exec of date (~1 ms) into every interval it closed.
+now() { printf -v "$1" '%s000' "${EPOCHREALTIME/[.,]/}"; }
 med() { sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] / 1e6 }'; }
 conf() { # TYPE IPAM DATADIR SUBNET
 	jq -cn --arg t "$1" --arg i "$2" --arg d "$3" --arg s "$4" \
@@ -98,10 +100,10 @@ for masq in true false; do
 			for k in 0 1; do
 				set -- ${PAIRS[k]}
 				c=$(<"$D/conf$k")
-				t0=$(now); r=$(CNI_COMMAND=ADD "$3" <<<"$c"); t1=$(now)
+				now t0; r=$(CNI_COMMAND=ADD "$3" <<<"$c"); now t1
 				chk=$(jq -c --argjson p "$r" '. + {prevResult: $p}' <<<"$c")
-				t2=$(now); CNI_COMMAND=CHECK "$3" <<<"$chk" >/dev/null; t3=$(now)
-				CNI_COMMAND=DEL "$3" <<<"$c"; t4=$(now)
+				now t2; CNI_COMMAND=CHECK "$3" <<<"$chk" >/dev/null; now t3
+				CNI_COMMAND=DEL "$3" <<<"$c"; now t4
 				echo $((t1 - t0)) >>"$D/a$k"; echo $((t3 - t2)) >>"$D/c$k"; echo $((t4 - t3)) >>"$D/d$k"
 			done
 		done
@@ -134,8 +136,8 @@ for n in 1 1000; do
 		c=$(conf x x "$D/store" 10.60.0.0/16)
 		: >"$D/a"; : >"$D/d"
 		for _ in $(seq "$N"); do
-			t0=$(now); CNI_COMMAND=ADD CNI_CONTAINERID=bench CNI_NETNS=/x "$p" <<<"$c" >/dev/null
-			t1=$(now); CNI_COMMAND=DEL CNI_CONTAINERID=bench CNI_NETNS=/x "$p" <<<"$c"; t2=$(now)
+			now t0; CNI_COMMAND=ADD CNI_CONTAINERID=bench CNI_NETNS=/x "$p" <<<"$c" >/dev/null
+			now t1; CNI_COMMAND=DEL CNI_CONTAINERID=bench CNI_NETNS=/x "$p" <<<"$c"; now t2
 			echo $((t1 - t0)) >>"$D/a"; echo $((t2 - t1)) >>"$D/d"
 		done
 		echo "| ${p##*/} | $n | $(med <"$D/a") | $(med <"$D/d") |"
@@ -149,8 +151,8 @@ for pair in "ptp host-local $REF/ptp 10.62" "netns-ptp netns-ipam $BUILD/netns-p
 	set -- $pair
 	c=$(conf "$1" "$2" "$D/burst-$1" "$4.0.0/24")
 	for i in $(seq 30); do
-		(t0=$(now); CNI_COMMAND=ADD CNI_CONTAINERID=b$i CNI_NETNS=/run/netns/cnib-$$-$i "$3" \
-			<<<"$c" >/dev/null; echo $(($(now) - t0)) >"$D/t$i") &
+		(now t0; CNI_COMMAND=ADD CNI_CONTAINERID=b$i CNI_NETNS=/run/netns/cnib-$$-$i "$3" \
+			<<<"$c" >/dev/null; now t1; echo $((t1 - t0)) >"$D/t$i") &
 	done
 	wait
 	cat "$D"/t* | sort -n | awk -v n="$1 + $2" \

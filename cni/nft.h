@@ -18,7 +18,9 @@
  * X's network and not multicast is masqueraded), with the chain per network
  * instead of per container. Each element's comment names its owner,
  * "NETWORK ID IFNAME" (cni_nft_owner()), so that DEL and GC find exactly
- * their own. Adding or deleting an element lists nothing: libnftables
+ * their own. ADD sends its elements itself, one nfnetlink transaction
+ * (cni_nft_add_fast()), and needs libnftables only to make the table or a
+ * network's chain. Adding or deleting an element lists nothing: libnftables
  * fetches the table's maps and chains, not their elements or rules (1.0.6);
  * only the rare paths (DEL without the addresses, CHECK, GC) list the maps.
  * A network's chain stays when its last container goes (the kernel refuses
@@ -62,6 +64,10 @@ void cni_nft_close(struct cni_nft *n);
 /* Adds OWNER's N addresses (making the table the first time). */
 int cni_nft_add(struct cni_nft *n, const char *owner, const struct cni_masq *m, size_t cnt,
 		char *msg, size_t len);
+/* cni_nft_add() without libnftables, when the table and the chain of each
+ * address's network are there (the common case): 0, or -1 when nothing was
+ * added (for whatever reason: cni_nft_add() then says it). */
+int cni_nft_add_fast(const char *owner, const struct cni_masq *m, size_t cnt);
 /* Removes OWNER's elements: those of the CNT addresses M when given (no
  * listing; what is not there is fine), else every element whose comment is
  * OWNER. No table or set is success. */

@@ -169,203 +169,391 @@ static int netns_open(struct ptp *p)
 	return 0;
 }
 
-static int route_fail(struct ptp *p, int r, const char *where, const char *what)
-{
-	const char *m = netns_error_message();
-	return cni_fail(&p->err, CNI_ERR_GENERIC, "%s: cannot add the route %s: %s%s%s", where, what,
-			strerror(-r), m ? ": " : "", m ? m : "");
-}
+/* One of the container's routes, with what its error calls it (NULL: its
+ * error does not matter). */
+struct croute {
+	struct cni_route rt;
+	struct cni_ip gw;   /* rt.gw of a result route points here */
+	const char *what;
+	bool add;
+	int slot;           /* in the batch that carried it */
+};
 
-/* The container's routes as the reference ptp sets them: the kernel's
- * subnet route replaced by GW/32 scope link and SUBNET via GW, both with the
- * address as source, then the result's routes via the gateway. */
-static int container_routes(struct ptp *p, struct mnl_socket *nl, int ifindex, const struct addr *as,
-			    size_t n, json_t *routes)
+/* The container's routes as the reference ptp sets them, into *RET (the
+ * caller frees it) and *RET_N: the kernel's subnet route replaced by GW/32
+ * scope link and SUBNET via GW, both with the address as source, then the
+ * result's routes via the gateway. */
+static int container_routes(struct ptp *p, int ifindex, const struct addr *as, size_t n, json_t *routes,
+			    struct croute **ret, size_t *ret_n)
 {
-	char what[128];
+	struct croute *cr = calloc(3 * n + json_array_size(routes) + 1, sizeof(*cr));
+	size_t i, k = 0;
 	json_t *rt;
-	size_t i;
-	int r;
 
+	if (!cr)
+		return cni_fail(&p->err, CNI_ERR_GENERIC, "out of memory");
+	*ret = cr;
 	for (i = 0; i < n; i++) {
 		const struct addr *a = &as[i];
 		unsigned full = a->ip.family == AF_INET ? 32 : 128;
-		struct cni_route kern = { .dst = a->net, .plen = a->plen, .oif = ifindex };
-		struct cni_route link = { .dst = a->gw, .plen = full, .src = &a->ip, .oif = ifindex,
-					  .scope = RT_SCOPE_LINK };
-		struct cni_route sub = { .dst = a->net, .plen = a->plen, .gw = &a->gw, .src = &a->ip,
-					 .oif = ifindex, .scope = RT_SCOPE_UNIVERSE };
 		if (!a->has_gw)
 			return cni_fail(&p->err, CNI_ERR_CONFIG, "address %s has no gateway: netns-ptp routes through one", a->cidr);
-		cni_rtnl_route(nl, &kern, false);
-		r = cni_rtnl_route(nl, &link, true);
-		if (r < 0 && r != -EEXIST)
-			return route_fail(p, r, "container", "to the gateway");
-		if (a->plen < full) {
-			r = cni_rtnl_route(nl, &sub, true);
-			if (r < 0 && r != -EEXIST)
-				return route_fail(p, r, "container", a->cidr);
-		}
+		cr[k++] = (struct croute){ .rt = { .dst = a->net, .plen = a->plen, .oif = ifindex } };
+		cr[k++] = (struct croute){ .rt = { .dst = a->gw, .plen = full, .src = &a->ip, .oif = ifindex,
+						   .scope = RT_SCOPE_LINK },
+					   .what = "to the gateway", .add = true };
+		if (a->plen < full)
+			cr[k++] = (struct croute){ .rt = { .dst = a->net, .plen = a->plen, .gw = &a->gw,
+							   .src = &a->ip, .oif = ifindex, .scope = RT_SCOPE_UNIVERSE },
+						   .what = a->cidr, .add = true };
 	}
 	json_array_foreach(routes, i, rt) {
 		const char *dst = json_string_value(json_object_get(rt, "dst"));
 		const char *gws = json_string_value(json_object_get(rt, "gw"));
-		struct cni_route cr = { .oif = ifindex, .scope = RT_SCOPE_UNIVERSE };
-		struct cni_ip gw;
+		struct croute *c = &cr[k];
 		const struct addr *def;
-		if (!dst || cni_cidr_parse(dst, &cr.dst, &cr.plen) < 0)
+		*c = (struct croute){ .rt = { .oif = ifindex, .scope = RT_SCOPE_UNIVERSE }, .what = dst, .add = true };
+		if (!dst || cni_cidr_parse(dst, &c->rt.dst, &c->rt.plen) < 0)
 			return cni_fail(&p->err, CNI_ERR_DECODE, "a result route has no valid dst");
 		if (gws) {
-			if (cni_ip_parse(gws, &gw) < 0 || gw.family != cr.dst.family)
+			if (cni_ip_parse(gws, &c->gw) < 0 || c->gw.family != c->rt.dst.family)
 				return cni_fail(&p->err, CNI_ERR_DECODE, "route %s: bad gw %s", dst, gws);
 		} else {
-			def = gw_of(as, n, cr.dst.family);
+			def = gw_of(as, n, c->rt.dst.family);
 			if (!def)
 				return cni_fail(&p->err, CNI_ERR_CONFIG, "route %s: no gateway of its family", dst);
-			gw = def->gw;
+			c->gw = def->gw;
 		}
-		cr.gw = &gw;
-		r = cni_rtnl_route(nl, &cr, true);
-		snprintf(what, sizeof(what), "%s", dst);
-		if (r < 0 && r != -EEXIST)
-			return route_fail(p, r, "container", what);
+		c->rt.gw = &c->gw;
+		k++;
+	}
+	*ret_n = k;
+	return 0;
+}
+
+/* Appends routes *I.. of CR to B while there is room. */
+static void routes_put(struct cni_rtnl_batch *b, struct croute *cr, size_t n, size_t *i)
+{
+	for (; *i < n; (*i)++) {
+		cr[*i].slot = cni_rtnl_batch_route(b, &cr[*i].rt, cr[*i].add);
+		if (cr[*i].slot < 0)
+			return;
+	}
+}
+
+/* The first error among routes FROM..TO of CR, which batch B carried
+ * (EEXIST is fine: the reference's RouteAdd of what is there). */
+static int routes_check(struct ptp *p, const struct cni_rtnl_batch *b, const struct croute *cr, size_t from,
+			size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		int r = b->err[cr[i].slot];
+		if (!cr[i].what || r == 0 || r == -EEXIST)
+			continue;
+		return cni_fail(&p->err, CNI_ERR_GENERIC, "container: cannot add the route %s: %s", cr[i].what,
+				strerror(-r));
 	}
 	return 0;
 }
 
-static int host_routes(struct ptp *p, struct mnl_socket *nl, int ifindex, const struct addr *as, size_t n)
+/* Adds routes *I.. of CR through NL, as many batches as they take. */
+static int routes_send(struct ptp *p, struct mnl_socket *nl, struct croute *cr, size_t n, size_t *i)
+{
+	struct cni_rtnl_batch b;
+	size_t from;
+	int r;
+
+	while (*i < n) {
+		b.len = b.n = 0;
+		from = *i;
+		routes_put(&b, cr, n, i);
+		r = cni_rtnl_batch_run(nl, &b, NULL);
+		if (r < 0)
+			return cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+		if (routes_check(p, &b, cr, from, *i) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The host routes to the container's addresses, into batch B (which has
+ * room for them: see links_setup()). */
+static void host_routes(struct cni_rtnl_batch *b, int ifindex, const struct addr *as, size_t n, int *slots)
 {
 	size_t i;
-	int r;
 
 	for (i = 0; i < n; i++) {
 		struct cni_route h = { .dst = as[i].ip, .plen = as[i].ip.family == AF_INET ? 32 : 128,
 				       .oif = ifindex, .scope = RT_SCOPE_HOST };
-		r = cni_rtnl_route(nl, &h, true);
+		slots[i] = cni_rtnl_batch_route(b, &h, true);
+	}
+}
+
+static int host_routes_check(struct ptp *p, const struct cni_rtnl_batch *b, const struct addr *as, size_t n,
+			     const int *slots)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int r = b->err[slots[i]];
 		if (r == -EEXIST)
 			return cni_fail(&p->err, CNI_ERR_GENERIC,
 					"host: a route to %s exists already: is the address another container's?",
 					as[i].cidr);
 		if (r < 0)
-			return route_fail(p, r, "host", as[i].cidr);
+			return cni_fail(&p->err, CNI_ERR_GENERIC, "host: cannot add the route %s: %s", as[i].cidr,
+					strerror(-r));
 	}
 	return 0;
+}
+
+static int veth_fail(struct ptp *p, int r, const char *m)
+{
+	return cni_fail(&p->err, CNI_ERR_GENERIC, "cannot create the veth pair %s / %s: %s%s%s", p->host_if,
+			p->env.ifname, r == -EEXIST ? "an interface of that name exists" : strerror(-r),
+			m && *m ? ": " : "", m && *m ? m : "");
+}
+
+/* The alias of the host end: marks it as this attachment's, for GC, and
+ * lists the addresses, for DEL's masquerade elements (all or none). */
+static void alias_make(struct ptp *p, const struct addr *as, size_t n, char alias[256])
+{
+	size_t i;
+	int o = snprintf(alias, 256, "netns-ptp %s %s %s", p->name, p->env.containerid, p->env.ifname);
+
+	for (i = 0; i < n && o > 0 && (size_t)o < 256; i++)
+		o += snprintf(alias + o, 256 - (size_t)o, " %s", as[i].cidr);
+	if (o < 0 || (size_t)o >= 256)
+		snprintf(alias, 256, "netns-ptp %s %s %s", p->name, p->env.containerid, p->env.ifname);
+}
+
+/*
+ * The links, addresses and routes of ADD in four messages (three without
+ * IPv6), each a batch of requests answered in order (rtnl.c):
+ *   host:      the veth pair; the host end's index and MAC (and, IFLA_LINK,
+ *              the container end's index)
+ *   container: its end up; its MAC; its addresses [; its routes]
+ *   host:      the gateway addresses; the alias [; the host routes]
+ *   (IPv6: both ends past DAD, then the container's routes, then the host's)
+ * instead of a request and an answer each (14 with one IPv4 address, and
+ * two more sockets and thread hand-offs inside netns_veth_add()). Errors are
+ * reported in the order the steps had one by one; what a failed step's
+ * followers did goes with the veth in ADD's undo.
+ */
+static int links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cnl, const struct addr *as,
+		       size_t n, json_t *routes, int *ret_hidx, char hmac[18], char cmac[18], bool *ret_veth)
+{
+	/* Not zeroed: only len and n need to be (60 KB of fresh stack). */
+	struct cni_rtnl_batch b, c, h;
+	struct cni_rtnl_link links[CNI_RTNL_BATCH_MAX] = { { 0 } };
+	struct croute *cr = NULL;
+	struct cni_ip hgw[MAX_IPS];
+	int cslot_addr[MAX_IPS], cslot_v6[MAX_IPS], hslot_addr[MAX_IPS], hslot_rt[MAX_IPS];
+	int s, hidx, cidx, cget, alias_slot, up_slot, ret = -1;
+	size_t i, j, nh = 0, n6 = 0, n4 = 0, ncr = 0, sent = 0;
+	bool v6 = false;
+	char alias[256];
+	int r;
+
+	/* The requests of a batch: (2 + MAX_IPS) to the container before its
+	 * routes, (2 * MAX_IPS + 1) to the host. */
+	_Static_assert(CNI_RTNL_BATCH_MAX >= 2 * MAX_IPS + 2, "a batch holds an attachment's requests");
+	b.len = c.len = h.len = 0;
+	b.n = c.n = h.n = 0;
+	r = netns_ifname_check(p->host_if);
+	if (r == 0)
+		r = netns_ifname_check(p->env.ifname);
+	if (r < 0)
+		return veth_fail(p, r, NULL);
+	/* 1. The pair, and the host end's index and MAC. */
+	s = cni_rtnl_batch_veth(&b, p->host_if, p->env.ifname, p->nsfd, p->mtu);
+	if (s >= 0)
+		s = cni_rtnl_batch_getlink(&b, 0, p->host_if);
+	if (s < 0 || (r = cni_rtnl_batch_run(hnl, &b, links)) < 0)
+		return cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(s < 0 ? -s : -r));
+	if (b.err[0] < 0)
+		return veth_fail(p, b.err[0], b.msg[0]);
+	*ret_veth = true;
+	if (b.err[1] < 0 || !links[1].index)
+		return cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(b.err[1] < 0 ? -b.err[1] : ENODEV));
+	hidx = links[1].index;
+	memcpy(hmac, links[1].mac, 18);
+	cidx = links[1].peer;
+	if (!cidx) {
+		/* No IFLA_LINK (not a kernel of ours): ask the container. */
+		struct cni_rtnl_batch q;
+		q.len = q.n = 0;
+		cni_rtnl_batch_getlink(&q, 0, p->env.ifname);
+		r = cni_rtnl_batch_run(cnl, &q, links);
+		if (r < 0 || q.err[0] < 0 || !links[0].index)
+			return cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s",
+					strerror(r < 0 ? -r : q.err[0] < 0 ? -q.err[0] : ENODEV));
+		cidx = links[0].index;
+	}
+	/* 2. The container end up, its MAC, its addresses (the IPv6 ones
+	 * belong to the pair's making, the IPv4 ones come with their broadcast
+	 * address), and its routes when nothing has to settle first. */
+	up_slot = cni_rtnl_batch_up(&c, cidx);
+	cget = cni_rtnl_batch_getlink(&c, cidx, NULL);
+	for (i = 0; i < n; i++)
+		if (as[i].ip.family == AF_INET6) {
+			cslot_v6[n6++] = cni_rtnl_batch_addr(&c, cidx, &as[i].ip, as[i].plen);
+			v6 = true;
+		}
+	for (i = 0; i < n; i++)
+		if (as[i].ip.family == AF_INET)
+			cslot_addr[n4++] = cni_rtnl_batch_addr(&c, cidx, &as[i].ip, as[i].plen);
+	if (container_routes(p, cidx, as, n, routes, &cr, &ncr) < 0)
+		goto out;
+	if (!v6)
+		routes_put(&c, cr, ncr, &sent);
+	r = cni_rtnl_batch_run(cnl, &c, links);
+	if (r < 0) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+		goto out;
+	}
+	/* 3. The host end's gateway addresses (one however many use it), its
+	 * alias, and the host routes when nothing has to settle first. */
+	for (i = 0; i < n; i++) {
+		unsigned full = as[i].gw.family == AF_INET ? 32 : 128;
+		for (j = 0; j < nh; j++)
+			if (cni_ip_equal(&hgw[j], &as[i].gw))
+				break;
+		if (j < nh)
+			continue;
+		hgw[nh] = as[i].gw;
+		hslot_addr[nh] = cni_rtnl_batch_addr(&h, hidx, &hgw[nh], full);
+		nh++;
+	}
+	alias_make(p, as, n, alias);
+	alias_slot = cni_rtnl_batch_alias(&h, hidx, alias);
+	if (!v6)
+		host_routes(&h, hidx, as, n, hslot_rt);
+	r = cni_rtnl_batch_run(hnl, &h, NULL);
+	if (r < 0) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+		goto out;
+	}
+	/* The errors, in the order of the steps. */
+	for (i = 0; i < nh; i++)
+		if (h.err[hslot_addr[i]] < 0) {
+			veth_fail(p, h.err[hslot_addr[i]], h.msg[hslot_addr[i]]);
+			goto out;
+		}
+	if (c.err[up_slot] < 0) {
+		veth_fail(p, c.err[up_slot], c.msg[up_slot]);
+		goto out;
+	}
+	for (i = 0; i < n6; i++)
+		if (c.err[cslot_v6[i]] < 0) {
+			veth_fail(p, c.err[cslot_v6[i]], c.msg[cslot_v6[i]]);
+			goto out;
+		}
+	if (c.err[cget] < 0 || !links[cget].index) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(c.err[cget] < 0 ? -c.err[cget] : ENODEV));
+		goto out;
+	}
+	memcpy(cmac, links[cget].mac, 18);
+	if (h.err[alias_slot] < 0) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-h.err[alias_slot]));
+		goto out;
+	}
+	for (i = 0, j = 0; i < n; i++) {
+		if (as[i].ip.family != AF_INET)
+			continue;
+		r = c.err[cslot_addr[j++]];
+		if (r < 0) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "cannot add %s to %s: %s", as[i].cidr, p->env.ifname,
+				 strerror(-r));
+			goto out;
+		}
+	}
+	if (v6) {
+		/* IPv6 routes with a source need it past DAD, on both ends. */
+		r = cni_rtnl_settle(cnl, cidx, 10000);
+		if (r == 0)
+			r = cni_rtnl_settle(hnl, hidx, 10000);
+		if (r < 0) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "IPv6 addresses did not settle: %s",
+				 r == -EADDRINUSE ? "duplicate address detected" : strerror(-r));
+			goto out;
+		}
+	} else if (routes_check(p, &c, cr, 0, sent) < 0) {
+		goto out;
+	}
+	/* The routes that did not fit in the container's batch (all of them
+	 * with IPv6), then the host's. */
+	if (routes_send(p, cnl, cr, ncr, &sent) < 0)
+		goto out;
+	if (v6) {
+		h.len = h.n = 0;
+		host_routes(&h, hidx, as, n, hslot_rt);
+		r = cni_rtnl_batch_run(hnl, &h, NULL);
+		if (r < 0) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+			goto out;
+		}
+	}
+	if (host_routes_check(p, &h, as, n, hslot_rt) < 0)
+		goto out;
+	*ret_hidx = hidx;
+	ret = 0;
+out:
+	free(cr);
+	return ret;
 }
 
 static int cmd_add(struct ptp *p)
 {
 	json_t *ipam_res = NULL, *result = NULL, *ifaces, *ips, *ipj, *routes;
 	struct addr as[MAX_IPS];
-	char cbuf[MAX_IPS][80], hbuf[MAX_IPS][80], hmac[18] = "", cmac[18] = "", nmsg[256];
-	const char *cptr[MAX_IPS + 1], *hptr[MAX_IPS + 1];
+	char hmac[18] = "", cmac[18] = "", nmsg[256];
 	struct mnl_socket *hnl = NULL, *cnl = NULL;
 	struct cni_nft *nft = NULL;
-	size_t n = 0, i, nc = 0, nh = 0;
-	int r, hidx = 0, cidx = 0, ret = -1;
+	size_t n = 0, i;
+	int r, hidx = 0, ret = -1;
 	bool veth = false, masq = false;
 	struct cni_masq mq[MAX_IPS];
 
 	if (netns_open(p) < 0)
 		return -1;
+	/* The container's socket first, before anything is made (see
+	 * cni_socket_in()). */
+	r = cni_rtnl_open(p->nsfd, &cnl);
+	if (r == 0)
+		r = cni_rtnl_open(-1, &hnl);
+	if (r < 0) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+		goto out;
+	}
 	if (ipam_exec(p, "ADD", &ipam_res) < 0)
-		return -1;
+		goto out;
 	if (addrs_parse(p, json_object_get(ipam_res, "ips"), as, &n) < 0)
 		goto undo;
-	for (i = 0; i < n; i++) {
-		char gw[64];
-		/* IPv4 addresses come later, with their broadcast address. */
-		if (as[i].ip.family == AF_INET6) {
-			snprintf(cbuf[nc], sizeof(cbuf[nc]), "%s", as[i].cidr);
-			cptr[nc] = cbuf[nc];
-			nc++;
-		}
+	for (i = 0; i < n; i++)
 		if (!as[i].has_gw) {
 			cni_fail(&p->err, CNI_ERR_CONFIG, "address %s has no gateway: netns-ptp routes through one", as[i].cidr);
 			goto undo;
-		}
-		cni_ip_format(&as[i].gw, gw, sizeof(gw));
-		snprintf(hbuf[nh], sizeof(hbuf[nh]), "%s/%u", gw, as[i].gw.family == AF_INET ? 32 : 128);
-		/* One gateway address on the host end, however many use it. */
-		for (size_t j = 0; j < nh; j++)
-			if (strcmp(hbuf[j], hbuf[nh]) == 0)
-				goto dup;
-		hptr[nh] = hbuf[nh];
-		nh++;
-dup:;
-	}
-	cptr[nc] = NULL;
-	hptr[nh] = NULL;
-	r = netns_veth_add(&NETNS_VETH_END(.fd = -1, .ifname = p->host_if, .addrs = hptr),
-			   &NETNS_VETH_END(.fd = p->nsfd, .ifname = p->env.ifname, .addrs = cptr), p->mtu);
-	if (r < 0) {
-		const char *m = netns_error_message();
-		cni_fail(&p->err, CNI_ERR_GENERIC,
-			 "cannot create the veth pair %s / %s: %s%s%s", p->host_if, p->env.ifname,
-			 r == -EEXIST ? "an interface of that name exists" : strerror(-r), m ? ": " : "",
-			 m ? m : "");
-		goto undo;
-	}
-	veth = true;
-	r = cni_rtnl_open(-1, &hnl);
-	if (r == 0)
-		r = cni_rtnl_open(p->nsfd, &cnl);
-	if (r == 0)
-		r = cni_rtnl_link(hnl, p->host_if, &hidx, hmac);
-	if (r == 0)
-		r = cni_rtnl_link(cnl, p->env.ifname, &cidx, cmac);
-	if (r == 0) {
-		char alias[256];
-		/* Marks the host end as this attachment's, for GC, and lists
-		 * the addresses, for DEL's masquerade elements (all or none). */
-		int o = snprintf(alias, sizeof(alias), "netns-ptp %s %s %s", p->name, p->env.containerid,
-				 p->env.ifname);
-		for (i = 0; i < n && o > 0 && (size_t)o < sizeof(alias); i++)
-			o += snprintf(alias + o, sizeof(alias) - (size_t)o, " %s", as[i].cidr);
-		if (o < 0 || (size_t)o >= sizeof(alias))
-			snprintf(alias, sizeof(alias), "netns-ptp %s %s %s", p->name, p->env.containerid,
-				 p->env.ifname);
-		r = cni_rtnl_link_alias(hnl, hidx, alias);
-	}
-	if (r < 0) {
-		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
-		goto undo;
-	}
-	for (i = 0; i < n; i++) {
-		if (as[i].ip.family != AF_INET)
-			continue;
-		r = cni_rtnl_addr_add(cnl, cidx, &as[i].ip, as[i].plen);
-		if (r < 0) {
-			cni_fail(&p->err, CNI_ERR_GENERIC, "cannot add %s to %s: %s", as[i].cidr,
-				 p->env.ifname, strerror(-r));
-			goto undo;
-		}
-	}
-	for (i = 0; i < n; i++)
-		if (as[i].ip.family == AF_INET6) {
-			/* IPv6 routes with a source need it past DAD, on both ends. */
-			r = cni_rtnl_settle(cnl, cidx, 10000);
-			if (r == 0)
-				r = cni_rtnl_settle(hnl, hidx, 10000);
-			if (r < 0) {
-				cni_fail(&p->err, CNI_ERR_GENERIC, "IPv6 addresses did not settle: %s",
-					 r == -EADDRINUSE ? "duplicate address detected" : strerror(-r));
-				goto undo;
-			}
-			break;
 		}
 	routes = json_object_get(ipam_res, "routes");
 	if (routes && !json_is_array(routes)) {
 		cni_fail(&p->err, CNI_ERR_DECODE, "the IPAM result's routes is not a list");
 		goto undo;
 	}
-	if (container_routes(p, cnl, cidx, as, n, routes) < 0 || host_routes(p, hnl, hidx, as, n) < 0)
+	if (links_setup(p, hnl, cnl, as, n, routes, &hidx, hmac, cmac, &veth) < 0)
 		goto undo;
 	if (p->ip_masq) {
 		for (i = 0; i < n; i++)
 			mq[i] = (struct cni_masq){ .ip = as[i].ip, .net = as[i].net, .plen = as[i].plen };
 		masq = true;
-		if (cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
-		    cni_nft_add(nft, p->owner, mq, n, nmsg, sizeof(nmsg)) < 0) {
+		/* The common case in one nfnetlink batch; libnftables when the
+		 * table or the network's chain is to be made, or to say why
+		 * the batch failed. */
+		if (cni_nft_add_fast(p->owner, mq, n) < 0 &&
+		    (cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
+		     cni_nft_add(nft, p->owner, mq, n, nmsg, sizeof(nmsg)) < 0)) {
 			cni_fail(&p->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
 			goto undo;
 		}
@@ -392,8 +580,12 @@ dup:;
 	goto out;
 undo:
 	/* Nothing half-made stays: rules, the veth, the allocation. */
-	if (masq && nft)
-		cni_nft_del(nft, p->owner, mq, n, nmsg, sizeof(nmsg));
+	if (masq) {
+		if (!nft && cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0)
+			nft = NULL;
+		if (nft)
+			cni_nft_del(nft, p->owner, mq, n, nmsg, sizeof(nmsg));
+	}
 	if (veth)
 		netns_link_delete(-1, p->host_if);
 	{
@@ -402,6 +594,7 @@ undo:
 		p->err = keep;
 	}
 out:
+	(void)hidx;
 	cni_nft_close(nft);
 	cni_rtnl_close(hnl);
 	cni_rtnl_close(cnl);

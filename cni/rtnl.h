@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The few rtnetlink requests netns-ptp needs beyond libnetns: a link's index
- * and MAC address, and routes with a source address and scope, as the
- * reference ptp sets them. */
+/* The rtnetlink requests of netns-ptp: ADD's veth pair, addresses and routes
+ * (with a source address and scope, as the reference ptp sets them) in
+ * batches, and for DEL, CHECK and GC a link's index, MAC and alias. */
 #ifndef NETNS_CNI_RTNL_H
 #define NETNS_CNI_RTNL_H
 
@@ -10,16 +10,14 @@
 
 struct mnl_socket;
 
-/* Opens an rtnetlink socket in namespace FD (-1: the caller's); the socket
- * belongs to that namespace from then on. 0 or a negative errno. */
+/* Opens an rtnetlink socket in namespace FD (-1: the caller's; else made
+ * there by cni_socket_in()); the socket belongs to that namespace from then
+ * on. 0 or a negative errno. */
 int cni_rtnl_open(int fd, struct mnl_socket **ret);
 void cni_rtnl_close(struct mnl_socket *nl);
 
 /* Index and MAC ("aa:bb:..") of IFNAME. -ENODEV: no such link. */
 int cni_rtnl_link(struct mnl_socket *nl, const char *ifname, int *ret_index, char ret_mac[18]);
-
-/* Sets IFALIAS (the `ip link` alias) of link INDEX. */
-int cni_rtnl_link_alias(struct mnl_socket *nl, int index, const char *alias);
 
 /* IFNAME's alias into BUF (LEN bytes; "" when it has none). -ENODEV. */
 int cni_rtnl_link_alias_get(struct mnl_socket *nl, const char *ifname, char *buf, size_t len);
@@ -32,11 +30,6 @@ int cni_rtnl_link_aliases(struct mnl_socket *nl, cni_rtnl_alias_cb cb, void *dat
  * tentative, as the reference's ip.SettleAddresses: a route whose source is
  * a tentative address is refused. -ETIMEDOUT; -EADDRINUSE: DAD failed. */
 int cni_rtnl_settle(struct mnl_socket *nl, int index, int timeout_ms);
-
-/* Adds address IP/PLEN to link INDEX, with the broadcast address an IPv4
- * prefix shorter than /31 has (as the reference's `brd`). -EEXIST when it is
- * there. */
-int cni_rtnl_addr_add(struct mnl_socket *nl, int index, const struct cni_ip *ip, unsigned plen);
 
 /* Renames link INDEX to NEWNAME and sets it down, in one request: its name
  * is free again, and the kernel drops the routes through it (and its IPv6
@@ -69,11 +62,52 @@ struct cni_route {
 	unsigned char scope; /* RT_SCOPE_* */
 };
 
-/* Adds (EXCL) or deletes R. -EEXIST, -ESRCH, or the kernel's error. */
-int cni_rtnl_route(struct mnl_socket *nl, const struct cni_route *r, bool add);
+/* A socket (SOCK_CLOEXEC) of netlink PROTOCOL in namespace FD, or a
+ * negative errno. Switches this thread there and back; ends the process
+ * should the way back fail. */
+int cni_socket_in(int fd, int protocol);
 
 /* 1 when a main-table route to R's dst/plen out of R's oif (and via R's gw
  * when set) exists, 0 when not, or a negative errno. */
 int cni_rtnl_route_find(struct mnl_socket *nl, const struct cni_route *r);
+
+/* Requests sent at once, answered in order, each with its own error:
+ * rtnetlink runs every one, whatever the one before it did. The cni_rtnl_batch_*
+ * builders return the request's slot (an index into err, msg and the links
+ * of cni_rtnl_batch_run()) or -ENOBUFS when the batch is full. */
+#define CNI_RTNL_BATCH_MAX 24
+struct cni_rtnl_batch {
+	char buf[12288];
+	size_t len;
+	unsigned n;
+	int err[CNI_RTNL_BATCH_MAX];      /* 0 or a negative errno, per request */
+	char msg[CNI_RTNL_BATCH_MAX][128]; /* the kernel's extended ack, or "" */
+};
+
+/* What a GETLINK answered: index, MAC, and (IFLA_LINK) a veth's peer's
+ * index in its namespace. */
+struct cni_rtnl_link {
+	int index, peer;
+	char mac[18];
+};
+
+/* A veth pair HOST_IF (up, here) and IFNAME (down, born in namespace FD),
+ * with MTU (0: the kernel's). */
+int cni_rtnl_batch_veth(struct cni_rtnl_batch *b, const char *host_if, const char *ifname, int fd,
+			unsigned mtu);
+/* The link of INDEX, or (INDEX 0) named IFNAME. */
+int cni_rtnl_batch_getlink(struct cni_rtnl_batch *b, int index, const char *ifname);
+int cni_rtnl_batch_up(struct cni_rtnl_batch *b, int index);
+int cni_rtnl_batch_alias(struct cni_rtnl_batch *b, int index, const char *alias);
+/* Adds address IP/PLEN to link INDEX (EXCL), with the broadcast address an
+ * IPv4 prefix shorter than /31 has (as the reference's `brd`). */
+int cni_rtnl_batch_addr(struct cni_rtnl_batch *b, int index, const struct cni_ip *ip, unsigned plen);
+/* Adds (EXCL) or deletes route RT: -EEXIST, -ESRCH, or the kernel's error. */
+int cni_rtnl_batch_route(struct cni_rtnl_batch *b, const struct cni_route *rt, bool add);
+/* Sends B's requests in one message and reads every answer: B->err[i] and
+ * B->msg[i] per request, and when RET_LINK (CNI_RTNL_BATCH_MAX of them) is
+ * not NULL, the link a GETLINK in slot i found in RET_LINK[i]. 0, or a
+ * negative errno when the socket failed. */
+int cni_rtnl_batch_run(struct mnl_socket *nl, struct cni_rtnl_batch *b, struct cni_rtnl_link *ret_link);
 
 #endif

@@ -57,10 +57,14 @@ int cni_store_open(struct cni_store *s, const char *data_dir, const char *name)
 	s->dirfd = s->lockfd = s->idxfd = -1;
 	if ((size_t)snprintf(s->path, sizeof(s->path), "%s/%s", data_dir, name) >= sizeof(s->path))
 		return -ENAMETOOLONG;
-	r = mkdir_p(s->path, 0755);
-	if (r < 0)
-		return r;
+	/* Made once: after that, one open instead of a mkdir per component. */
 	s->dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0 && errno == ENOENT) {
+		r = mkdir_p(s->path, 0755);
+		if (r < 0)
+			return r;
+		s->dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (s->dirfd < 0)
 		return -errno;
 	/* host-local's disk.NewFileLock opens it O_RDONLY|O_CREATE, 0750. */
@@ -107,6 +111,34 @@ static int write_file(int dirfd, const char *name, const char *buf, int flags)
 	return r;
 }
 
+/* Rewrites NAME to hold BUF, in place: the same bytes as host-local's
+ * O_TRUNC write, without truncating to zero. On ext4 (auto_da_alloc) a
+ * close after a truncation to zero starts writeback of the file: 0.4 to
+ * 1.8 ms per ADD here against 0.06 ms in place. A crash halfway leaves
+ * another value where host-local's way leaves an empty file; both only
+ * say where the next search for a free address starts. */
+static int rewrite_file(int dirfd, const char *name, const char *buf)
+{
+	size_t len = strlen(buf);
+	struct stat st;
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	n = pwrite(fd, buf, len, 0);
+	if (n < 0 || (size_t)n != len)
+		r = n < 0 ? -errno : -EIO;
+	if (r == 0 && fstat(fd, &st) < 0)
+		r = -errno;
+	if (r == 0 && st.st_size > (off_t)len && ftruncate(fd, (off_t)len) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
 int cni_store_reserve(struct cni_store *s, const char *id, const char *ifname,
 		      const struct cni_ip *ip, size_t set)
 {
@@ -124,7 +156,7 @@ int cni_store_reserve(struct cni_store *s, const char *id, const char *ifname,
 		return r;
 	}
 	snprintf(last, sizeof(last), "last_reserved_ip.%zu", set);
-	r = write_file(s->dirfd, last, name, O_TRUNC);
+	r = rewrite_file(s->dirfd, last, name);
 	if (r < 0) {
 		unlinkat(s->dirfd, name, 0);
 		return r;

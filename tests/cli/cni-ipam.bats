@@ -297,6 +297,26 @@ addr_of() { jq -r '.ips[0].address' <<<"$1"; }
 	rm -rf "$(index_of "$DATA/our/net1")"
 }
 
+@test "cni-ipam: last_reserved_ip.N holds exactly the last address after a longer one, as host-local writes it" {
+	need_ref
+	local c d plugin
+	# After .254 comes .2 (wrapping): a shorter address over a longer one,
+	# which netns-ipam writes in place and truncates.
+	for plugin in "$REF/host-local" netns-ipam; do
+		d=$DATA/${plugin##*/}
+		c=$(jq -c --arg d "$d" '.ipam.dataDir = $d' < <(conf 1.0.0 '[[{"subnet":"10.118.0.0/24"}]]'))
+		mkdir -p "$d/net1"
+		printf '10.118.0.254' >"$d/net1/last_reserved_ip.0"
+		[ "$(plug "$plugin" ADD a <<<"$c" | jq -r '.ips[0].address')" = 10.118.0.2/24 ]
+		[ "$(od -An -c "$d/net1/last_reserved_ip.0" | tr -d ' \n')" = 10.118.0.2 ]
+		[ "$(plug "$plugin" ADD b <<<"$c" | jq -r '.ips[0].address')" = 10.118.0.3/24 ]
+		plug "$plugin" DEL a <<<"$c"
+	done
+	diff -r "$DATA/host-local" "$DATA/netns-ipam"
+	plug netns-ipam DEL b <<<"$c"
+	[ ! -e "$(index_of "$DATA/netns-ipam/net1")" ]
+}
+
 @test "cni-ipam: a requested address that is taken, the gateway, outside the ranges or malformed fails and reserves nothing" {
 	local c before out
 	c=$(conf 1.0.0 '[[{"subnet":"10.118.0.0/24","rangeStart":"10.118.0.10","rangeEnd":"10.118.0.20"}],[{"subnet":"fd00:118::/120"}]]')
