@@ -68,6 +68,10 @@ int cni_nft_add(struct cni_nft *n, const char *owner, const struct cni_masq *m, 
  * address's network are there (the common case): 0, or -1 when nothing was
  * added (for whatever reason: cni_nft_add() then says it). */
 int cni_nft_add_fast(const char *owner, const struct cni_masq *m, size_t cnt);
+/* The elements of the CNT addresses M deleted the same way, all or none:
+ * the nftables socket (close it last, as a context: see above), or -1 when
+ * none was deleted (one is gone already, no table: cni_nft_del() then). */
+int cni_nft_del_fast(const struct cni_masq *m, size_t cnt);
 /* Removes OWNER's elements: those of the CNT addresses M when given (no
  * listing; what is not there is fine), else every element whose comment is
  * OWNER. No table or set is success. */

@@ -644,7 +644,7 @@ static int cmd_del(struct ptp *p)
 	struct cni_nft *nft = NULL;
 	char nmsg[256];
 	bool ipam_failed, nft_failed = false;
-	int r, fd = -1;
+	int r, fd = -1, nft_fd = -1;
 
 	/* Every step runs whatever the others did, so that a DEL retried after
 	 * a partial failure finishes the job; the first error is reported. */
@@ -656,8 +656,12 @@ static int cmd_del(struct ptp *p)
 		 * went and took the veth along) nft.c looks them up by owner.
 		 * The context stays open to the end: see cni_nft_open(). */
 		size_t n = alias_addrs(p, mq);
-		nft_failed = cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
-			     cni_nft_del(nft, p->owner, mq, n, nmsg, sizeof(nmsg)) < 0;
+
+		if (n)
+			nft_fd = cni_nft_del_fast(mq, n);
+		if (nft_fd < 0)
+			nft_failed = cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
+				     cni_nft_del(nft, p->owner, mq, n, nmsg, sizeof(nmsg)) < 0;
 	}
 	ipam_failed = ipam_exec(p, "DEL", NULL) < 0;
 	if (ipam_failed)
@@ -669,6 +673,8 @@ static int cmd_del(struct ptp *p)
 		r = netns_link_delete(-1, p->host_if);
 	if (fd >= 0)
 		close(fd);
+	if (nft_fd >= 0)
+		close(nft_fd);
 	cni_nft_close(nft);
 	if (nft_failed && !ipam_failed)
 		return cni_fail(&p->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
