@@ -118,7 +118,7 @@ $(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIBA)
 # too (cni/ipam-run.c).
 CNIDIR       := $(LIBDIR)/cni
 CNI_IPAM_SRC := cni/ipam.c cni/ipam-run.c cni/cni.c cni/range.c cni/store.c
-CNI_PTP_SRC  := cni/ptp.c cni/cni.c cni/delegate.c cni/range.c cni/rtnl.c cni/retire.c cni/nft.c \
+CNI_PTP_SRC  := cni/ptp.c cni/ptp-links.c cni/cni.c cni/delegate.c cni/range.c cni/rtnl.c cni/retire.c cni/nft.c \
 		cni/ipam-run.c cni/store.c
 CNI_PLUGINS  := $(BUILD)/netns-ipam $(BUILD)/netns-ptp
 all: $(CNI_PLUGINS)

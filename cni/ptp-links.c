@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* netns-ptp ADD: the veth pair (its container end born in the container's
+ * namespace), the addresses and the routes the reference ptp sets, in a few
+ * netlink batches (rtnl.c) rather than a request and an answer each. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/rtnetlink.h>
+
+#include "netns.h"
+#include "ptp.h"
+
+static const struct addr *gw_of(const struct addr *as, size_t n, int family)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (as[i].ip.family == family && as[i].has_gw)
+			return &as[i];
+	return NULL;
+}
+
+/* One of the container's routes, with what its error calls it (NULL: its
+ * error does not matter). */
+struct croute {
+	struct cni_route rt;
+	struct cni_ip gw;   /* rt.gw of a result route points here */
+	const char *what;
+	bool add;
+	int slot;           /* in the batch that carried it */
+};
+
+/* The container's routes as the reference ptp sets them, into *RET (the
+ * caller frees it) and *RET_N: the kernel's subnet route replaced by GW/32
+ * scope link and SUBNET via GW, both with the address as source, then the
+ * result's routes via the gateway. */
+static int container_routes(struct ptp *p, int ifindex, const struct addr *as, size_t n, json_t *routes,
+			    struct croute **ret, size_t *ret_n)
+{
+	struct croute *cr = calloc(3 * n + json_array_size(routes) + 1, sizeof(*cr));
+	size_t i, k = 0;
+	json_t *rt;
+
+	if (!cr)
+		return cni_fail(&p->err, CNI_ERR_GENERIC, "out of memory");
+	*ret = cr;
+	for (i = 0; i < n; i++) {
+		const struct addr *a = &as[i];
+		unsigned full = a->ip.family == AF_INET ? 32 : 128;
+		if (!a->has_gw)
+			return cni_fail(&p->err, CNI_ERR_CONFIG, "address %s has no gateway: netns-ptp routes through one", a->cidr);
+		cr[k++] = (struct croute){ .rt = { .dst = a->net, .plen = a->plen, .oif = ifindex } };
+		cr[k++] = (struct croute){ .rt = { .dst = a->gw, .plen = full, .src = &a->ip, .oif = ifindex,
+						   .scope = RT_SCOPE_LINK },
+					   .what = "to the gateway", .add = true };
+		if (a->plen < full)
+			cr[k++] = (struct croute){ .rt = { .dst = a->net, .plen = a->plen, .gw = &a->gw,
+							   .src = &a->ip, .oif = ifindex, .scope = RT_SCOPE_UNIVERSE },
+						   .what = a->cidr, .add = true };
+	}
+	json_array_foreach(routes, i, rt) {
+		const char *dst = json_string_value(json_object_get(rt, "dst"));
+		const char *gws = json_string_value(json_object_get(rt, "gw"));
+		struct croute *c = &cr[k];
+		const struct addr *def;
+		*c = (struct croute){ .rt = { .oif = ifindex, .scope = RT_SCOPE_UNIVERSE }, .what = dst, .add = true };
+		if (!dst || cni_cidr_parse(dst, &c->rt.dst, &c->rt.plen) < 0)
+			return cni_fail(&p->err, CNI_ERR_DECODE, "a result route has no valid dst");
+		if (gws) {
+			if (cni_ip_parse(gws, &c->gw) < 0 || c->gw.family != c->rt.dst.family)
+				return cni_fail(&p->err, CNI_ERR_DECODE, "route %s: bad gw %s", dst, gws);
+		} else {
+			def = gw_of(as, n, c->rt.dst.family);
+			if (!def)
+				return cni_fail(&p->err, CNI_ERR_CONFIG, "route %s: no gateway of its family", dst);
+			c->gw = def->gw;
+		}
+		c->rt.gw = &c->gw;
+		k++;
+	}
+	*ret_n = k;
+	return 0;
+}
+
+/* Appends routes *I.. of CR to B while there is room. */
+static void routes_put(struct cni_rtnl_batch *b, struct croute *cr, size_t n, size_t *i)
+{
+	for (; *i < n; (*i)++) {
+		cr[*i].slot = cni_rtnl_batch_route(b, &cr[*i].rt, cr[*i].add);
+		if (cr[*i].slot < 0)
+			return;
+	}
+}
+
+/* The first error among routes FROM..TO of CR, which batch B carried
+ * (EEXIST is fine: the reference's RouteAdd of what is there). */
+static int routes_check(struct ptp *p, const struct cni_rtnl_batch *b, const struct croute *cr, size_t from,
+			size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		int r = b->err[cr[i].slot];
+		if (!cr[i].what || r == 0 || r == -EEXIST)
+			continue;
+		return cni_fail(&p->err, CNI_ERR_GENERIC, "container: cannot add the route %s: %s", cr[i].what,
+				strerror(-r));
+	}
+	return 0;
+}
+
+/* Adds routes *I.. of CR through NL, as many batches as they take. */
+static int routes_send(struct ptp *p, struct mnl_socket *nl, struct croute *cr, size_t n, size_t *i)
+{
+	struct cni_rtnl_batch b;
+	size_t from;
+	int r;
+
+	while (*i < n) {
+		b.len = b.n = 0;
+		from = *i;
+		routes_put(&b, cr, n, i);
+		r = cni_rtnl_batch_run(nl, &b, NULL);
+		if (r < 0)
+			return cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+		if (routes_check(p, &b, cr, from, *i) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The host routes to the container's addresses, into batch B (which has
+ * room for them: see links_setup()). */
+static void host_routes(struct cni_rtnl_batch *b, int ifindex, const struct addr *as, size_t n, int *slots)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct cni_route h = { .dst = as[i].ip, .plen = as[i].ip.family == AF_INET ? 32 : 128,
+				       .oif = ifindex, .scope = RT_SCOPE_HOST };
+		slots[i] = cni_rtnl_batch_route(b, &h, true);
+	}
+}
+
+static int host_routes_check(struct ptp *p, const struct cni_rtnl_batch *b, const struct addr *as, size_t n,
+			     const int *slots)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int r = b->err[slots[i]];
+		if (r == -EEXIST)
+			return cni_fail(&p->err, CNI_ERR_GENERIC,
+					"host: a route to %s exists already: is the address another container's?",
+					as[i].cidr);
+		if (r < 0)
+			return cni_fail(&p->err, CNI_ERR_GENERIC, "host: cannot add the route %s: %s", as[i].cidr,
+					strerror(-r));
+	}
+	return 0;
+}
+
+static int veth_fail(struct ptp *p, int r, const char *m)
+{
+	return cni_fail(&p->err, CNI_ERR_GENERIC, "cannot create the veth pair %s / %s: %s%s%s", p->host_if,
+			p->env.ifname, r == -EEXIST ? "an interface of that name exists" : strerror(-r),
+			m && *m ? ": " : "", m && *m ? m : "");
+}
+
+/* The alias of the host end: marks it as this attachment's, for GC, and
+ * lists the addresses, for DEL's masquerade elements (all or none). */
+static void alias_make(struct ptp *p, const struct addr *as, size_t n, char alias[256])
+{
+	size_t i;
+	int o = snprintf(alias, 256, "netns-ptp %s %s %s", p->name, p->env.containerid, p->env.ifname);
+
+	for (i = 0; i < n && o > 0 && (size_t)o < 256; i++)
+		o += snprintf(alias + o, 256 - (size_t)o, " %s", as[i].cidr);
+	if (o < 0 || (size_t)o >= 256)
+		snprintf(alias, 256, "netns-ptp %s %s %s", p->name, p->env.containerid, p->env.ifname);
+}
+
+/*
+ * The links, addresses and routes of ADD in four messages (three without
+ * IPv6), each a batch of requests answered in order (rtnl.c):
+ *   host:      the veth pair; the host end's index and MAC (and, IFLA_LINK,
+ *              the container end's index)
+ *   container: its end up; its MAC; its addresses [; its routes]
+ *   host:      the gateway addresses; the alias [; the host routes]
+ *   (IPv6: both ends past DAD, then the container's routes, then the host's)
+ * instead of a request and an answer each (14 with one IPv4 address, and
+ * two more sockets and thread hand-offs inside netns_veth_add()). Errors are
+ * reported in the order the steps had one by one; what a failed step's
+ * followers did goes with the veth in ADD's undo.
+ */
+int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cnl, const struct addr *as,
+		       size_t n, json_t *routes, int *ret_hidx, char hmac[18], char cmac[18], bool *ret_veth)
+{
+	/* Not zeroed: only len and n need to be (60 KB of fresh stack). */
+	struct cni_rtnl_batch b, c, h;
+	struct cni_rtnl_link links[CNI_RTNL_BATCH_MAX] = { { 0 } };
+	struct croute *cr = NULL;
+	struct cni_ip hgw[MAX_IPS];
+	int cslot_addr[MAX_IPS], cslot_v6[MAX_IPS], hslot_addr[MAX_IPS], hslot_rt[MAX_IPS];
+	int s, hidx, cidx, cget, alias_slot, up_slot, ret = -1;
+	size_t i, j, nh = 0, n6 = 0, n4 = 0, ncr = 0, sent = 0;
+	bool v6 = false;
+	char alias[256];
+	int r;
+
+	/* The requests of a batch: (2 + MAX_IPS) to the container before its
+	 * routes, (2 * MAX_IPS + 1) to the host. */
+	_Static_assert(CNI_RTNL_BATCH_MAX >= 2 * MAX_IPS + 2, "a batch holds an attachment's requests");
+	b.len = c.len = h.len = 0;
+	b.n = c.n = h.n = 0;
+	r = netns_ifname_check(p->host_if);
+	if (r == 0)
+		r = netns_ifname_check(p->env.ifname);
+	if (r < 0)
+		return veth_fail(p, r, NULL);
+	/* 1. The pair, and the host end's index and MAC. */
+	s = cni_rtnl_batch_veth(&b, p->host_if, p->env.ifname, p->nsfd, p->mtu);
+	if (s >= 0)
+		s = cni_rtnl_batch_getlink(&b, 0, p->host_if);
+	if (s < 0 || (r = cni_rtnl_batch_run(hnl, &b, links)) < 0)
+		return cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(s < 0 ? -s : -r));
+	if (b.err[0] < 0)
+		return veth_fail(p, b.err[0], b.msg[0]);
+	*ret_veth = true;
+	if (b.err[1] < 0 || !links[1].index)
+		return cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(b.err[1] < 0 ? -b.err[1] : ENODEV));
+	hidx = links[1].index;
+	memcpy(hmac, links[1].mac, 18);
+	cidx = links[1].peer;
+	if (!cidx) {
+		/* No IFLA_LINK (not a kernel of ours): ask the container. */
+		struct cni_rtnl_batch q;
+		q.len = q.n = 0;
+		cni_rtnl_batch_getlink(&q, 0, p->env.ifname);
+		r = cni_rtnl_batch_run(cnl, &q, links);
+		if (r < 0 || q.err[0] < 0 || !links[0].index)
+			return cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s",
+					strerror(r < 0 ? -r : q.err[0] < 0 ? -q.err[0] : ENODEV));
+		cidx = links[0].index;
+	}
+	/* 2. The container end up, its MAC, its addresses (the IPv6 ones
+	 * belong to the pair's making, the IPv4 ones come with their broadcast
+	 * address), and its routes when nothing has to settle first. */
+	up_slot = cni_rtnl_batch_up(&c, cidx);
+	cget = cni_rtnl_batch_getlink(&c, cidx, NULL);
+	for (i = 0; i < n; i++)
+		if (as[i].ip.family == AF_INET6) {
+			cslot_v6[n6++] = cni_rtnl_batch_addr(&c, cidx, &as[i].ip, as[i].plen);
+			v6 = true;
+		}
+	for (i = 0; i < n; i++)
+		if (as[i].ip.family == AF_INET)
+			cslot_addr[n4++] = cni_rtnl_batch_addr(&c, cidx, &as[i].ip, as[i].plen);
+	if (container_routes(p, cidx, as, n, routes, &cr, &ncr) < 0)
+		goto out;
+	if (!v6)
+		routes_put(&c, cr, ncr, &sent);
+	r = cni_rtnl_batch_run(cnl, &c, links);
+	if (r < 0) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+		goto out;
+	}
+	/* 3. The host end's gateway addresses (one however many use it), its
+	 * alias, and the host routes when nothing has to settle first. */
+	for (i = 0; i < n; i++) {
+		unsigned full = as[i].gw.family == AF_INET ? 32 : 128;
+		for (j = 0; j < nh; j++)
+			if (cni_ip_equal(&hgw[j], &as[i].gw))
+				break;
+		if (j < nh)
+			continue;
+		hgw[nh] = as[i].gw;
+		hslot_addr[nh] = cni_rtnl_batch_addr(&h, hidx, &hgw[nh], full);
+		nh++;
+	}
+	alias_make(p, as, n, alias);
+	alias_slot = cni_rtnl_batch_alias(&h, hidx, alias);
+	if (!v6)
+		host_routes(&h, hidx, as, n, hslot_rt);
+	r = cni_rtnl_batch_run(hnl, &h, NULL);
+	if (r < 0) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+		goto out;
+	}
+	/* The errors, in the order of the steps. */
+	for (i = 0; i < nh; i++)
+		if (h.err[hslot_addr[i]] < 0) {
+			veth_fail(p, h.err[hslot_addr[i]], h.msg[hslot_addr[i]]);
+			goto out;
+		}
+	if (c.err[up_slot] < 0) {
+		veth_fail(p, c.err[up_slot], c.msg[up_slot]);
+		goto out;
+	}
+	for (i = 0; i < n6; i++)
+		if (c.err[cslot_v6[i]] < 0) {
+			veth_fail(p, c.err[cslot_v6[i]], c.msg[cslot_v6[i]]);
+			goto out;
+		}
+	if (c.err[cget] < 0 || !links[cget].index) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(c.err[cget] < 0 ? -c.err[cget] : ENODEV));
+		goto out;
+	}
+	memcpy(cmac, links[cget].mac, 18);
+	if (h.err[alias_slot] < 0) {
+		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-h.err[alias_slot]));
+		goto out;
+	}
+	for (i = 0, j = 0; i < n; i++) {
+		if (as[i].ip.family != AF_INET)
+			continue;
+		r = c.err[cslot_addr[j++]];
+		if (r < 0) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "cannot add %s to %s: %s", as[i].cidr, p->env.ifname,
+				 strerror(-r));
+			goto out;
+		}
+	}
+	if (v6) {
+		/* IPv6 routes with a source need it past DAD, on both ends. */
+		r = cni_rtnl_settle(cnl, cidx, 10000);
+		if (r == 0)
+			r = cni_rtnl_settle(hnl, hidx, 10000);
+		if (r < 0) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "IPv6 addresses did not settle: %s",
+				 r == -EADDRINUSE ? "duplicate address detected" : strerror(-r));
+			goto out;
+		}
+	} else if (routes_check(p, &c, cr, 0, sent) < 0) {
+		goto out;
+	}
+	/* The routes that did not fit in the container's batch (all of them
+	 * with IPv6), then the host's. */
+	if (routes_send(p, cnl, cr, ncr, &sent) < 0)
+		goto out;
+	if (v6) {
+		h.len = h.n = 0;
+		host_routes(&h, hidx, as, n, hslot_rt);
+		r = cni_rtnl_batch_run(hnl, &h, NULL);
+		if (r < 0) {
+			cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+			goto out;
+		}
+	}
+	if (host_routes_check(p, &h, as, n, hslot_rt) < 0)
+		goto out;
+	*ret_hidx = hidx;
+	ret = 0;
+out:
+	free(cr);
+	return ret;
+}
