@@ -147,18 +147,28 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* NLH as a link request TYPE (NLM_F_REQUEST and FLAGS) for link INDEX (0:
+ * by name), its struct ifinfomsg returned for the rest. */
+static struct ifinfomsg *link_msg(struct nlmsghdr *nlh, uint16_t type, uint16_t flags, int index)
+{
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = index;
+	return ifi;
+}
+
 static int link_get(struct mnl_socket *nl, const char *ifname, struct link_q *q)
 {
 	char buf[8192];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
 
 	if (netns_ifname_check(ifname) < 0)
 		return -EINVAL;
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
+	link_msg(nlh, RTM_GETLINK, 0, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
 	return talk(nl, nlh, link_cb, q);
 }
@@ -192,13 +202,8 @@ int cni_rtnl_link(struct mnl_socket *nl, const char *ifname, int *ret_index, cha
 
 static void alias_put(struct nlmsghdr *nlh, int index, const char *alias)
 {
-	struct ifinfomsg *ifi;
 
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = index;
+	link_msg(nlh, RTM_NEWLINK, 0, index);
 	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
 }
 
@@ -236,14 +241,10 @@ int cni_rtnl_link_aliases(struct mnl_socket *nl, cni_rtnl_alias_cb cb, void *dat
 {
 	char buf[8192];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
 	struct alias_q q = { .cb = cb, .data = data };
 	int r;
 
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
+	link_msg(nlh, RTM_GETLINK, NLM_F_DUMP, 0);
 	r = talk(nl, nlh, alias_cb, &q);
 	return r < 0 ? r : q.err;
 }
@@ -427,11 +428,7 @@ int cni_rtnl_link_retire(struct mnl_socket *nl, int index, const char *newname)
 
 	if (netns_ifname_check(newname) < 0)
 		return -EINVAL;
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = index;
+	ifi = link_msg(nlh, RTM_NEWLINK, 0, index);
 	/* Down in the same request: the kernel renames first (a link that is
 	 * up may be renamed since Linux 6.x; older ones say EBUSY). */
 	ifi->ifi_change = IFF_UP;
@@ -444,13 +441,8 @@ int cni_rtnl_link_del(struct mnl_socket *nl, int index)
 {
 	char buf[8192];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
 
-	nlh->nlmsg_type = RTM_DELLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = index;
+	link_msg(nlh, RTM_DELLINK, 0, index);
 	return talk(nl, nlh, NULL, NULL);
 }
 
@@ -550,13 +542,10 @@ int cni_rtnl_batch_veth(struct cni_rtnl_batch *b, const char *host_if, const cha
 
 	if (!nlh)
 		return -ENOBUFS;
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
 	/* The host end goes up as it is registered; the container's cannot
 	 * (a veth without its peer refuses to open: -ENOTCONN), so it goes up
 	 * in the next request to its namespace. As netns_veth_add() does. */
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
+	ifi = link_msg(nlh, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, host_if);
@@ -583,15 +572,10 @@ int cni_rtnl_batch_veth(struct cni_rtnl_batch *b, const char *host_if, const cha
 int cni_rtnl_batch_getlink(struct cni_rtnl_batch *b, int index, const char *ifname)
 {
 	struct nlmsghdr *nlh = batch_next(b);
-	struct ifinfomsg *ifi;
 
 	if (!nlh)
 		return -ENOBUFS;
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = index;
+	link_msg(nlh, RTM_GETLINK, 0, index);
 	if (ifname)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
 	return batch_add(b, nlh);
@@ -604,11 +588,7 @@ int cni_rtnl_batch_up(struct cni_rtnl_batch *b, int index)
 
 	if (!nlh)
 		return -ENOBUFS;
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = index;
+	ifi = link_msg(nlh, RTM_NEWLINK, 0, index);
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
 	return batch_add(b, nlh);
