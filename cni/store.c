@@ -236,6 +236,27 @@ static int entry_read(int dirfd, const char *ipname, char *buf, size_t len, cons
 	return 0;
 }
 
+/* A directory stream over DIRFD's directory, from its start, on a copy
+ * of the fd (closedir() closes the copy). */
+static int dir_reopen(int dirfd, DIR **ret)
+{
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	DIR *d;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	rewinddir(d);
+	*ret = d;
+	return 0;
+}
+
 int cni_store_foreach(struct cni_store *s, cni_store_cb cb, void *data)
 {
 	struct cni_ip ip;
@@ -243,18 +264,11 @@ int cni_store_foreach(struct cni_store *s, cni_store_cb cb, void *data)
 	char buf[2048];
 	const char *id, *ifname;
 	DIR *d;
-	int fd, r = 0;
+	int r;
 
-	fd = fcntl(s->dirfd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		r = -errno;
-		close(fd);
+	r = dir_reopen(s->dirfd, &d);
+	if (r < 0)
 		return r;
-	}
-	rewinddir(d);
 	while ((de = readdir(d))) {
 		/* Only files named by an address are allocations. */
 		if (cni_ip_parse(de->d_name, &ip) < 0)
@@ -379,18 +393,11 @@ static int index_clear(int idxfd)
 {
 	struct dirent *de;
 	DIR *d;
-	int fd, r = 0;
+	int r;
 
-	fd = fcntl(idxfd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		r = -errno;
-		close(fd);
+	r = dir_reopen(idxfd, &d);
+	if (r < 0)
 		return r;
-	}
-	rewinddir(d);
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
 		    unlinkat(idxfd, de->d_name, 0) < 0 && errno != ENOENT && !r)
