@@ -549,5 +549,5 @@ int cmd_lab(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].run(argc - 1, argv + 1);
-	return cli_usage("lab: unknown command '%s'", argv[1]);
+	return cli_usage("unknown command '%s'", argv[1]);
 }

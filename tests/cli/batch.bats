@@ -21,7 +21,8 @@ names() {
 	netns -b "$cmds" >"$dir/out" 2>"$dir/err" &
 	pid=$!
 	wait "$pid"
-	[ -s "$dir/out" ] && [ ! -s "$dir/err" ]
+	[ -s "$dir/out" ]
+	[ ! -s "$dir/err" ]
 	# Both children's parent is the process that read the file.
 	[ "$(sort -u "$dir/out")" = "$pid" ]
 	[ "$(wc -l <"$dir/out")" -eq 2 ]
@@ -33,7 +34,8 @@ names() {
 	[ -z "$stderr" ]
 	[ "${lines[0]}" = "INDEX NAME            ADMIN OPER           MTU    KIND     ADDRESSES" ]
 	[ "${lines[1]}" = "1     lo              UP    UNKNOWN        65536  -        127.0.0.1/8 ::1/128" ]
-	[ "${lines[2]}" = b1 ] && [ "${#lines[@]}" -eq 3 ]
+	[ "${lines[2]}" = b1 ]
+	[ "${#lines[@]}" -eq 3 ]
 }
 
 @test "stops at the first error and reports its line number, exit 1" {
@@ -165,7 +167,8 @@ names() {
 	run -0 bash -c 'printf "add b1\nadd b2\n" | netns -b -'
 	[ "$(names)" = "b1|b2|" ]
 	run -0 --separate-stderr bash -c 'netns -b - </dev/null'
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	: >"$cmds"
 	run -0 netns -b "$cmds"
 }
@@ -212,9 +215,11 @@ names() {
 	[ -z "$stderr" ]
 	[ "$(netns list | wc -l)" -eq 200 ]
 	run -0 netns links n200
-	[ "${lines[1]}" = "1     lo              UP    UNKNOWN        65536  -        127.0.0.1/8 ::1/128" ] && [ "${#lines[@]}" -eq 2 ]
+	[ "${lines[1]}" = "1     lo              UP    UNKNOWN        65536  -        127.0.0.1/8 ::1/128" ]
+	[ "${#lines[@]}" -eq 2 ]
 	run -0 netns links n2
-	[ "${lines[1]}" = "1     lo              DOWN  DOWN           65536  -        -" ] && [ "${#lines[@]}" -eq 2 ]
+	[ "${lines[1]}" = "1     lo              DOWN  DOWN           65536  -        -" ]
+	[ "${#lines[@]}" -eq 2 ]
 	netns delete --all
 }
 

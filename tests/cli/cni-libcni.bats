@@ -106,7 +106,8 @@ check_add_result() {
 		[ "$(jq -r '.ips[0].version' <<<"$RES")" = 4 ]
 	fi
 	HOST_IF=$(jq -r '[.interfaces[] | select((.sandbox // "") == "")][0].name' <<<"$RES")
-	[ -n "$HOST_IF" ] && [ "$HOST_IF" != null ]
+	[ -n "$HOST_IF" ]
+	[ "$HOST_IF" != null ]
 }
 
 # Nothing of the attachment is left: no link in the host namespace but lo,
@@ -214,7 +215,8 @@ chain() {
 		[ "$output" = 2 ]
 		# bandwidth appended its ifb device and shaped the host end.
 		ifb=$(jq -r '[.interfaces[] | select(.name | startswith("bwp"))][0].name' <<<"$RES")
-		[ -n "$ifb" ] && [ "$ifb" != null ]
+		[ -n "$ifb" ]
+		[ "$ifb" != null ]
 		run -0 ip -n "$HOSTNS" link show dev "$ifb"
 		run -0 tc -n "$HOSTNS" qdisc show dev "$HOST_IF"
 		[[ $output == *"qdisc tbf"* ]]
@@ -256,7 +258,8 @@ chain() {
 	[ "$stderr" = 'cni-driver: unknown command "bogus" (add, check, del, versions)' ]
 	run -1 --separate-stderr "$DRIVER" -path /nonexistent -cache-dir "$CACHE" add "$WORK/none" id /x eth0
 	[[ $stderr == "cni-driver: config: "*"no such file or directory" ]]
-	[ "${#stderr_lines[@]}" = 1 ] && [ -z "$output" ]
+	[ "${#stderr_lines[@]}" = 1 ]
+	[ -z "$output" ]
 }
 
 @test "libcni, reference ptp + host-local, spec 0.3.0: ADD, DEL, DEL again" {

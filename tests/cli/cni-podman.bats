@@ -212,7 +212,8 @@ podman_on() {
 	run -0 in_host ip -o link show
 	[ "$(grep -vc ': lo:' <<<"$output")" = 1 ]
 	run -0 in_host ls /run/netns
-	[[ $output == netns-* ]] && [ "${#lines[@]}" = 1 ]
+	[[ $output == netns-* ]]
+	[ "${#lines[@]}" = 1 ]
 	run -0 ipam_entries "$S/ipam"
 	[ "$output" = "$S/ipam/$NET/$ip" ]
 	[ "$(head -n 1 "$S/ipam/$NET/$ip" | tr -d '\r')" = "$cid" ]

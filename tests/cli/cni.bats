@@ -12,10 +12,10 @@ load cni-clients
 REF=/usr/lib/cni
 
 setup() {
-	[ -x "$BUILD/netns-ipam" ] && [ -x "$BUILD/netns-ptp" ] || {
+	if [ ! -x "$BUILD/netns-ipam" ] || [ ! -x "$BUILD/netns-ptp" ]; then
 		echo "# $BUILD/netns-ipam or netns-ptp is missing: build them first" >&2
 		return 1
-	}
+	fi
 	command -v jq >/dev/null || { echo "# jq is missing (apt-get install jq)" >&2; return 1; }
 	HOST=$(uniq_name host)
 	netns add "$HOST"
@@ -24,7 +24,8 @@ setup() {
 }
 
 need_ref() {
-	[ -x "$REF/ptp" ] && [ -x "$REF/host-local" ] ||
+	[ -x "$REF/ptp" ] || skip "the reference plugins are not installed (apt-get install containernetworking-plugins)"
+	[ -x "$REF/host-local" ] ||
 		skip "the reference plugins are not installed (apt-get install containernetworking-plugins)"
 }
 
@@ -431,7 +432,8 @@ host_veths() {
 	c=$(uniq_name c)
 	mkc "$c"
 	ptp_conf netns-ptp netns-ipam 10.80.0.0/24 | plug netns-ptp ADD x1 "/run/netns/$c" >/dev/null
-	[ -n "$(store_list)" ] && [ -n "$(host_veths)" ]
+	[ -n "$(store_list)" ]
+	[ -n "$(host_veths)" ]
 	# The namespace is gone before DEL: the host veth, allocation and rules go anyway.
 	netns delete "$c"
 	ptp_conf netns-ptp netns-ipam 10.80.0.0/24 | plug netns-ptp DEL x1 "/run/netns/$c"

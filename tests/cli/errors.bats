@@ -325,7 +325,8 @@ run_dir_is() {
 	netns add a
 	for args in list "-j list" "-j identify" "--help" "list --help" --version; do
 		run -1 --separate-stderr bash -c "netns $args >/dev/full"
-		[ "${#stderr_lines[@]}" -eq 1 ] && [[ "${stderr_lines[0]}" == "netns: "* ]] ||
-			{ echo "# netns $args: status $status, stderr: $stderr" >&2; false; }
+		echo "# netns $args: status $status, stderr: $stderr" >&2
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "${stderr_lines[0]}" == "netns: "* ]]
 	done
 }

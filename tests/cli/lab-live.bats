@@ -65,7 +65,8 @@ addr_of() {
 - link h2:eth1 h3:eth0
 - node h3" ]
 	run -0 --separate-stderr netns lab up "$SCR/lab.yml"
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	after="$(inode r1) $(inode h1) $(inode h2) $(ifindex r1 eth1) $(ifindex r1 eth2)"
 	after="$after $(ifindex h1 eth0) $(ifindex h2 eth0)"
 	[ "$before" = "$after" ]
@@ -104,9 +105,11 @@ addr_of() {
 @test "live: --dry-run makes nothing; no difference is up to date" {
 	write_lab
 	run -0 netns lab up --dry-run "$SCR/lab.yml"
-	[ "${lines[0]}" = "+ node r1" ] && [ "${lines[4]}" = "+ link r1:eth1 h1:eth0" ]
+	[ "${lines[0]}" = "+ node r1" ]
+	[ "${lines[4]}" = "+ link r1:eth1 h1:eth0" ]
 	[ "${#lines[@]}" -eq 7 ]
-	[ "$(names)" = "" ] && [ ! -e "$NETNS_RUN_DIR-lab/$LAB.json" ]
+	[ "$(names)" = "" ]
+	[ ! -e "$NETNS_RUN_DIR-lab/$LAB.json" ]
 	netns lab up "$SCR/lab.yml"
 	run -0 netns lab up --dry-run "$SCR/lab.yml"
 	[ "$output" = "lab $LAB is up to date" ]
@@ -230,13 +233,15 @@ EOF
 @test "a lab of 300 nodes under ulimit -n 64: fds stay few; nothing on a non-terminal stderr" {
 	netns lab gen line 300 "$LAB" >"$SCR/big.yml"
 	run -0 --separate-stderr bash -c "ulimit -n 64 && netns lab up '$SCR/big.yml'"
-	[ -z "$stderr" ] && [ -z "$output" ]
+	[ -z "$stderr" ]
+	[ -z "$output" ]
 	[ "$(netns list | grep -c "^$LAB-")" = 300 ]
 	[ "$(addr_of n300 eth0)" = "10.0.4.170/30" ]
 	run -0 bash -c "ulimit -n 64 && netns lab up '$SCR/big.yml'"
 	[ "$output" = "lab $LAB is up to date" ]
 	run -0 --separate-stderr bash -c "ulimit -n 64 && netns lab down $LAB"
-	[ -z "$stderr" ] && [ -z "$output" ]
+	[ -z "$stderr" ]
+	[ -z "$output" ]
 	[ "$(names)" = "" ]
 }
 

@@ -167,7 +167,9 @@ EOF
 	run -2 netns lab check
 	[ "${lines[0]}" = "netns: lab: lab check takes one NAME or FILE" ]
 	run -2 netns lab check a b
+	[ "${lines[0]}" = "netns: lab: lab check takes one NAME or FILE" ]
 	run -2 netns lab check .hidden
+	[ "${lines[0]}" = "netns: lab: '.hidden' is not a lab name" ]
 	run -2 netns lab check --timeout 0 "$LAB"
 	[ "${lines[0]}" = "netns: lab: lab check: --timeout '0': 1 to 60 seconds" ]
 	# A node deleted by hand: the probe from it fails, saying so; the
@@ -239,8 +241,9 @@ EOF
 
 @test "bad arguments of gen and graph: one line and the hint, exit 2" {
 	usage() { # EXPECTED-FIRST-LINE
-		[ "${#lines[@]}" = 2 ] && [ "${lines[0]}" = "$1" ] &&
-			[ "${lines[1]}" = "Try 'netns lab --help' for more information." ]
+		[ "${#lines[@]}" = 2 ]
+		[ "${lines[0]}" = "$1" ]
+		[ "${lines[1]}" = "Try 'netns lab --help' for more information." ]
 	}
 	run -2 netns lab gen tree 1
 	usage "netns: lab: lab gen: N '1': a tree takes N nodes, 2 to 1000000"
@@ -249,25 +252,32 @@ EOF
 	run -2 netns lab gen fat-tree 3
 	usage "netns: lab: lab gen: N '3': a fat-tree takes an even k, 2 to 100"
 	run -2 netns lab gen fat-tree 102
+	usage "netns: lab: lab gen: N '102': a fat-tree takes an even k, 2 to 100"
 	run -2 netns lab gen tree x
+	usage "netns: lab: lab gen: N 'x': a tree takes N nodes, 2 to 1000000"
 	run -2 netns lab gen cube 3
 	usage "netns: lab: lab gen: shape 'cube': must be line, ring, star, tree, grid or fat-tree"
 	run -2 netns lab gen tree
+	usage "netns: lab: lab gen takes SHAPE N [NAME]"
 	run -0 netns lab gen --help
 	[[ $output == *"fat-tree K  the k-ary fat tree"* ]]
 	write_quoted
 	run -2 netns lab graph "$SCR/q.yml" -o "$SCR/x.jpg"
 	usage "netns: lab: lab graph: -o '$SCR/x.jpg': must end in .svg, .png or .dot"
 	run -2 netns lab graph "$SCR/q.yml" -o "$SCR/svg"
+	usage "netns: lab: lab graph: -o '$SCR/svg': must end in .svg, .png or .dot"
 	run -2 netns lab graph
+	usage "netns: lab: lab graph takes one NAME or FILE"
 	run -2 netns lab graph "$SCR/q.yml" -o
+	usage "netns: lab: option '-o' needs an argument"
 	run -1 netns lab graph "$LAB"
 	[ "$output" = "netns: lab: no lab $LAB" ]
 	run -1 netns lab graph "$SCR/q.yml" -o "$SCR/nodir/x.svg"
 	[ "$output" = "netns: lab: $SCR/nodir/x.svg: No such file or directory" ]
 	printf 'name: x\ntopology: [\n' >"$SCR/bad.yml"
 	run -1 netns lab graph "$SCR/bad.yml"
-	[ "${#lines[@]}" = 1 ] && [[ ${lines[0]} == "netns: lab: $SCR/bad.yml:"* ]]
+	[ "${#lines[@]}" = 1 ]
+	[[ ${lines[0]} == "netns: lab: $SCR/bad.yml:"* ]]
 	# Nothing was written for any of them.
 	[ "$(ls "$SCR")" = "$(printf 'bad.yml\nq.yml\nrun')" ]
 }

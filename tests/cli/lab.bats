@@ -210,15 +210,30 @@ bad() {
 	bad noname.yml "topology:\n  nodes: {}\n" "1:1: the file has no 'name'"
 }
 
-@test "usage errors exit 2; --help exits 0" {
+# usage LINE: the output of the last run is LINE and the hint, nothing else.
+usage() {
+	[ "${#lines[@]}" = 2 ]
+	[ "${lines[0]}" = "$1" ]
+	[ "${lines[1]}" = "Try 'netns lab --help' for more information." ]
+}
+
+@test "usage errors exit 2 with one line and the hint; --help exits 0" {
 	run -2 netns lab
+	usage "netns: lab: lab needs a command: up, down, list, show, exec, check, graph or gen"
 	run -2 netns lab frobnicate
+	usage "netns: lab: unknown command 'frobnicate'"
 	run -2 netns lab up
+	usage "netns: lab: lab up takes one FILE"
 	run -2 netns lab up a.yml b.yml
+	usage "netns: lab: lab up takes one FILE"
 	run -2 netns lab down
+	usage "netns: lab: lab down takes one NAME or FILE"
 	run -2 netns lab show
+	usage "netns: lab: lab show takes one NAME or FILE"
 	run -2 netns lab list extra
+	usage "netns: lab: lab list takes no arguments"
 	run -2 netns lab down --bogus x
+	usage "netns: lab: unrecognized option '--bogus'"
 	run -0 netns lab --help
 	[[ $output == *"netns lab up [--dry-run] FILE"* ]]
 	run -1 netns lab up "$SCR/none.yml"
@@ -287,7 +302,9 @@ EOF
 	[ "${#stderr_lines[@]}" -eq 5 ]
 	[ "${stderr_lines[0]}" = "netns: lab: h1: sh exited with status 1" ]
 	run -2 netns lab exec "$LAB"
+	usage "netns: lab: lab exec: missing NODE"
 	run -2 netns lab exec "$LAB" r1
+	usage "netns: lab: lab exec: missing CMD"
 	run -1 netns lab exec nolab r1 true
 	[ "$output" = "netns: lab: no lab nolab" ]
 }
@@ -318,9 +335,13 @@ EOF
 	wait_listen "$LAB-h3" "$port"
 	netns exec "$LAB-h1" nc -z -w 5 10.0.0.3 "$port"
 	run -2 netns lab gen cube 3
+	usage "netns: lab: lab gen: shape 'cube': must be line, ring, star, tree, grid or fat-tree"
 	run -2 netns lab gen ring 2
+	usage "netns: lab: lab gen: N '2': a ring takes N nodes, 3 to 1000000"
 	run -2 netns lab gen line 0
+	usage "netns: lab: lab gen: N '0': a line takes N nodes, 2 to 1000000"
 	run -2 netns lab gen line 3 'a"b'
+	usage "netns: lab: lab gen: name 'a\"b': letters, digits, '_', '.', '-' only"
 }
 
 @test "the issue's containerlab example comes up unchanged, and down without it" {

@@ -63,15 +63,18 @@ wait_oper_up() {
 	a=$(uniq_name a) b=$(uniq_name b)
 	track_name "$a" "$b"
 	run -0 --separate-stderr netns add --up "$a"
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	netns add "$b"
 	run -0 netns links "$a"
 	[ "${lines[0]}" = "INDEX NAME            ADMIN OPER           MTU    KIND     ADDRESSES" ]
-	[ "${lines[1]}" = "1     lo              UP    UNKNOWN        65536  -        127.0.0.1/8 ::1/128" ] && [ "${#lines[@]}" -eq 2 ]
+	[ "${lines[1]}" = "1     lo              UP    UNKNOWN        65536  -        127.0.0.1/8 ::1/128" ]
+	[ "${#lines[@]}" -eq 2 ]
 	[[ "$(ip_link "$a" lo)" == *"<LOOPBACK,UP,LOWER_UP>"* ]]
 	# Without --up, lo stays DOWN: the tutorial's first surprise.
 	run -0 netns links "$b"
-	[ "${lines[1]}" = "1     lo              DOWN  DOWN           65536  -        -" ] && [ "${#lines[@]}" -eq 2 ]
+	[ "${lines[1]}" = "1     lo              DOWN  DOWN           65536  -        -" ]
+	[ "${#lines[@]}" -eq 2 ]
 	[[ "$(ip_link "$b" lo)" != *UP* ]]
 	# ip netns exec sees it the same way.
 	run -0 ip netns exec "$a" ip -o link show lo
@@ -83,7 +86,8 @@ wait_oper_up() {
 	track_name "$a" "$b"
 	netns add "$a" "$b"
 	run -0 --separate-stderr netns up "$a" "/run/netns/$b"
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	[[ "$(ip_link "$a" lo)" == *"<LOOPBACK,UP,LOWER_UP>"* ]]
 	[[ "$(ip_link "$b" lo)" == *"<LOOPBACK,UP,LOWER_UP>"* ]]
 	run -0 netns up "$a" # already up: still fine
@@ -109,7 +113,8 @@ wait_oper_up() {
 	track_name "$a" "$b"
 	netns add --up "$a" "$b"
 	run -0 --separate-stderr netns connect "$a" "$b" --addr 10.81.0.1/24 10.81.0.2/24
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	wait_oper_up "$a" "$(default_ifname "$b")"
 	wait_oper_up "$b" "$(default_ifname "$a")"
 	port=$((20000 + RANDOM % 20000))
@@ -151,7 +156,8 @@ wait_oper_up() {
 	netns add "$s" "$l"
 	[ "$(default_ifname "$s")" = "veth-$s" ]
 	want_l=$(default_ifname "$l")
-	[ "${#want_l}" -eq 15 ] && [[ "$want_l" == vt* ]]
+	[ "${#want_l}" -eq 15 ]
+	[[ "$want_l" == vt* ]]
 	run -0 netns connect "$s" "/run/netns/$l" # a PATH: named from its last part
 	run -0 netns links "$s"
 	[[ "$output" =~ \ $want_l\ +UP\  ]]
@@ -185,7 +191,8 @@ wait_oper_up() {
 	netns connect "$a" "$b" --ifnames pa pb
 	ip_link "$b" pb
 	run -0 --separate-stderr netns disconnect "$a" pa
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	run -0 netns links "$a"
 	[ "${#lines[@]}" -eq 2 ]
 	run -0 netns links "$b"
@@ -204,7 +211,8 @@ wait_oper_up() {
 	netns add "$b"
 	netns connect "$a" "$b" --ifnames ja jb --addr 10.84.0.1/24 10.84.0.2/24 --mtu 1280
 	run -0 --separate-stderr netns -j links "$a"
-	[ "${#lines[@]}" -eq 1 ] && [ -z "$stderr" ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ -z "$stderr" ]
 	jq -e 'type == "array" and length == 2' <<<"$output"
 	jq -e 'all(.[]; keys == ["addrs","index","kind","mtu","name","operstate","up"])' <<<"$output"
 	jq -e '.[0] | .index == 1 and .name == "lo" and .kind == "" and .mtu == 65536 and

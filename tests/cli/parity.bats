@@ -31,17 +31,20 @@ on_tty() {
 	: >"$RUN/broken"
 	mkdir "$RUN/dir"
 	run -0 --separate-stderr netns delete --all </dev/null
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	run_dir_is "dir " # not a name: left alone
 	run -0 --separate-stderr netns delete --all # nothing left: still fine
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 }
 
 @test "delete --prefix P: only the names that start with P, broken ones included" {
 	netns add lab-1 lab-2 labx cni-1234
 	: >"$RUN/lab-broken"
 	run -0 --separate-stderr netns delete --prefix lab- </dev/null
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	run_dir_is "cni-1234 labx "
 	run -0 netns del --prefix nothing-matches
 	run_dir_is "cni-1234 labx "
@@ -113,7 +116,8 @@ on_tty() {
 @test "del, ls and show are aliases of delete, list and list" {
 	netns add a b
 	run -0 --separate-stderr netns ls
-	[ "$output" = $'a\nb' ] && [ -z "$stderr" ]
+	[ "$output" = $'a\nb' ]
+	[ -z "$stderr" ]
 	run -0 netns show
 	[ "$output" = $'a\nb' ]
 	run -0 netns del a
@@ -122,7 +126,8 @@ on_tty() {
 	run -1 --separate-stderr netns del a
 	assert_one_error 1 "netns: delete: a: no such namespace"
 	run -0 netns ls --help
-	[ "${lines[0]}" = "Usage:" ] && [ "${lines[1]}" = "  netns [-j] list" ]
+	[ "${lines[0]}" = "Usage:" ]
+	[ "${lines[1]}" = "  netns [-j] list" ]
 	run -0 netns -j show
 	[ "$(jq -r '.[].name' <<<"$output")" = b ]
 	printf 'ls\ndel b\n' >"$BATS_TEST_TMPDIR/cmds"
@@ -158,9 +163,11 @@ on_tty() {
 	run -0 --separate-stderr netns links "$a"
 	[ "${lines[0]}" = "INDEX NAME            ADMIN OPER           MTU    KIND     ADDRESSES" ]
 	[ "${lines[1]}" = "1     lo              DOWN  DOWN           65536  -        -" ]
-	[ "${#lines[@]}" -eq 2 ] && [ -z "$stderr" ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ -z "$stderr" ]
 	run -0 --separate-stderr netns exec "$a" netns up -
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	run -0 netns links "$a"
 	[ "${lines[1]}" = "1     lo              UP    UNKNOWN        65536  -        127.0.0.1/8 ::1/128" ]
 	# - among names, and a bad name anywhere still changes nothing.
@@ -176,14 +183,17 @@ on_tty() {
 	n=$((1000 + RANDOM % 20000))
 	netns add a b c
 	run -0 --separate-stderr netns set a "$n"
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	run -0 netns set b auto
 	nb=$(netns -j list | jq '.[] | select(.name == "b") | .nsid')
 	[[ "$nb" =~ ^[0-9]+$ ]]
 	# ip agrees, both ways.
 	[ "$(ip netns list-id | grep -c "^nsid $n ")" -eq 1 ]
 	run -0 --separate-stderr netns list
-	[ "${lines[0]}" = "a (id: $n)" ] && [ "${lines[1]}" = "b (id: $nb)" ] && [ "${lines[2]}" = c ]
+	[ "${lines[0]}" = "a (id: $n)" ]
+	[ "${lines[1]}" = "b (id: $nb)" ]
+	[ "${lines[2]}" = c ]
 	[ "${#lines[@]}" -eq 3 ]
 	run -0 netns list-id
 	grep -qxF "nsid $n (names: a)" <<<"$output"
@@ -192,9 +202,11 @@ on_tty() {
 	[ "$(jq -c ".[] | select(.nsid == $n)" <<<"$output")" = "{\"nsid\":$n,\"names\":[\"a\"]}" ]
 	# Taken, already set, bad input.
 	run -1 --separate-stderr netns set c "$n"
-	[ "$stderr" = "netns: set: c: nsid $n is taken" ] && [ -z "$output" ]
+	[ "$stderr" = "netns: set: c: nsid $n is taken" ]
+	[ -z "$output" ]
 	run -1 --separate-stderr netns set a auto
-	[ "$stderr" = "netns: set: a: already has nsid $n" ] && [ -z "$output" ]
+	[ "$stderr" = "netns: set: a: already has nsid $n" ]
+	[ -z "$output" ]
 	run -1 --separate-stderr netns set "$RUN/a" $((n + 1))
 	[ "$stderr" = "netns: set: $RUN/a: already has nsid $n" ]
 	run -0 netns set "$RUN/c" $((n + 1)) # a PATH works too
@@ -249,7 +261,8 @@ on_tty() {
 	netns delete --all
 	# No names: nothing runs, and that is fine.
 	run -0 --separate-stderr netns exec --all false
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 }
 
 # start_monitor ARGS...: runs netns monitor ARGS in the background, writing
@@ -348,7 +361,8 @@ wait_lines() {
 	compact=$output
 	[ "${#lines[@]}" -eq 1 ]
 	run -0 netns -j -p list
-	[ "${lines[0]}" = "[" ] && [ "${lines[1]}" = "  {" ]
+	[ "${lines[0]}" = "[" ]
+	[ "${lines[1]}" = "  {" ]
 	[ "$(jq -c . <<<"$output")" = "$compact" ]
 	run -0 netns --json --pretty links a
 	[ "${lines[0]}" = "[" ]
@@ -394,7 +408,8 @@ wait_lines() {
 	run -0 --separate-stderr netns -b "$BATS_TEST_TMPDIR/cmds"
 	[ -z "$stderr" ]
 	run -0 --separate-stderr netns delete --all
-	[ -z "$stderr" ] && [ -z "$output" ]
+	[ -z "$stderr" ]
+	[ -z "$output" ]
 	run_dir_is ""
 	on_tty "netns -b $BATS_TEST_TMPDIR/cmds"
 	[ "$status" -eq 0 ]
@@ -425,12 +440,14 @@ wait_lines() {
 	run -0 netns list-id --json
 	[ "${output:0:1}" = "[" ]
 	run -0 netns links a -jp
-	[ "${lines[0]}" = "[" ] && [ "${lines[1]}" = "  {" ]
+	[ "${lines[0]}" = "[" ]
+	[ "${lines[1]}" = "  {" ]
 	run -0 netns identify -j
 	jq -e '.inode > 0' <<<"$output"
 	printf 'list -j\nlist\n' >"$BATS_TEST_TMPDIR/cmds"
 	run -0 netns -b "$BATS_TEST_TMPDIR/cmds"
-	[ "${#lines[@]}" -eq 2 ] && [ "${lines[1]}" = a ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[1]}" = a ]
 	[ "$(jq -r '.[0].name' <<<"${lines[0]}")" = a ]
 	run -2 --separate-stderr netns add -j b
 	assert_usage_error "netns: add: invalid option -- 'j'" "Try 'netns add --help' for more information."

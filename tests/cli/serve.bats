@@ -270,7 +270,8 @@ lowest_free_fd() {
 	serve_limited 64
 	wait_log "waiting for file descriptors"
 	served=$(served_names | wc -l)
-	[ "$served" -ge 40 ] && [ "$served" -lt 200 ]
+	[ "$served" -ge 40 ]
+	[ "$served" -lt 200 ]
 	grep -qxF "netns: serve: serving $served namespaces on port $port" "$log"
 	grep -qxF "netns: serve: $((200 - served)) namespaces waiting for file descriptors" "$log"
 	run -1 grep "Too many open files" "$log"
@@ -452,11 +453,14 @@ lowest_free_fd() {
 	run -2 --separate-stderr netns serve --message 'bad %x' s1
 	[[ ${stderr_lines[0]} == "netns: serve: bad --message 'bad %x': "* ]]
 	run -2 --separate-stderr netns serve --message 'trailing %' s1
+	[ "${stderr_lines[0]}" = "netns: serve: bad --message 'trailing %': only %n, %i and %% may follow a %" ]
 	run -2 --separate-stderr netns serve --bogus
 	[ "${stderr_lines[0]}" = "netns: serve: unrecognized option '--bogus'" ]
 	run -2 --separate-stderr netns serve --follow s1
 	[ "${stderr_lines[0]}" = "netns: serve: --follow serves every name and takes no NAME|PATH" ]
-	run -2 netns serve -p
+	run -2 --separate-stderr netns serve -p
+	[ "${stderr_lines[0]}" = "netns: serve: option '-p' needs an argument" ]
+	[ "${stderr_lines[1]}" = "Try 'netns serve --help' for more information." ]
 	run -0 netns serve --help
 	[[ ${lines[1]} == "  netns serve [-p PORT]"* ]]
 }

@@ -260,7 +260,9 @@ json_sweep() {
 		[ -e "$mark" ] || break
 	done
 	# The last run failed nothing and succeeded; at least one before it failed.
-	[ "$st" -eq "$want" ] && [ "$n" -gt 1 ] && [ "$n" -le 1000 ]
+	[ "$st" -eq "$want" ]
+	[ "$n" -gt 1 ]
+	[ "$n" -le 1000 ]
 }
 
 @test "JSON: every failed allocation is survived, nothing freed twice or leaked" {

@@ -268,7 +268,10 @@ serve_three() {
 		run netns identify "$HELLO_PID/$tid"
 		[ "$status" -eq 0 ]
 		for n in "${names[@]}"; do
-			[ "$ns" = "net:[$(ns_inode "/run/netns/$n")]" ] && [ "$output" = "$n" ] && continue 2
+			if [ "$ns" = "net:[$(ns_inode "/run/netns/$n")]" ]; then
+				[ "$output" = "$n" ]
+				continue 2
+			fi
 		done
 		false
 	done < <(hello_threads "$HELLO_PID")

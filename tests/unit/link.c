@@ -49,11 +49,16 @@ static int seen_cb(const struct netns_link *l, void *data)
 }
 
 /* Lists namespace FD and reports interface NAME. Returns foreach's result. */
+/* Lists the links of fd's namespace, noting what it sees of NAME. A listing
+ * that fails is a failed test of its own: a check that NAME is gone would
+ * otherwise pass on an empty listing. */
 static int look(int fd, const char *name, struct seen *ret)
 {
 	struct want w = { .name = name, .s = { .ordered = true } };
 	int r = netns_link_foreach(fd, seen_cb, &w);
 
+	if (r < 0)
+		ok(0, "listing the links to look for %s (%s)", name, strerror(-r));
 	*ret = w.s;
 	return r;
 }
