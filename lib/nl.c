@@ -11,21 +11,6 @@
 
 #include "internal.h"
 
-static __thread char error_message[256];
-
-NETNS_EXPORT const char *netns_error_message(void)
-{
-	return error_message[0] ? error_message : NULL;
-}
-
-void nsi_error_set(const char *msg)
-{
-	if (!msg)
-		error_message[0] = '\0';
-	else
-		snprintf(error_message, sizeof(error_message), "%s", msg);
-}
-
 int nsi_nl_open(int fd, struct mnl_socket **ret)
 {
 	struct mnl_socket *nl;
