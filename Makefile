@@ -96,11 +96,23 @@ $(LIBSO): $(LIB_OBJ) lib/libnetns.map
 		-Wl,--no-undefined $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
 	$(Q)ln -sf $(SONAME) $(BUILD)/libnetns.so
 
-$(NETNS): $(CLI_OBJ) $(LIBA)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBA) $(LDLIBS)
+# LINK=shared links the command and the teaching programs with libnetns.so
+# (the Debian package does: debian/rules); by default they carry the static
+# library, so that a build tree runs without an installed libnetns.
+LINK ?= static
+ifeq ($(LINK),shared)
+PROG_LIB     := $(LIBSO)
+PROG_LIBLINK := -L$(BUILD) -lnetns
+else
+PROG_LIB     := $(LIBA)
+PROG_LIBLINK := $(LIBA)
+endif
 
-$(BUILD)/%: $(BUILD)/demos/%.o $(LIBA)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+$(NETNS): $(CLI_OBJ) $(PROG_LIB)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(PROG_LIBLINK) $(LDLIBS)
+
+$(BUILD)/%: $(BUILD)/demos/%.o $(PROG_LIB)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(PROG_LIBLINK) $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBA)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
@@ -222,7 +234,7 @@ install: all
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
-# make deb: the Debian packages of debian/ (netns, libnetns1, libnetns-dev),
+# make deb: the Debian packages of debian/ (netns, netns-cni, libnetns1, libnetns-dev),
 # built by dpkg-buildpackage in a copy of the tree, $(BUILD)/deb-src, so the
 # tree stays clean; the .debs land in $(BUILD)/deb-src/. No tests run there
 # (they need root and namespaces): debian/rules skips dh_auto_test.

@@ -60,8 +60,8 @@ files() {
 	dpkg-deb -c "$(deb "$1")" | awk '$1 !~ /^d/ { print $6 }' | sed 's|^\./|/|' | LC_ALL=C sort
 }
 
-@test "make deb builds netns, libnetns1 and libnetns-dev, and leaves the tree as it was" {
-	for p in netns libnetns1 libnetns-dev; do
+@test "make deb builds netns, netns-cni, libnetns1 and libnetns-dev, and leaves the tree as it was" {
+	for p in netns netns-cni libnetns1 libnetns-dev; do
 		[ -f "$(deb "$p")" ] || { echo "# no $(deb "$p")" >&2; false; }
 	done
 	# Built from a copy: no debian/build, no .debs in the tree.
@@ -77,18 +77,27 @@ files() {
 	[ -z "$errors" ]
 	# A first upload closes no ITP bug: the one warning, on each package.
 	warnings=$(grep '^W:' <<<"$output" | cut -d' ' -f2,3 | LC_ALL=C sort || true)
-	[ "$warnings" = "$(printf '%s initial-upload-closes-no-bugs\n' libnetns-dev: libnetns1: netns:)" ]
+	[ "$warnings" = "$(printf '%s initial-upload-closes-no-bugs\n' libnetns-dev: libnetns1: netns-cni: netns:)" ]
 }
 
 @test "the packages hold the command, the library and the development files" {
-	mans=$(cd "$REPO/man" && for m in *.1 *.8; do echo "/usr/share/man/man${m##*.}/$m.gz"; done)
-	cni=$(for p in "$REPO"/cni/ptp.c "$REPO"/cni/ipam.c; do
-		[ -f "$p" ] && { p=${p##*/}; echo "/usr/lib/cni/netns-${p%.c}"; }; done)
+	mans=$(cd "$REPO/man" && for m in *.1; do echo "/usr/share/man/man1/$m.gz"; done)
 	want=$(printf '%s\n' /usr/bin/netns /usr/bin/netns-exec /usr/bin/netns-inherit \
-		/usr/bin/netns-ns-mess /usr/bin/netns-tcp-hello $cni \
+		/usr/bin/netns-ns-mess /usr/bin/netns-tcp-hello \
 		/usr/share/bash-completion/completions/netns /usr/share/doc/netns/changelog.Debian.gz \
 		/usr/share/doc/netns/copyright $mans | LC_ALL=C sort)
 	diff <(echo "$want") <(files netns)
+	# The plugins, their pages (section 8) and nothing else in netns-cni.
+	want=$(printf '%s\n' /usr/lib/cni/netns-ipam /usr/lib/cni/netns-ptp \
+		/usr/share/man/man8/netns-ipam.8.gz /usr/share/man/man8/netns-ptp.8.gz \
+		/usr/share/doc/netns-cni/changelog.Debian.gz /usr/share/doc/netns-cni/copyright |
+		LC_ALL=C sort)
+	diff <(echo "$want") <(files netns-cni)
+	# The command uses the shared library the source ships; only the
+	# plugins pull libnftables1 (they dlopen() it).
+	[[ "$(dpkg-deb -f "$(deb netns)" Depends)" == *"libnetns1 (>= ${VERSION})"* ]]
+	[[ "$(dpkg-deb -f "$(deb netns)" Depends)" != *libnftables* ]]
+	[[ "$(dpkg-deb -f "$(deb netns-cni)" Depends)" == *libnftables1* ]]
 	diff <(printf '%s\n' "/usr/lib/$MA/libnetns.so.1" /usr/share/doc/libnetns1/changelog.Debian.gz \
 		/usr/share/doc/libnetns1/copyright | LC_ALL=C sort) <(files libnetns1)
 	diff <(printf '%s\n' /usr/include/netns.h "/usr/lib/$MA/libnetns.a" "/usr/lib/$MA/libnetns.so" \
@@ -109,13 +118,18 @@ files() {
 
 @test "unpacked into a clean root: netns --version runs, a program links the installed libnetns" {
 	root=$(mktemp -d "$DEB_DIR/root.XXXXXX")
-	for p in netns libnetns1 libnetns-dev; do
+	for p in netns netns-cni libnetns1 libnetns-dev; do
 		dpkg -x "$(deb "$p")" "$root"
 	done
-	run -0 "$root/usr/bin/netns" --version
+	# The command and the teaching programs find libnetns.so.1 in the
+	# unpacked root, not a build tree's copy linked in.
+	readelf -d "$root/usr/bin/netns" | grep -qF 'Shared library: [libnetns.so.1]'
+	run -0 env LD_LIBRARY_PATH="$root/usr/lib/$MA" "$root/usr/bin/netns" --version
 	[ "$output" = "netns $VERSION" ]
-	run -0 "$root/usr/bin/netns-exec" /proc/self/ns/net echo inside
+	run -0 env LD_LIBRARY_PATH="$root/usr/lib/$MA" "$root/usr/bin/netns-exec" /proc/self/ns/net echo inside
 	[ "$output" = inside ]
+	run -0 bash -c "CNI_COMMAND=VERSION '$root/usr/lib/cni/netns-ptp' </dev/null"
+	[[ $output == *'"supportedVersions"'* ]]
 
 	cat >"$root/prog.c" <<-'EOF'
 		#include <netns.h>
