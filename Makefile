@@ -117,6 +117,11 @@ $(BUILD)/%: $(BUILD)/demos/%.o $(PROG_LIB)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBA)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
+# bench/switch times the socket worker on its own too: a copy of worker.o,
+# whose nsi_worker_socket() libnetns.a keeps local.
+$(BUILD)/bench/switch: $(BUILD)/bench/switch.o $(BUILD)/lib/worker.o $(LIBA)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $(BUILD)/bench/switch.o $(BUILD)/lib/worker.o $(LIBA) $(LDLIBS)
+
 # examples/*.c: the programs man/libnetns.3 shows, built with our warnings.
 $(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIBA)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * switch [N]: the cost of doing work in a namespace, per operation, against
- * the plain operation, measured side by side in one run.
+ * switch [--busy] [N]: the cost of doing work in a namespace, per operation,
+ * against the plain operation, measured side by side in one run. --busy runs
+ * it while two CPU-bound processes (one per core of a 2-core machine) spin.
  *
  *   socket()                       socket + close, here
- *   netns_socket()                 the library: its socket worker (lib/worker.c)
- *   setns+socket+setns back        on the caller's thread, signals blocked: unsafe,
- *                                  since the way back can fail; only here
+ *   netns_socket()                 the library: on the caller's thread once it
+ *                                  has proved the way back (lib/socket-here.c)
+ *   socket worker                  the library's fallback (lib/worker.c), as
+ *                                  netns_socket() made every socket until 1.1
+ *   setns+socket+setns back        on the caller's thread, signals blocked, and
+ *                                  nothing proved: the floor, unsafe, only here
  *   thread+setns+socket+join       the floor of a throwaway thread (netns_run)
  *   netns_run(noop)                run-in-namespace
  *   posix_spawn(/bin/true)+wait    spawn, here
@@ -25,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -70,6 +76,16 @@ static int op_socket(void)
 static int op_netns_socket(void)
 {
 	use(netns_socket(ns_fd, AF_INET, SOCK_STREAM, 0), "netns_socket");
+	return 0;
+}
+
+/* The worker, as netns_socket() falls back to it: the static library's
+ * internal entry point (bench/ links libnetns.a). */
+int nsi_worker_socket(int fd, int domain, int type, int protocol);
+
+static int op_worker_socket(void)
+{
+	use(nsi_worker_socket(ns_fd, AF_INET, SOCK_STREAM, 0), "socket worker");
 	return 0;
 }
 
@@ -168,12 +184,13 @@ struct op {
 
 static struct op ops[] = {
 	{ "socket()", op_socket, 0, 0, { 0 } },
-	{ "netns_socket() (socket worker)", op_netns_socket, 0, 0, { 0 } },
+	{ "netns_socket()", op_netns_socket, 0, 0, { 0 } },
+	{ "socket worker (netns_socket() until 1.1)", op_worker_socket, 0, 0, { 0 } },
 	{ "setns + socket + setns back (signals blocked)", op_setns_restore, 0, 0, { 0 } },
 	{ "thread + setns + socket + join (no library)", op_thread_floor, 0, 0, { 0 } },
 	{ "netns_run(noop)", op_netns_run, 0, 0, { 0 } },
-	{ "posix_spawn(/bin/true) + wait", op_posix_spawn, 5, 1, { 0 } },
-	{ "netns_spawn(/bin/true) + wait", op_netns_spawn, 5, 1, { 0 } },
+	{ "posix_spawn(/bin/true) + wait", op_posix_spawn, 6, 1, { 0 } },
+	{ "netns_spawn(/bin/true) + wait", op_netns_spawn, 6, 1, { 0 } },
 };
 #define N_OPS (sizeof(ops) / sizeof(ops[0]))
 
@@ -193,14 +210,46 @@ static double median(const struct op *o)
 	return v[ROUNDS / 2];
 }
 
+/* --busy: two processes that spin until killed, so that every CPU of a
+ * 2-core machine has a CPU-bound task besides the benchmark. */
+#define BUSY_N 2
+static pid_t busy[BUSY_N];
+
+static void busy_start(void)
+{
+	for (int i = 0; i < BUSY_N; i++) {
+		busy[i] = fork();
+		if (busy[i] < 0)
+			die("fork", errno);
+		if (busy[i] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the benchmark */
+			for (volatile unsigned long x = 0;; x++)
+				;
+		}
+	}
+}
+
+static void busy_stop(void)
+{
+	for (int i = 0; i < BUSY_N; i++)
+		if (busy[i] > 0) {
+			kill(busy[i], SIGKILL);
+			waitpid(busy[i], NULL, 0);
+		}
+}
+
 int main(int argc, char **argv)
 {
-	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 20000;
+	bool is_busy = argc > 1 && strcmp(argv[1], "--busy") == 0;
+	long n;
 	char name[64];
 	int r;
 
+	if (is_busy)
+		argc--, argv++;
+	n = argc > 1 ? strtol(argv[1], NULL, 10) : 20000;
 	if (argc > 2 || n < 50 * ROUNDS) {
-		fprintf(stderr, "usage: switch [N >= %d]\n", 50 * ROUNDS);
+		fprintf(stderr, "usage: switch [--busy] [N >= %d]\n", 50 * ROUNDS);
 		return 2;
 	}
 	snprintf(name, sizeof(name), "bench-switch-%d", (int)getpid());
@@ -212,6 +261,8 @@ int main(int argc, char **argv)
 	if (host_fd < 0)
 		die("/proc/thread-self/ns/net", -host_fd);
 
+	if (is_busy)
+		busy_start();
 	/* Each round starts with another operation: none always follows the same one. */
 	for (int round = 0; round < ROUNDS; round++)
 		for (size_t j = 0; j < N_OPS; j++) {
@@ -224,6 +275,7 @@ int main(int argc, char **argv)
 			o->round[round] = (now_ns() - t0) / count;
 		}
 
+	busy_stop();
 	printf("| operation | ns/op | ratio |\n|---|---:|---:|\n");
 	for (size_t i = 0; i < N_OPS; i++) {
 		double m = median(&ops[i]), base = median(&ops[ops[i].base]);
@@ -231,8 +283,8 @@ int main(int argc, char **argv)
 		printf("| %s | %.0f | %.2f x %s |\n", ops[i].name, m, m / base,
 		       ops[i].base == 0 ? "socket()" : "posix_spawn");
 	}
-	printf("\n%ld operations each (spawns: %ld), in %d rounds; ns/op is the median round\n", n,
-	       n / 50, ROUNDS);
+	printf("\n%ld operations each (spawns: %ld), in %d rounds; ns/op is the median round%s\n",
+	       n, n / 50, ROUNDS, is_busy ? "; two CPU-bound processes ran throughout" : "");
 	close(host_fd);
 	close(ns_fd);
 	return 0;

@@ -315,10 +315,13 @@ int netns_run_many(const int *fds, size_t n, int (*fn)(size_t i, void *arg), voi
 
 /* Creates a socket(DOMAIN, TYPE, PROTOCOL) that belongs to the namespace FD
  * and returns it; SOCK_CLOEXEC is always added (TYPE may carry
- * SOCK_NONBLOCK). Works for every domain, NETLINK_ROUTE included. The socket
- * is made by netns_run() on a throwaway thread: no code of the caller, signal
- * handlers included, runs in FD's namespace because of it. Errors are
- * netns_run()'s and socket(2)'s (-EAFNOSUPPORT, -EPROTONOSUPPORT, -EMFILE). */
+ * SOCK_NONBLOCK). Works for every domain, NETLINK_ROUTE included. The calling
+ * thread goes there and back itself, every signal blocked, once it has proved
+ * the way back (libnetns(3), NOTES); else the library's socket worker thread
+ * does. No code of the caller, signal handlers included, runs in FD's
+ * namespace because of it. Each calling thread keeps two close-on-exec fds
+ * until it exits. Errors are netns_run()'s and socket(2)'s (-EAFNOSUPPORT,
+ * -EPROTONOSUPPORT, -EMFILE). */
 int netns_socket(int fd, int domain, int type, int protocol);
 
 /* Starts FILE (searched in PATH like execvp) with ARGV and ENVP (NULL:

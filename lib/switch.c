@@ -7,10 +7,11 @@
  * namespace back into the caller's code. The alternative, setns() there and
  * back on the calling thread, is cheaper but the way back can fail (EPERM for
  * a caller in a user namespace that does not own its original netns), and
- * then that thread would go on in the wrong namespace. Even a capable root
- * caller is not safe: setns() allocates a new nsproxy and can fail with
- * ENOMEM. netns_socket() runs no caller code, so a library-owned worker that
- * goes there and back does it (worker.c). bench/switch measures the designs,
+ * then that thread would go on in the wrong namespace; and FN may change the
+ * thread's credentials itself. netns_socket() runs no caller code: the
+ * calling thread goes there and back itself once it has proved the way back
+ * (socket-here.c), and a library-owned worker that does the same does it
+ * otherwise (worker.c). bench/switch measures the designs,
  * docs/benchmarks.md has the numbers. Starting a program (netns_spawn) is in
  * spawn.c.
  */
@@ -82,16 +83,19 @@ NETNS_EXPORT int netns_run(int fd, int (*fn)(void *arg), void *arg)
 	return nsi_thread_run(fd, fn, arg);
 }
 
-/* No user code runs in the namespace, so a long-lived worker can do it: see
- * worker.c. */
+/* No user code runs in the namespace: the calling thread goes there and back
+ * itself when the way back is proved (socket-here.c), and the library's
+ * socket worker (worker.c) does it otherwise. */
 NETNS_EXPORT int netns_socket(int fd, int domain, int type, int protocol)
 {
-	int r;
+	int r, s;
 
 	nsi_error_set(NULL); /* it never describes an earlier call */
 	r = netns_fd_check(fd);
 	if (r < 0)
 		return r;
+	if (nsi_here_socket(fd, domain, type, protocol, &s))
+		return s;
 	return nsi_worker_socket(fd, domain, type, protocol);
 }
 

@@ -371,8 +371,9 @@ static int sock_ok(int fd, int domain)
 }
 
 /* The fd of this process that refers to its own namespace and that the
- * test did not open: the socket worker's way home. -1 if none. */
-static int worker_home_fd(void)
+ * test did not open: the library's way home (the calling thread's, or the
+ * socket worker's). -1 if none. */
+static int library_home_fd(void)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
@@ -397,27 +398,24 @@ static int worker_home_fd(void)
 }
 
 /* A program may close every fd it does not know (closefrom), and reuse the
- * numbers: the worker must notice that its way home is gone, retire, never
- * close the program's new file, and the next call must work. */
-static void test_worker_home_lost(int fd, ino_t want)
+ * numbers: the library must notice that its way home is gone, never close
+ * the program's new file, and go on making sockets where they belong. */
+static void test_home_lost(int fd, ino_t want)
 {
 	int home, s, placeholder;
 
-	close(netns_socket(fd, AF_INET, SOCK_DGRAM, 0)); /* the worker runs */
-	home = worker_home_fd();
-	ok(home >= 0, "the socket worker keeps its way home (fd %d)", home);
+	close(netns_socket(fd, AF_INET, SOCK_DGRAM, 0));
+	home = library_home_fd();
+	ok(home >= 0, "netns_socket() keeps its way home (fd %d)", home);
 	if (home < 0)
 		return;
 	close(home);
 	s = netns_socket(fd, AF_INET, SOCK_DGRAM, 0);
 	ok(s >= 0 && sock_ino(s) == want, "with its home fd closed, the socket is still made there");
 	close(s);
-	is(threads_elsewhere(), 0, "and the worker did not stay behind in that namespace");
-	s = netns_socket(fd, AF_INET, SOCK_DGRAM, 0);
-	ok(s >= 0 && sock_ino(s) == want, "the next call works (a new worker)");
-	close(s);
-	home = worker_home_fd();
-	ok(home >= 0, "and that worker has a way home again (fd %d)", home);
+	is(threads_elsewhere(), 0, "and no thread stayed behind in that namespace");
+	home = library_home_fd();
+	ok(home >= 0, "and it has a way home again (fd %d)", home);
 	if (home < 0)
 		return;
 	/* Now the number is closed and reused for another file. */
@@ -430,7 +428,99 @@ static void test_worker_home_lost(int fd, ino_t want)
 	is(threads_elsewhere(), 0, "and no thread stayed behind");
 	ok(fcntl(placeholder, F_GETFD) >= 0, "and the program's file on that number is still open");
 	close(placeholder);
-	close(netns_socket(fd, AF_INET, SOCK_DGRAM, 0)); /* a worker again, as before */
+	close(netns_socket(fd, AF_INET, SOCK_DGRAM, 0)); /* its way home again, as before */
+}
+
+struct moved {
+	int target, other;
+	ino_t target_ino, other_ino;
+	int fds_in_thread;
+	bool sock1_ok, sock2_ok, back_home, stayed_other;
+};
+
+/* A thread that switches on its own between two calls is left where it
+ * moved to, not where the first call found it. */
+static void *moved_main(void *p)
+{
+	struct moved *m = p;
+	int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), s;
+
+	s = netns_socket(m->target, AF_INET, SOCK_DGRAM, 0);
+	m->sock1_ok = s >= 0 && sock_ino(s) == m->target_ino;
+	close(s);
+	m->back_home = ino_of("/proc/thread-self/ns/net") == orig_ino;
+	m->fds_in_thread = count_fds();
+	if (setns(m->other, CLONE_NEWNET) == 0) {
+		s = netns_socket(m->target, AF_INET, SOCK_DGRAM, 0);
+		m->sock2_ok = s >= 0 && sock_ino(s) == m->target_ino;
+		close(s);
+		m->stayed_other = ino_of("/proc/thread-self/ns/net") == m->other_ino;
+		setns(home, CLONE_NEWNET);
+	}
+	close(home);
+	return NULL;
+}
+
+/* The names of this process's threads include NAME? */
+static bool has_thread_named(const char *name)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	bool found = false;
+
+	while (d && (de = readdir(d))) {
+		char path[300], comm[32] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+		f = fopen(path, "re");
+		if (f && fgets(comm, sizeof(comm), f) && strncmp(comm, name, strlen(name)) == 0)
+			found = true;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* netns_socket() on the caller's own thread (lib/socket-here.c): it goes
+ * where the thread is now, keeps two fds per thread only while the thread
+ * lives, works in a forked child, and starts no worker when root calls it. */
+static void test_socket_here(const int fd[2], const ino_t ino[2])
+{
+	struct moved m = { .target = fd[0], .other = fd[1], .target_ino = ino[0], .other_ino = ino[1] };
+	int before = count_fds(), status = -1;
+	pthread_t t;
+	pid_t pid;
+
+	pthread_create(&t, NULL, moved_main, &m);
+	pthread_join(t, NULL);
+	ok(m.sock1_ok, "a new thread's socket is in the target");
+	ok(m.back_home, "and the thread is back home after it");
+	is(m.fds_in_thread, before + 3, "the thread holds its ns directory and home (and its own fd)");
+	ok(m.sock2_ok, "after the thread moved on its own, the socket is still in the target");
+	ok(m.stayed_other, "and the thread is back where it had moved, not where it was first");
+	is(count_fds(), before, "the thread's fds are closed when it exits");
+
+	pid = fork();
+	if (pid == 0) {
+		int s = netns_socket(fd[0], AF_INET, SOCK_DGRAM, 0), bad = 0;
+
+		if (s < 0 || sock_ino(s) != ino[0])
+			bad |= 1;
+		if (ino_of("/proc/thread-self/ns/net") != orig_ino)
+			bad |= 2;
+		if (has_thread_named("netns-socket"))
+			bad |= 4;
+		_exit(bad);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status), "forked child ran (status 0x%x)", status);
+	status = WEXITSTATUS(status);
+	ok(!(status & 1), "in a forked child, the socket is in the target");
+	ok(!(status & 2), "and the child's thread is back home");
+	ok(!(status & 4), "and root's call made no socket worker: the thread went itself");
 }
 
 static void test_bad_fds(void)
@@ -488,7 +578,7 @@ int main(void)
 	ino_t ino[2];
 
 	nstest_require_sandbox(); /* names go to the sandbox's /run/netns */
-	nstest_start_worker(); /* its fd and thread are not a leak */
+	nstest_start_worker(); /* the fds it keeps are not a leak */
 	orig_ino = ino_of("/proc/thread-self/ns/net");
 	for (int i = 0; i < 2; i++) {
 		snprintf(name[i], sizeof(name[i]), "switch-%d-%d", (int)getpid(), i);
@@ -511,7 +601,8 @@ int main(void)
 	test_run_many(fd, ino);
 	test_socket_behaviour(fd[0]);
 	test_signals(fd[0]);
-	test_worker_home_lost(fd[0], ino[0]);
+	test_home_lost(fd[0], ino[0]);
+	test_socket_here(fd, ino);
 	test_bad_fds();
 	test_userns();
 
