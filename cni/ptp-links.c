@@ -86,8 +86,14 @@ struct croute {
 
 /* The container's routes as the reference ptp sets them, into *RET (the
  * caller frees it) and *RET_N: the kernel's subnet route replaced by GW/32
- * scope link and SUBNET via GW, both with the address as source, then the
- * result's routes via the gateway. */
+ * scope link and SUBNET via GW, both with the address as source, and the
+ * result's routes, each via its own gw or else its family's gateway.
+ * In this order: GW/32 first (so that a gateway outside the subnet is
+ * reachable), then the result's routes while the kernel's subnet route is
+ * still there, as the reference's ipam.ConfigureIface adds them (a route
+ * whose gw is another address of the subnet, host-local's README's
+ * "192.168.0.0/16 gw 10.10.5.1", needs it: without it that gw is
+ * unreachable, ENETUNREACH), then the subnet route's replacement. */
 static int container_routes(struct ptp *p, int ifindex, const struct addr *as, size_t n, json_t *routes,
 			    struct croute **ret, size_t *ret_n)
 {
@@ -103,14 +109,9 @@ static int container_routes(struct ptp *p, int ifindex, const struct addr *as, s
 		unsigned full = a->ip.family == AF_INET ? 32 : 128;
 		if (!a->has_gw)
 			return cni_fail(&p->err, CNI_ERR_CONFIG, "address %s has no gateway: netns-ptp routes through one", a->cidr);
-		cr[k++] = (struct croute){ .rt = { .dst = a->net, .plen = a->plen, .oif = ifindex } };
 		cr[k++] = (struct croute){ .rt = { .dst = a->gw, .plen = full, .src = &a->ip, .oif = ifindex,
 						   .scope = RT_SCOPE_LINK },
 					   .what = "to the gateway", .add = true };
-		if (a->plen < full)
-			cr[k++] = (struct croute){ .rt = { .dst = a->net, .plen = a->plen, .gw = &a->gw,
-							   .src = &a->ip, .oif = ifindex, .scope = RT_SCOPE_UNIVERSE },
-						   .what = a->cidr, .add = true };
 	}
 	json_array_foreach(routes, i, rt) {
 		const char *dst = json_string_value(json_object_get(rt, "dst"));
@@ -131,6 +132,15 @@ static int container_routes(struct ptp *p, int ifindex, const struct addr *as, s
 		}
 		c->rt.gw = &c->gw;
 		k++;
+	}
+	for (i = 0; i < n; i++) {
+		const struct addr *a = &as[i];
+		unsigned full = a->ip.family == AF_INET ? 32 : 128;
+		cr[k++] = (struct croute){ .rt = { .dst = a->net, .plen = a->plen, .oif = ifindex } };
+		if (a->plen < full)
+			cr[k++] = (struct croute){ .rt = { .dst = a->net, .plen = a->plen, .gw = &a->gw,
+							   .src = &a->ip, .oif = ifindex, .scope = RT_SCOPE_UNIVERSE },
+						   .what = a->cidr, .add = true };
 	}
 	*ret_n = k;
 	return 0;

@@ -141,3 +141,24 @@ ptp_conf() {
 		[ "$q" = 0 ]
 	done
 }
+
+@test "cni-dropin: an IPAM route with a gateway of its own (host-local's README) is added as ptp adds it" {
+	local c s
+	c=$(jq -cn '{cniVersion: "1.0.0", name: "net1", type: "x",
+		ipam: {type: "x", subnet: "10.10.0.0/16",
+		       routes: [{dst: "0.0.0.0/0"}, {dst: "192.168.0.0/16", gw: "10.10.5.1"}]}}')
+	both ADD <<<"$c"
+	[ "$RS" -eq 0 ]
+	[ "$OS" -eq 0 ]
+	diff <(result_norm "$DATA/ref.out") <(result_norm "$DATA/our.out")
+	[ "$(jq -c '.routes[1]' "$DATA/our.out")" = '{"dst":"192.168.0.0/16","gw":"10.10.5.1"}' ]
+	diff <(ip -n "$CREF" route) <(ip -n "$COUR" route)
+	ip -n "$COUR" route show 192.168.0.0/16 | grep -qx '192.168.0.0/16 via 10.10.5.1 dev eth0 *'
+	ip -n "$COUR" route show default | grep -qx 'default via 10.10.0.1 dev eth0 *'
+	# CHECK agrees with what ADD made; DEL takes it all
+	plug our CHECK < <(jq -c --slurpfile r "$DATA/our.out" '.prevResult = $r[0]' <<<"$c")
+	both DEL <<<"$c"
+	[ "$RS" -eq 0 ]
+	[ "$OS" -eq 0 ]
+	[ -z "$(store_list our)" ]
+}
