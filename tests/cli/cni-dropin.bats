@@ -162,3 +162,23 @@ ptp_conf() {
 	[ "$OS" -eq 0 ]
 	[ -z "$(store_list our)" ]
 }
+
+@test "cni-dropin: DEL succeeds on a config whose mtu is out of range, as ptp's" {
+	local c m
+	c=$(ptp_conf '[[{"subnet":"10.123.0.0/24"}]]')
+	both ADD <<<"$c"
+	[ "$OS" -eq 0 ]
+	for m in 70000 10; do
+		both DEL < <(jq -c --argjson m "$m" '.mtu = $m' <<<"$c")
+		[ "$RS" -eq 0 ]
+		[ "$OS" -eq 0 ]
+	done
+	[ -z "$(store_list our)" ]
+	[ -z "$(store_list ref)" ]
+	[ -z "$(ip -n "$COUR" -o link show type veth)" ]
+	# ADD still refuses it (the kernel would)
+	both ADD < <(jq -c '.mtu = 70000' <<<"$c")
+	[ "$RS" -ne 0 ]
+	[ "$OS" -ne 0 ]
+	[ -z "$(store_list our)" ]
+}
