@@ -137,8 +137,18 @@ static int range_parse(json_t *o, const char *path, struct cni_range *r, struct 
 	mask_apply(&r->end, r->prefix, true);
 	if (net.family == AF_INET)
 		r->end.b[3]--; /* lastIP(): the broadcast address is never handed out */
-	if (gw && (cni_ip_parse(gw, &r->gateway) < 0 || !subnet_contains(r, &r->gateway)))
-		return cni_fail(err, CNI_ERR_CONFIG, "%s.gateway %s is not an address in %s", path, gw, subnet);
+	/* "" is no address (Go's net.IP reads it as nil: the default). */
+	if (gw && !*gw)
+		gw = NULL;
+	if (start && !*start)
+		start = NULL;
+	if (end && !*end)
+		end = NULL;
+	/* The gateway may be any address, in the subnet or not, as
+	 * host-local 1.1's Canonicalize() takes it (ptp makes a gateway
+	 * outside the subnet reachable with its GW/32 route). */
+	if (gw && cni_ip_parse(gw, &r->gateway) < 0)
+		return cni_fail(err, CNI_ERR_CONFIG, "%s.gateway %s is not an IP address", path, gw);
 	if (start && (cni_ip_parse(start, &r->start) < 0 || !subnet_contains(r, &r->start)))
 		return cni_fail(err, CNI_ERR_CONFIG, "%s.rangeStart %s is not an address in %s", path, start, subnet);
 	if (end && (cni_ip_parse(end, &r->end) < 0 || !subnet_contains(r, &r->end)))
@@ -154,10 +164,21 @@ static bool ranges_overlap(const struct cni_range *a, const struct cni_range *b)
 	       cni_ip_cmp(&b->start, &a->end) <= 0;
 }
 
+/* How the config names range J of set I ("ipam" itself for the older
+ * form's, set 0 when LEGACY). */
+static void range_path(bool legacy, size_t i, size_t j, char *buf, size_t len)
+{
+	if (legacy && i == 0)
+		snprintf(buf, len, "ipam");
+	else
+		snprintf(buf, len, "ipam.ranges[%zu][%zu]", i - legacy, j);
+}
+
 int cni_ipam_conf_parse(json_t *conf, struct cni_ipam_conf *c, struct cni_err *err)
 {
 	json_t *ipam = json_object_get(conf, "ipam"), *ranges, *set, *rj;
-	size_t i, j, k, l;
+	size_t i, j, k, l, nsets;
+	bool legacy;
 	char path[64];
 
 	memset(c, 0, sizeof(*c));
@@ -194,35 +215,42 @@ int cni_ipam_conf_parse(json_t *conf, struct cni_ipam_conf *c, struct cni_err *e
 		c->routes = NULL;
 	}
 	ranges = json_object_get(ipam, "ranges");
-	if (!ranges || json_is_null(ranges)) {
-		/* The older form: subnet, rangeStart, ... in "ipam" itself. */
-		if (!json_object_get(ipam, "subnet"))
-			return cni_fail(err, CNI_ERR_CONFIG, "ipam needs \"ranges\" (or a \"subnet\")");
-		c->sets = calloc(1, sizeof(*c->sets));
-		if (!c->sets || !(c->sets[0].r = calloc(1, sizeof(struct cni_range))))
+	if (json_is_null(ranges))
+		ranges = NULL;
+	if (ranges && !json_is_array(ranges))
+		return cni_fail(err, CNI_ERR_CONFIG, "ipam.ranges must be a list of range sets (lists of ranges)");
+	/* The older form, subnet, rangeStart, ... in "ipam" itself, is range
+	 * set 0 before those of "ranges", as host-local's LoadIPAMConfig
+	 * prepends it: the two together allocate from both. */
+	legacy = json_object_get(ipam, "subnet") && !json_is_null(json_object_get(ipam, "subnet"));
+	nsets = (legacy ? 1 : 0) + json_array_size(ranges);
+	if (nsets == 0)
+		return cni_fail(err, CNI_ERR_CONFIG, "ipam needs \"ranges\" (or a \"subnet\")");
+	c->sets = calloc(nsets, sizeof(*c->sets));
+	if (!c->sets)
+		return cni_fail(err, CNI_ERR_GENERIC, "out of memory");
+	if (legacy) {
+		if (!(c->sets[0].r = calloc(1, sizeof(struct cni_range))))
 			return cni_fail(err, CNI_ERR_GENERIC, "out of memory");
 		c->nsets = 1;
 		c->sets[0].n = 1;
-		return range_parse(ipam, "ipam", &c->sets[0].r[0], err);
+		if (range_parse(ipam, "ipam", &c->sets[0].r[0], err) < 0)
+			return -1;
 	}
-	if (!json_is_array(ranges) || json_array_size(ranges) == 0)
-		return cni_fail(err, CNI_ERR_CONFIG, "ipam.ranges must be a non-empty list of range sets (lists of ranges)");
-	c->sets = calloc(json_array_size(ranges), sizeof(*c->sets));
-	if (!c->sets)
-		return cni_fail(err, CNI_ERR_GENERIC, "out of memory");
 	json_array_foreach(ranges, i, set) {
+		struct cni_rangeset *rs = &c->sets[c->nsets];
 		if (!json_is_array(set) || json_array_size(set) == 0)
 			return cni_fail(err, CNI_ERR_CONFIG, "ipam.ranges[%zu] must be a non-empty list of ranges", i);
-		c->sets[i].r = calloc(json_array_size(set), sizeof(struct cni_range));
-		if (!c->sets[i].r)
+		rs->r = calloc(json_array_size(set), sizeof(struct cni_range));
+		if (!rs->r)
 			return cni_fail(err, CNI_ERR_GENERIC, "out of memory");
-		c->nsets = i + 1;
+		c->nsets++;
 		json_array_foreach(set, j, rj) {
 			snprintf(path, sizeof(path), "ipam.ranges[%zu][%zu]", i, j);
-			if (range_parse(rj, path, &c->sets[i].r[j], err) < 0)
+			if (range_parse(rj, path, &rs->r[j], err) < 0)
 				return -1;
-			c->sets[i].n = j + 1;
-			if (c->sets[i].r[j].subnet.family != c->sets[i].r[0].subnet.family)
+			rs->n = j + 1;
+			if (rs->r[j].subnet.family != rs->r[0].subnet.family)
 				return cni_fail(err, CNI_ERR_CONFIG, "ipam.ranges[%zu] mixes IPv4 and IPv6", i);
 		}
 	}
@@ -230,10 +258,12 @@ int cni_ipam_conf_parse(json_t *conf, struct cni_ipam_conf *c, struct cni_err *e
 		for (j = 0; j < c->sets[i].n; j++)
 			for (k = i; k < c->nsets; k++)
 				for (l = (k == i ? j + 1 : 0); l < c->sets[k].n; l++)
-					if (ranges_overlap(&c->sets[i].r[j], &c->sets[k].r[l]))
-						return cni_fail(err, CNI_ERR_CONFIG,
-								"ipam.ranges[%zu][%zu] overlaps ipam.ranges[%zu][%zu]",
-								i, j, k, l);
+					if (ranges_overlap(&c->sets[i].r[j], &c->sets[k].r[l])) {
+						char a[64], b[64];
+						range_path(legacy, i, j, a, sizeof(a));
+						range_path(legacy, k, l, b, sizeof(b));
+						return cni_fail(err, CNI_ERR_CONFIG, "%s overlaps %s", a, b);
+					}
 	return 0;
 }
 
