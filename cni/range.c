@@ -24,6 +24,17 @@ int cni_ip_parse(const char *s, struct cni_ip *ret)
 	return 0;
 }
 
+void cni_ip_unmap(struct cni_ip *ip)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (ip->family == AF_INET6 && memcmp(ip->b, mapped, sizeof(mapped)) == 0) {
+		memmove(ip->b, ip->b + 12, 4);
+		memset(ip->b + 4, 0, 12);
+		ip->family = AF_INET;
+	}
+}
+
 void cni_ip_format(const struct cni_ip *ip, char *buf, size_t len)
 {
 	if (!inet_ntop(ip->family, ip->b, buf, (socklen_t)len) && len)
@@ -277,10 +288,11 @@ void cni_ipam_conf_free(struct cni_ipam_conf *c)
 	c->sets = NULL;
 }
 
-/* Adds address S (LEN bytes; "ADDR/PREFIX" too when CIDR_OK) to C, once. */
-static int requested_add(struct cni_ipam_conf *c, const char *s, size_t len, bool cidr_ok)
+/* Adds address S (LEN bytes) to C, once. "ADDR/PREFIX" is ADDR, wherever
+ * it comes from: host-local reads each with its ip.ParseIP, which takes a
+ * CIDR and drops the prefix (the range set's is the one that counts). */
+static int requested_add(struct cni_ipam_conf *c, const char *s, size_t len)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	char buf[64];
 	struct cni_ip ip;
 	unsigned prefix;
@@ -290,13 +302,9 @@ static int requested_add(struct cni_ipam_conf *c, const char *s, size_t len, boo
 		return -EINVAL;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	if (cni_ip_parse(buf, &ip) < 0 && (!cidr_ok || cni_cidr_parse(buf, &ip, &prefix) < 0))
+	if (cni_ip_parse(buf, &ip) < 0 && cni_cidr_parse(buf, &ip, &prefix) < 0)
 		return -EINVAL;
-	if (ip.family == AF_INET6 && memcmp(ip.b, mapped, sizeof(mapped)) == 0) {
-		memmove(ip.b, ip.b + 12, 4);
-		memset(ip.b + 4, 0, 12);
-		ip.family = AF_INET;
-	}
+	cni_ip_unmap(&ip);
 	for (i = 0; i < c->nrequested; i++)
 		if (cni_ip_equal(&c->requested[i], &ip))
 			return 0;
@@ -314,9 +322,12 @@ static int args_ip(const char *k, size_t klen, const char *v, size_t vlen, void 
 
 	if (klen != 2 || memcmp(k, "IP", 2) != 0)
 		return 0;
+	/* A repeated IP= replaces the one before (host-local's LoadArgs sets
+	 * the field once per pair: the last wins), each still checked. */
+	c->nrequested = 0;
 	for (;;) {
 		comma = memchr(v, ',', (size_t)(end - v));
-		r = requested_add(c, v, (size_t)((comma ? comma : end) - v), false);
+		r = requested_add(c, v, (size_t)((comma ? comma : end) - v));
 		if (r < 0)
 			return r;
 		if (!comma)
@@ -325,8 +336,7 @@ static int args_ip(const char *k, size_t klen, const char *v, size_t vlen, void 
 	}
 }
 
-static int requested_list(struct cni_ipam_conf *c, json_t *list, const char *path, bool cidr_ok,
-			  struct cni_err *err)
+static int requested_list(struct cni_ipam_conf *c, json_t *list, const char *path, struct cni_err *err)
 {
 	json_t *v;
 	size_t i;
@@ -337,13 +347,11 @@ static int requested_list(struct cni_ipam_conf *c, json_t *list, const char *pat
 	if (!json_is_array(list))
 		return cni_fail(err, CNI_ERR_CONFIG, "%s must be a list of addresses", path);
 	json_array_foreach(list, i, v) {
-		r = json_is_string(v) ? requested_add(c, json_string_value(v), json_string_length(v), cidr_ok)
-				      : -EINVAL;
+		r = json_is_string(v) ? requested_add(c, json_string_value(v), json_string_length(v)) : -EINVAL;
 		if (r == -E2BIG)
 			return cni_fail(err, CNI_ERR_CONFIG, "more than %d requested addresses", CNI_IPAM_MAX_REQUESTED);
 		if (r < 0)
-			return cni_fail(err, CNI_ERR_CONFIG, "%s[%zu] must be an IP address%s", path, i,
-					cidr_ok ? " (or ADDRESS/PREFIX)" : "");
+			return cni_fail(err, CNI_ERR_CONFIG, "%s[%zu] must be an IP address (or ADDRESS/PREFIX)", path, i);
 	}
 	return 0;
 }
@@ -359,11 +367,11 @@ int cni_ipam_requested_parse(json_t *conf, const char *cni_args, struct cni_ipam
 	if (r == -E2BIG)
 		return cni_fail(err, CNI_ERR_ENV, "CNI_ARGS IP= lists more than %d addresses", CNI_IPAM_MAX_REQUESTED);
 	if (r < 0)
-		return cni_fail(err, CNI_ERR_ENV, "CNI_ARGS IP= must be an IP address or a comma-separated list of them");
+		return cni_fail(err, CNI_ERR_ENV, "CNI_ARGS IP= must be an IP address (or ADDRESS/PREFIX) or a comma-separated list of them");
 	if (json_is_object(args) && json_is_object(json_object_get(args, "cni")) &&
-	    requested_list(c, json_object_get(json_object_get(args, "cni"), "ips"), "args.cni.ips", false, err) < 0)
+	    requested_list(c, json_object_get(json_object_get(args, "cni"), "ips"), "args.cni.ips", err) < 0)
 		return -1;
-	if (json_is_object(rc) && requested_list(c, json_object_get(rc, "ips"), "runtimeConfig.ips", true, err) < 0)
+	if (json_is_object(rc) && requested_list(c, json_object_get(rc, "ips"), "runtimeConfig.ips", err) < 0)
 		return -1;
 	return 0;
 }
