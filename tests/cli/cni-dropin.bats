@@ -39,14 +39,19 @@ cont() { if [ "$1" = ref ]; then echo "$CREF"; else echo "$COUR"; fi; }
 
 # plug SIDE COMMAND [VAR=VALUE...]: pair SIDE's ptp (or, with IPAM=1, its
 # IPAM plugin alone) for container c1 on eth0, in its host namespace, with
-# stdin as the config (types and dataDir filled in for SIDE).
+# stdin as the config (types and dataDir filled in for SIDE; with RAW=1 the
+# config's bytes are kept, but for @DATA@, which becomes SIDE's dataDir).
 plug() {
 	local side=$1 cmd=$2 ptp=netns-ptp ipam=netns-ipam plugin
 	shift 2
 	[ "$side" = ref ] && ptp=ptp ipam=host-local
 	plugin=$ptp
 	[ -n "${IPAM:-}" ] && plugin=$ipam
-	jq -c --arg t "$ptp" --arg i "$ipam" --arg d "$DATA/$side" '.type = $t | .ipam.type = $i | .ipam.dataDir = $d' |
+	if [ -n "${RAW:-}" ]; then
+		sed "s|@DATA@|$DATA/$side|g"
+	else
+		jq -c --arg t "$ptp" --arg i "$ipam" --arg d "$DATA/$side" '.type = $t | .ipam.type = $i | .ipam.dataDir = $d'
+	fi |
 		netns exec "$(host "$side")" env -u CNI_ARGS CNI_COMMAND="$cmd" CNI_CONTAINERID=c1 CNI_IFNAME=eth0 \
 			CNI_NETNS="/run/netns/$(cont "$side")" CNI_PATH="$BUILD:$REF" "$@" "$(plugin_path "$plugin")"
 }
@@ -181,4 +186,133 @@ ptp_conf() {
 	[ "$RS" -ne 0 ]
 	[ "$OS" -ne 0 ]
 	[ -z "$(store_list our)" ]
+}
+
+# ipam_conf RANGES-JSON [MORE-JQ]: an IPAM config of network net1.
+ipam_conf() {
+	jq -cn --argjson r "$1" "{cniVersion: \"1.0.0\", name: \"net1\", type: \"x\",
+		ipam: {type: \"x\", ranges: \$r}} ${2:+| $2}"
+}
+
+# same_ipam: both IPAM plugins succeeded with the same result and store.
+same_ipam() {
+	[ "$RS" -eq 0 ] || { echo "# host-local: $(cat "$DATA/ref.out")" >&2; return 1; }
+	[ "$OS" -eq 0 ] || { echo "# netns-ipam: $(cat "$DATA/our.out")" >&2; return 1; }
+	diff <(jq -S . "$DATA/ref.out") <(jq -S . "$DATA/our.out")
+	diff -r "$DATA/ref" "$DATA/our"
+}
+
+# both_refuse: both IPAM plugins failed, and neither stored an address.
+both_refuse() {
+	[ "$RS" -ne 0 ]
+	[ "$OS" -ne 0 ]
+	[ -z "$(store_list ref)" ]
+	[ -z "$(store_list our)" ]
+}
+
+@test "cni-dropin: ipam with both the older subnet and ranges allocates from both, as host-local" {
+	local c
+	c=$(ipam_conf '[[{"subnet":"10.125.0.0/24"}],[{"subnet":"fd00:124::/64"}]]' \
+		'.ipam.subnet = "10.124.0.0/24" | .ipam.rangeStart = "10.124.0.9"')
+	IPAM=1 both ADD <<<"$c"
+	same_ipam
+	[ "$(jq -r '[.ips[].address] | join(" ")' "$DATA/our.out")" = "10.124.0.9/24 10.125.0.2/24 fd00:124::2/64" ]
+	# the older form's is range set 0, as host-local numbers it
+	[ "$(cat "$DATA/our/net1/last_reserved_ip.0")" = 10.124.0.9 ]
+	IPAM=1 both DEL <<<"$c"
+	[ "$OS" -eq 0 ]
+	[ -z "$(store_list our)" ]
+	# an older subnet that overlaps a range set: refused by both
+	IPAM=1 both ADD < <(jq -c '.ipam.subnet = "10.125.0.0/24" | del(.ipam.rangeStart)' <<<"$c")
+	both_refuse
+	# ranges empty: the older subnet alone
+	IPAM=1 both ADD < <(jq -c '.ipam.ranges = []' <<<"$c")
+	same_ipam
+}
+
+@test "cni-dropin: ipam gateway outside the subnet, or empty, is taken as host-local takes it" {
+	local g
+	for g in 10.99.0.1 '' 10.126.0.255; do
+		IPAM=1 both ADD < <(ipam_conf '[[{"subnet":"10.126.0.0/24","gateway":"'"$g"'"}]]')
+		same_ipam
+		IPAM=1 both DEL < <(ipam_conf '[[{"subnet":"10.126.0.0/24"}]]')
+	done
+	# and ptp routes through it, as the reference's (with no result routes:
+	# the reference's ConfigureIface cannot add one via a gateway it cannot reach yet)
+	both ADD < <(ipam_conf '[[{"subnet":"10.126.0.0/24","gateway":"10.99.0.1"}]]')
+	[ "$RS" -eq 0 ]
+	[ "$OS" -eq 0 ]
+	diff <(ip -n "$CREF" route) <(ip -n "$COUR" route)
+	ip -n "$COUR" route show 10.99.0.1 | grep -q '^10.99.0.1 dev eth0 scope link src 10.126.0.'
+	# not an address at all: refused by both
+	IPAM=1 both DEL < <(ipam_conf '[[{"subnet":"10.126.0.0/24"}]]')
+	IPAM=1 both ADD < <(ipam_conf '[[{"subnet":"10.126.0.0/24","gateway":"x"}]]')
+	both_refuse
+}
+
+@test "cni-dropin: a requested address with a prefix length, in CNI_ARGS or args.cni.ips, as host-local reads it" {
+	local c
+	c=$(ipam_conf '[[{"subnet":"10.127.0.0/24"}],[{"subnet":"fd00:127::/64"}]]')
+	IPAM=1 both ADD CNI_ARGS='IP=10.127.0.50/8' <<<"$c"
+	same_ipam
+	[ "$(jq -r '.ips[0].address' "$DATA/our.out")" = 10.127.0.50/24 ]
+	IPAM=1 both DEL <<<"$c"
+	IPAM=1 both ADD < <(jq -c '.args.cni.ips = ["10.127.0.51/24", "fd00:127::51/64"]' <<<"$c")
+	same_ipam
+	[ "$(jq -r '[.ips[].address] | join(" ")' "$DATA/our.out")" = "10.127.0.51/24 fd00:127::51/64" ]
+	IPAM=1 both DEL <<<"$c"
+	# a prefix that is not one: refused by both
+	IPAM=1 both ADD CNI_ARGS='IP=10.127.0.50/33' <<<"$c"
+	both_refuse
+	IPAM=1 both ADD < <(jq -c '.args.cni.ips = ["10.127.0.51/"]' <<<"$c")
+	both_refuse
+}
+
+@test "cni-dropin: a repeated CNI_ARGS IP= takes the last, as host-local; each is still checked" {
+	local c
+	c=$(ipam_conf '[[{"subnet":"10.128.0.0/24"}]]')
+	IPAM=1 both ADD CNI_ARGS='IP=10.128.0.50;IP=10.128.0.51' <<<"$c"
+	same_ipam
+	[ "$(jq -r '.ips[0].address' "$DATA/our.out")" = 10.128.0.51/24 ]
+	IPAM=1 both DEL <<<"$c"
+	IPAM=1 both ADD CNI_ARGS='IP=bogus;IP=10.128.0.51' <<<"$c"
+	both_refuse
+}
+
+@test "cni-dropin: a key given twice in the config: the last counts, as in Go" {
+	local c
+	c='{"cniVersion":"1.0.0","name":"net0","name":"net1","type":"x",
+	    "ipam":{"type":"x","dataDir":"@DATA@","ranges":[[{"subnet":"10.129.0.0/24"}]]},
+	    "ipam":{"type":"x","dataDir":"@DATA@","ranges":[[{"subnet":"10.129.0.0/24","subnet":"10.130.0.0/24"}]]}}'
+	RAW=1 IPAM=1 both ADD <<<"$c"
+	same_ipam
+	[ "$(jq -r '.ips[0].address' "$DATA/our.out")" = 10.130.0.2/24 ]
+	[ "$(store_list our)" = "10.130.0.2 c1|eth0" ]
+	# through netns-ptp, which hands the same bytes to its IPAM plugin
+	RAW=1 IPAM=1 both DEL <<<"$c"
+	RAW=1 plug our ADD <<<"${c//\"type\":\"x\"/\"type\":\"netns-ipam\"}" >"$DATA/our.out"
+	# (the next after the last reserved, 10.130.0.2)
+	[ "$(jq -r '.ips[0].address' "$DATA/our.out")" = 10.130.0.3/24 ]
+	ip -n "$COUR" -o addr show eth0 | grep -q 'inet 10.130.0.3/24'
+}
+
+@test "cni-dropin: a store file named ::ffff:ADDRESS counts in ADD's duplicate check, and DEL deletes it, as host-local" {
+	local c s
+	c=$(ipam_conf '[[{"subnet":"10.131.0.0/24"}]]')
+	for s in ref our; do
+		mkdir -p "$DATA/$s/net1"
+		printf 'c1\r\neth0' >"$DATA/$s/net1/::ffff:10.131.0.4"
+	done
+	IPAM=1 both ADD <<<"$c"
+	[ "$RS" -ne 0 ]
+	[ "$OS" -ne 0 ]
+	[ "$(jq -r .code "$DATA/our.out")" = "$(jq -r .code "$DATA/ref.out")" ]
+	[ "$(jq -r .msg "$DATA/our.out")" = "$(jq -r .msg "$DATA/ref.out")" ]
+	[ "$(store_list our)" = "::ffff:10.131.0.4 c1|eth0" ]
+	diff -r "$DATA/ref" "$DATA/our"
+	IPAM=1 both DEL <<<"$c"
+	[ "$RS" -eq 0 ]
+	[ "$OS" -eq 0 ]
+	[ -z "$(store_list our)" ]
+	[ -z "$(store_list ref)" ]
 }
