@@ -185,7 +185,10 @@ json_t *cni_config_parse(const char *buf, size_t len, struct cni_err *err)
 	json_t *conf, *v;
 	const char *ver;
 
-	conf = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* A key given twice: the last one counts (jansson's default), as
+	 * with Go's encoding/json, which the reference plugins and the
+	 * plugins we delegate to read the same bytes with. */
+	conf = json_loadb(buf, len, 0, &jerr);
 	if (!conf) {
 		cni_fail(err, CNI_ERR_DECODE, "cannot decode the network config: %s (line %d, column %d)",
 			 jerr.text, jerr.line, jerr.column);

@@ -135,7 +135,10 @@ static bool set_has(const struct cni_rangeset *rs, const struct cni_ip *ip)
 	return false;
 }
 
-/* Which range set holds IPNAME (an address as a file name), or -1. */
+/* Which range set holds IPNAME (an address as a file name), or -1. A
+ * name such as ::ffff:10.1.0.4 is the IPv4 address, as host-local's
+ * RangeFor() canonicalizes it: its duplicate check counts such a file,
+ * and its DEL deletes it. */
 static long set_of(struct ipam *p, const char *ipname)
 {
 	struct cni_ip ip;
@@ -143,6 +146,7 @@ static long set_of(struct ipam *p, const char *ipname)
 
 	if (cni_ip_parse(ipname, &ip) < 0)
 		return -1;
+	cni_ip_unmap(&ip);
 	for (i = 0; i < p->conf.nsets; i++)
 		if (set_has(&p->conf.sets[i], &ip))
 			return (long)i;
@@ -295,10 +299,19 @@ static int add_next(struct ipam *p, size_t set, struct alloc *a)
 	r = cni_store_owned(&p->store, p->env.containerid, p->env.ifname, find_owned, &o);
 	if (r < 0)
 		return store_fail(p, r, "cannot read");
-	if (o.found)
+	if (o.found) {
+		struct cni_ip ip;
+		char name[64];
+		/* The address as host-local names it (IPv4 for a mapped file name). */
+		snprintf(name, sizeof(name), "%s", o.ipname);
+		if (cni_ip_parse(o.ipname, &ip) == 0) {
+			cni_ip_unmap(&ip);
+			cni_ip_format(&ip, name, sizeof(name));
+		}
 		return cni_fail(p->err, CNI_ERR_GENERIC,
 				"failed to allocate for range %zu: %s has been allocated to %s, duplicate allocation is not allowed",
-				set, o.ipname, p->env.containerid);
+				set, name, p->env.containerid);
+	}
 	r = set_walk(p, set, try_reserve, a);
 	if (r < 0)
 		return store_fail(p, r, "cannot write to");

@@ -43,6 +43,9 @@ struct cni_ipam_conf {
 };
 
 int cni_ip_parse(const char *s, struct cni_ip *ret);
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address, as Go's
+ * To4() reads it; any other address as it is. */
+void cni_ip_unmap(struct cni_ip *ip);
 /* "a.b.c.d" or RFC 5952 form, as Go's net.IP.String() names store files. */
 void cni_ip_format(const struct cni_ip *ip, char *buf, size_t len);
 int cni_ip_cmp(const struct cni_ip *a, const struct cni_ip *b);
@@ -58,10 +61,11 @@ int cni_ipam_conf_parse(json_t *conf, struct cni_ipam_conf *c, struct cni_err *e
 void cni_ipam_conf_free(struct cni_ipam_conf *c);
 
 /* Collects into C the addresses requested for ADD, as host-local does:
- * CNI_ARGS "IP=" (a comma-separated list), then CONF's args.cni.ips, then
- * runtimeConfig.ips (the "ips" capability, where "ADDR/PREFIX" is allowed),
- * an IPv4-mapped IPv6 address as IPv4. 0, or -1 with ERR set (code 4 for a
- * bad CNI_ARGS, 7 for a bad config). */
+ * CNI_ARGS "IP=" (a comma-separated list; the last IP= wins), then CONF's
+ * args.cni.ips, then runtimeConfig.ips (the "ips" capability); each an
+ * address or "ADDR/PREFIX" (the prefix ignored), an IPv4-mapped IPv6
+ * address as IPv4. 0, or -1 with ERR set (code 4 for a bad CNI_ARGS, 7 for
+ * a bad config). */
 int cni_ipam_requested_parse(json_t *conf, const char *cni_args, struct cni_ipam_conf *c,
 			     struct cni_err *err);
 

@@ -3,9 +3,11 @@
  * namespace), the addresses and the routes the reference ptp sets, in a few
  * netlink batches (rtnl.c) rather than a request and an answer each. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <linux/rtnetlink.h>
 
 #include "netns.h"
@@ -21,6 +23,57 @@ static const struct addr *gw_of(const struct addr *as, size_t n, int family)
 	return NULL;
 }
 
+/* Turns on forwarding at PATH, a /proc/sys/net file of the host's
+ * namespace (the namespace of the thread that opens it: ours, never
+ * switched), as the reference ptp's ip.EnableForward does; without it the
+ * container reaches nothing past the host. Read first, so that the common
+ * case (on already) costs one open and read, and a read-only /proc/sys
+ * where it is on already is no error. */
+static int forwarding_on(struct ptp *p, const char *path)
+{
+	char c = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		goto fail;
+	n = read(fd, &c, 1);
+	close(fd);
+	if (n < 0)
+		goto fail;
+	if (n == 1 && c == '1')
+		return 0;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	n = write(fd, "1", 1);
+	r = n == 1 ? 0 : n < 0 ? -errno : -EIO;
+	close(fd);
+	if (r == 0)
+		return 0;
+	errno = -r;
+fail:
+	return cni_fail(&p->err, CNI_ERR_GENERIC, "cannot turn on IP forwarding: %s: %s", path, strerror(errno));
+}
+
+/* Forwarding for each family the addresses AS hold (IPv6 only when one is
+ * IPv6, as the reference's). */
+static int forwarding_setup(struct ptp *p, const struct addr *as, size_t n)
+{
+	bool v4 = false, v6 = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		v4 |= as[i].ip.family == AF_INET;
+		v6 |= as[i].ip.family == AF_INET6;
+	}
+	if (v4 && forwarding_on(p, "/proc/sys/net/ipv4/ip_forward") < 0)
+		return -1;
+	if (v6 && forwarding_on(p, "/proc/sys/net/ipv6/conf/all/forwarding") < 0)
+		return -1;
+	return 0;
+}
+
 /* One of the container's routes, with what its error calls it (NULL: its
  * error does not matter). */
 struct croute {
@@ -33,8 +86,14 @@ struct croute {
 
 /* The container's routes as the reference ptp sets them, into *RET (the
  * caller frees it) and *RET_N: the kernel's subnet route replaced by GW/32
- * scope link and SUBNET via GW, both with the address as source, then the
- * result's routes via the gateway. */
+ * scope link and SUBNET via GW, both with the address as source, and the
+ * result's routes, each via its own gw or else its family's gateway.
+ * In this order: GW/32 first (so that a gateway outside the subnet is
+ * reachable), then the result's routes while the kernel's subnet route is
+ * still there, as the reference's ipam.ConfigureIface adds them (a route
+ * whose gw is another address of the subnet, host-local's README's
+ * "192.168.0.0/16 gw 10.10.5.1", needs it: without it that gw is
+ * unreachable, ENETUNREACH), then the subnet route's replacement. */
 static int container_routes(struct ptp *p, int ifindex, const struct addr *as, size_t n, json_t *routes,
 			    struct croute **ret, size_t *ret_n)
 {
@@ -50,14 +109,9 @@ static int container_routes(struct ptp *p, int ifindex, const struct addr *as, s
 		unsigned full = a->ip.family == AF_INET ? 32 : 128;
 		if (!a->has_gw)
 			return cni_fail(&p->err, CNI_ERR_CONFIG, "address %s has no gateway: netns-ptp routes through one", a->cidr);
-		cr[k++] = (struct croute){ .rt = { .dst = a->net, .plen = a->plen, .oif = ifindex } };
 		cr[k++] = (struct croute){ .rt = { .dst = a->gw, .plen = full, .src = &a->ip, .oif = ifindex,
 						   .scope = RT_SCOPE_LINK },
 					   .what = "to the gateway", .add = true };
-		if (a->plen < full)
-			cr[k++] = (struct croute){ .rt = { .dst = a->net, .plen = a->plen, .gw = &a->gw,
-							   .src = &a->ip, .oif = ifindex, .scope = RT_SCOPE_UNIVERSE },
-						   .what = a->cidr, .add = true };
 	}
 	json_array_foreach(routes, i, rt) {
 		const char *dst = json_string_value(json_object_get(rt, "dst"));
@@ -78,6 +132,15 @@ static int container_routes(struct ptp *p, int ifindex, const struct addr *as, s
 		}
 		c->rt.gw = &c->gw;
 		k++;
+	}
+	for (i = 0; i < n; i++) {
+		const struct addr *a = &as[i];
+		unsigned full = a->ip.family == AF_INET ? 32 : 128;
+		cr[k++] = (struct croute){ .rt = { .dst = a->net, .plen = a->plen, .oif = ifindex } };
+		if (a->plen < full)
+			cr[k++] = (struct croute){ .rt = { .dst = a->net, .plen = a->plen, .gw = &a->gw,
+							   .src = &a->ip, .oif = ifindex, .scope = RT_SCOPE_UNIVERSE },
+						   .what = a->cidr, .add = true };
 	}
 	*ret_n = k;
 	return 0;
@@ -219,6 +282,8 @@ int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cn
 		r = netns_ifname_check(p->env.ifname);
 	if (r < 0)
 		return veth_fail(p, r, NULL);
+	if (forwarding_setup(p, as, n) < 0)
+		return -1;
 	/* 1. The pair, and the host end's index and MAC. */
 	s = cni_rtnl_batch_veth(&b, p->host_if, p->env.ifname, p->nsfd, p->mtu);
 	if (s >= 0)

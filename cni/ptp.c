@@ -25,9 +25,18 @@ static int conf_parse(struct ptp *p)
 	json_t *ipam = json_object_get(p->config, "ipam");
 
 	p->name = json_string_value(json_object_get(p->config, "name"));
-	if (cni_get_bool(p->config, "ipMasq", "", &p->ip_masq, &p->err) < 0 ||
-	    cni_get_uint(p->config, "mtu", "", 65535, &p->mtu, &p->err) < 0)
+	if (cni_get_bool(p->config, "ipMasq", "", &p->ip_masq, &p->err) < 0)
 		return -1;
+	/* Only ADD uses the MTU. The others take any integer, as the
+	 * reference's (an int in Go): a config whose mtu ADD refuses must
+	 * not make its DEL fail. */
+	if (p->env.cmd != CNI_ADD) {
+		json_t *mtu = json_object_get(p->config, "mtu");
+		if (mtu && !json_is_null(mtu) && !json_is_integer(mtu))
+			return cni_fail(&p->err, CNI_ERR_CONFIG, "mtu must be an integer");
+	} else if (cni_get_uint(p->config, "mtu", "", 65535, &p->mtu, &p->err) < 0) {
+		return -1;
+	}
 	if (p->mtu && p->mtu < 68)
 		return cni_fail(&p->err, CNI_ERR_CONFIG, "mtu %u is below the minimum of 68", p->mtu);
 	if (!json_is_object(ipam))

@@ -24,6 +24,17 @@ int cni_ip_parse(const char *s, struct cni_ip *ret)
 	return 0;
 }
 
+void cni_ip_unmap(struct cni_ip *ip)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (ip->family == AF_INET6 && memcmp(ip->b, mapped, sizeof(mapped)) == 0) {
+		memmove(ip->b, ip->b + 12, 4);
+		memset(ip->b + 4, 0, 12);
+		ip->family = AF_INET;
+	}
+}
+
 void cni_ip_format(const struct cni_ip *ip, char *buf, size_t len)
 {
 	if (!inet_ntop(ip->family, ip->b, buf, (socklen_t)len) && len)
@@ -137,8 +148,18 @@ static int range_parse(json_t *o, const char *path, struct cni_range *r, struct 
 	mask_apply(&r->end, r->prefix, true);
 	if (net.family == AF_INET)
 		r->end.b[3]--; /* lastIP(): the broadcast address is never handed out */
-	if (gw && (cni_ip_parse(gw, &r->gateway) < 0 || !subnet_contains(r, &r->gateway)))
-		return cni_fail(err, CNI_ERR_CONFIG, "%s.gateway %s is not an address in %s", path, gw, subnet);
+	/* "" is no address (Go's net.IP reads it as nil: the default). */
+	if (gw && !*gw)
+		gw = NULL;
+	if (start && !*start)
+		start = NULL;
+	if (end && !*end)
+		end = NULL;
+	/* The gateway may be any address, in the subnet or not, as
+	 * host-local 1.1's Canonicalize() takes it (ptp makes a gateway
+	 * outside the subnet reachable with its GW/32 route). */
+	if (gw && cni_ip_parse(gw, &r->gateway) < 0)
+		return cni_fail(err, CNI_ERR_CONFIG, "%s.gateway %s is not an IP address", path, gw);
 	if (start && (cni_ip_parse(start, &r->start) < 0 || !subnet_contains(r, &r->start)))
 		return cni_fail(err, CNI_ERR_CONFIG, "%s.rangeStart %s is not an address in %s", path, start, subnet);
 	if (end && (cni_ip_parse(end, &r->end) < 0 || !subnet_contains(r, &r->end)))
@@ -154,10 +175,21 @@ static bool ranges_overlap(const struct cni_range *a, const struct cni_range *b)
 	       cni_ip_cmp(&b->start, &a->end) <= 0;
 }
 
+/* How the config names range J of set I ("ipam" itself for the older
+ * form's, set 0 when LEGACY). */
+static void range_path(bool legacy, size_t i, size_t j, char *buf, size_t len)
+{
+	if (legacy && i == 0)
+		snprintf(buf, len, "ipam");
+	else
+		snprintf(buf, len, "ipam.ranges[%zu][%zu]", i - legacy, j);
+}
+
 int cni_ipam_conf_parse(json_t *conf, struct cni_ipam_conf *c, struct cni_err *err)
 {
 	json_t *ipam = json_object_get(conf, "ipam"), *ranges, *set, *rj;
-	size_t i, j, k, l;
+	size_t i, j, k, l, nsets;
+	bool legacy;
 	char path[64];
 
 	memset(c, 0, sizeof(*c));
@@ -194,35 +226,42 @@ int cni_ipam_conf_parse(json_t *conf, struct cni_ipam_conf *c, struct cni_err *e
 		c->routes = NULL;
 	}
 	ranges = json_object_get(ipam, "ranges");
-	if (!ranges || json_is_null(ranges)) {
-		/* The older form: subnet, rangeStart, ... in "ipam" itself. */
-		if (!json_object_get(ipam, "subnet"))
-			return cni_fail(err, CNI_ERR_CONFIG, "ipam needs \"ranges\" (or a \"subnet\")");
-		c->sets = calloc(1, sizeof(*c->sets));
-		if (!c->sets || !(c->sets[0].r = calloc(1, sizeof(struct cni_range))))
+	if (json_is_null(ranges))
+		ranges = NULL;
+	if (ranges && !json_is_array(ranges))
+		return cni_fail(err, CNI_ERR_CONFIG, "ipam.ranges must be a list of range sets (lists of ranges)");
+	/* The older form, subnet, rangeStart, ... in "ipam" itself, is range
+	 * set 0 before those of "ranges", as host-local's LoadIPAMConfig
+	 * prepends it: the two together allocate from both. */
+	legacy = json_object_get(ipam, "subnet") && !json_is_null(json_object_get(ipam, "subnet"));
+	nsets = (legacy ? 1 : 0) + json_array_size(ranges);
+	if (nsets == 0)
+		return cni_fail(err, CNI_ERR_CONFIG, "ipam needs \"ranges\" (or a \"subnet\")");
+	c->sets = calloc(nsets, sizeof(*c->sets));
+	if (!c->sets)
+		return cni_fail(err, CNI_ERR_GENERIC, "out of memory");
+	if (legacy) {
+		if (!(c->sets[0].r = calloc(1, sizeof(struct cni_range))))
 			return cni_fail(err, CNI_ERR_GENERIC, "out of memory");
 		c->nsets = 1;
 		c->sets[0].n = 1;
-		return range_parse(ipam, "ipam", &c->sets[0].r[0], err);
+		if (range_parse(ipam, "ipam", &c->sets[0].r[0], err) < 0)
+			return -1;
 	}
-	if (!json_is_array(ranges) || json_array_size(ranges) == 0)
-		return cni_fail(err, CNI_ERR_CONFIG, "ipam.ranges must be a non-empty list of range sets (lists of ranges)");
-	c->sets = calloc(json_array_size(ranges), sizeof(*c->sets));
-	if (!c->sets)
-		return cni_fail(err, CNI_ERR_GENERIC, "out of memory");
 	json_array_foreach(ranges, i, set) {
+		struct cni_rangeset *rs = &c->sets[c->nsets];
 		if (!json_is_array(set) || json_array_size(set) == 0)
 			return cni_fail(err, CNI_ERR_CONFIG, "ipam.ranges[%zu] must be a non-empty list of ranges", i);
-		c->sets[i].r = calloc(json_array_size(set), sizeof(struct cni_range));
-		if (!c->sets[i].r)
+		rs->r = calloc(json_array_size(set), sizeof(struct cni_range));
+		if (!rs->r)
 			return cni_fail(err, CNI_ERR_GENERIC, "out of memory");
-		c->nsets = i + 1;
+		c->nsets++;
 		json_array_foreach(set, j, rj) {
 			snprintf(path, sizeof(path), "ipam.ranges[%zu][%zu]", i, j);
-			if (range_parse(rj, path, &c->sets[i].r[j], err) < 0)
+			if (range_parse(rj, path, &rs->r[j], err) < 0)
 				return -1;
-			c->sets[i].n = j + 1;
-			if (c->sets[i].r[j].subnet.family != c->sets[i].r[0].subnet.family)
+			rs->n = j + 1;
+			if (rs->r[j].subnet.family != rs->r[0].subnet.family)
 				return cni_fail(err, CNI_ERR_CONFIG, "ipam.ranges[%zu] mixes IPv4 and IPv6", i);
 		}
 	}
@@ -230,10 +269,12 @@ int cni_ipam_conf_parse(json_t *conf, struct cni_ipam_conf *c, struct cni_err *e
 		for (j = 0; j < c->sets[i].n; j++)
 			for (k = i; k < c->nsets; k++)
 				for (l = (k == i ? j + 1 : 0); l < c->sets[k].n; l++)
-					if (ranges_overlap(&c->sets[i].r[j], &c->sets[k].r[l]))
-						return cni_fail(err, CNI_ERR_CONFIG,
-								"ipam.ranges[%zu][%zu] overlaps ipam.ranges[%zu][%zu]",
-								i, j, k, l);
+					if (ranges_overlap(&c->sets[i].r[j], &c->sets[k].r[l])) {
+						char a[64], b[64];
+						range_path(legacy, i, j, a, sizeof(a));
+						range_path(legacy, k, l, b, sizeof(b));
+						return cni_fail(err, CNI_ERR_CONFIG, "%s overlaps %s", a, b);
+					}
 	return 0;
 }
 
@@ -247,10 +288,11 @@ void cni_ipam_conf_free(struct cni_ipam_conf *c)
 	c->sets = NULL;
 }
 
-/* Adds address S (LEN bytes; "ADDR/PREFIX" too when CIDR_OK) to C, once. */
-static int requested_add(struct cni_ipam_conf *c, const char *s, size_t len, bool cidr_ok)
+/* Adds address S (LEN bytes) to C, once. "ADDR/PREFIX" is ADDR, wherever
+ * it comes from: host-local reads each with its ip.ParseIP, which takes a
+ * CIDR and drops the prefix (the range set's is the one that counts). */
+static int requested_add(struct cni_ipam_conf *c, const char *s, size_t len)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	char buf[64];
 	struct cni_ip ip;
 	unsigned prefix;
@@ -260,13 +302,9 @@ static int requested_add(struct cni_ipam_conf *c, const char *s, size_t len, boo
 		return -EINVAL;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	if (cni_ip_parse(buf, &ip) < 0 && (!cidr_ok || cni_cidr_parse(buf, &ip, &prefix) < 0))
+	if (cni_ip_parse(buf, &ip) < 0 && cni_cidr_parse(buf, &ip, &prefix) < 0)
 		return -EINVAL;
-	if (ip.family == AF_INET6 && memcmp(ip.b, mapped, sizeof(mapped)) == 0) {
-		memmove(ip.b, ip.b + 12, 4);
-		memset(ip.b + 4, 0, 12);
-		ip.family = AF_INET;
-	}
+	cni_ip_unmap(&ip);
 	for (i = 0; i < c->nrequested; i++)
 		if (cni_ip_equal(&c->requested[i], &ip))
 			return 0;
@@ -284,9 +322,12 @@ static int args_ip(const char *k, size_t klen, const char *v, size_t vlen, void 
 
 	if (klen != 2 || memcmp(k, "IP", 2) != 0)
 		return 0;
+	/* A repeated IP= replaces the one before (host-local's LoadArgs sets
+	 * the field once per pair: the last wins), each still checked. */
+	c->nrequested = 0;
 	for (;;) {
 		comma = memchr(v, ',', (size_t)(end - v));
-		r = requested_add(c, v, (size_t)((comma ? comma : end) - v), false);
+		r = requested_add(c, v, (size_t)((comma ? comma : end) - v));
 		if (r < 0)
 			return r;
 		if (!comma)
@@ -295,8 +336,7 @@ static int args_ip(const char *k, size_t klen, const char *v, size_t vlen, void 
 	}
 }
 
-static int requested_list(struct cni_ipam_conf *c, json_t *list, const char *path, bool cidr_ok,
-			  struct cni_err *err)
+static int requested_list(struct cni_ipam_conf *c, json_t *list, const char *path, struct cni_err *err)
 {
 	json_t *v;
 	size_t i;
@@ -307,13 +347,11 @@ static int requested_list(struct cni_ipam_conf *c, json_t *list, const char *pat
 	if (!json_is_array(list))
 		return cni_fail(err, CNI_ERR_CONFIG, "%s must be a list of addresses", path);
 	json_array_foreach(list, i, v) {
-		r = json_is_string(v) ? requested_add(c, json_string_value(v), json_string_length(v), cidr_ok)
-				      : -EINVAL;
+		r = json_is_string(v) ? requested_add(c, json_string_value(v), json_string_length(v)) : -EINVAL;
 		if (r == -E2BIG)
 			return cni_fail(err, CNI_ERR_CONFIG, "more than %d requested addresses", CNI_IPAM_MAX_REQUESTED);
 		if (r < 0)
-			return cni_fail(err, CNI_ERR_CONFIG, "%s[%zu] must be an IP address%s", path, i,
-					cidr_ok ? " (or ADDRESS/PREFIX)" : "");
+			return cni_fail(err, CNI_ERR_CONFIG, "%s[%zu] must be an IP address (or ADDRESS/PREFIX)", path, i);
 	}
 	return 0;
 }
@@ -329,11 +367,11 @@ int cni_ipam_requested_parse(json_t *conf, const char *cni_args, struct cni_ipam
 	if (r == -E2BIG)
 		return cni_fail(err, CNI_ERR_ENV, "CNI_ARGS IP= lists more than %d addresses", CNI_IPAM_MAX_REQUESTED);
 	if (r < 0)
-		return cni_fail(err, CNI_ERR_ENV, "CNI_ARGS IP= must be an IP address or a comma-separated list of them");
+		return cni_fail(err, CNI_ERR_ENV, "CNI_ARGS IP= must be an IP address (or ADDRESS/PREFIX) or a comma-separated list of them");
 	if (json_is_object(args) && json_is_object(json_object_get(args, "cni")) &&
-	    requested_list(c, json_object_get(json_object_get(args, "cni"), "ips"), "args.cni.ips", false, err) < 0)
+	    requested_list(c, json_object_get(json_object_get(args, "cni"), "ips"), "args.cni.ips", err) < 0)
 		return -1;
-	if (json_is_object(rc) && requested_list(c, json_object_get(rc, "ips"), "runtimeConfig.ips", true, err) < 0)
+	if (json_is_object(rc) && requested_list(c, json_object_get(rc, "ips"), "runtimeConfig.ips", err) < 0)
 		return -1;
 	return 0;
 }

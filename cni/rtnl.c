@@ -551,6 +551,10 @@ int cni_rtnl_batch_veth(struct cni_rtnl_batch *b, const char *host_if, const cha
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, host_if);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	/* Both ends without a queue (the kernel's default is 1000), as the
+	 * reference's: its netlink library sends the LinkAttrs' zero
+	 * TxQLen for the veth and its peer. */
+	mnl_attr_put_u32(nlh, IFLA_TXQLEN, 0);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -562,6 +566,7 @@ int cni_rtnl_batch_veth(struct cni_rtnl_batch *b, const char *host_if, const cha
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	mnl_attr_put_u32(nlh, IFLA_TXQLEN, 0);
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)fd);
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, data);

@@ -92,7 +92,7 @@ struct cni_rtnl_link {
 };
 
 /* A veth pair HOST_IF (up, here) and IFNAME (down, born in namespace FD),
- * with MTU (0: the kernel's). */
+ * with MTU (0: the kernel's) and txqueuelen 0 on both ends. */
 int cni_rtnl_batch_veth(struct cni_rtnl_batch *b, const char *host_if, const char *ifname, int fd,
 			unsigned mtu);
 /* The link of INDEX, or (INDEX 0) named IFNAME. */

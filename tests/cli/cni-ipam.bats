@@ -346,7 +346,7 @@ addr_of() { jq -r '.ips[0].address' <<<"$1"; }
 	assert_cni_error "$output" 4
 	run plug netns-ipam ADD b CNI_ARGS='IP=10.118.0.13,' <<<"$c"
 	assert_cni_error "$output" 4
-	run plug netns-ipam ADD b < <(jq -c '.args.cni.ips = ["10.118.0.13/24"]' <<<"$c")
+	run plug netns-ipam ADD b < <(jq -c '.args.cni.ips = ["10.118.0.13/33"]' <<<"$c")
 	assert_cni_error "$output" 7
 	run plug netns-ipam ADD b < <(jq -c '.runtimeConfig.ips = "10.118.0.13"' <<<"$c")
 	assert_cni_error "$output" 7

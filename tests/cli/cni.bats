@@ -398,6 +398,8 @@ host_veths() {
 	local a b o port=7781
 	a=$(uniq_name a) b=$(uniq_name b) o=$(uniq_name o)
 	mkc "$a" "$b" "$o"
+	# Forwarding off, as on a host that never routed: ADD turns it on.
+	netns exec "$HOST" sysctl -qw net.ipv4.ip_forward=0
 	ptp_conf netns-ptp netns-ipam 10.96.0.0/24 | plug netns-ptp ADD ida "/run/netns/$a" >/dev/null
 	ptp_conf netns-ptp netns-ipam 10.96.0.0/24 | jq -c '.ipMasq = false' | plug netns-ptp ADD idb "/run/netns/$b" >/dev/null
 	# Outside: a namespace behind the host, which routes 10.96.0.0/24 back.
@@ -407,7 +409,6 @@ host_veths() {
 	ip -n "$o" addr add 192.0.2.2/24 dev out1
 	ip -n "$o" link set out1 up
 	ip -n "$o" route add 10.96.0.0/24 via 192.0.2.1
-	netns exec "$HOST" sysctl -qw net.ipv4.ip_forward=1
 	# src FROM IN ADDR: the source address a listener in IN on ADDR sees
 	# for a connection from FROM.
 	src() {
