@@ -12,13 +12,14 @@ load cni-clients
 REF=/usr/lib/cni
 
 setup() {
-	[ -x "$BUILD/netns-ipam" ] && [ -x "$BUILD/netns-ptp" ] || {
+	if [ ! -x "$BUILD/netns-ipam" ] || [ ! -x "$BUILD/netns-ptp" ]; then
 		echo "# $BUILD/netns-ipam or netns-ptp is missing: build them first" >&2
 		return 1
-	}
+	fi
 	command -v jq >/dev/null || { echo "# jq is missing (apt-get install jq)" >&2; return 1; }
-	[ -x "$REF/ptp" ] && [ -x "$REF/host-local" ] ||
+	if [ ! -x "$REF/ptp" ] || [ ! -x "$REF/host-local" ]; then
 		skip "the reference plugins are not installed (apt-get install containernetworking-plugins)"
+	fi
 	# ref and our: a host namespace and a container namespace each, forwarding off.
 	HREF=$(uniq_name href) HOUR=$(uniq_name hour) CREF=$(uniq_name cref) COUR=$(uniq_name cour)
 	local n
