@@ -130,6 +130,13 @@ $(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
+# Unit tests of the plugins' pure parts link the cni/ objects they test.
+UNIT_USES_cni-range := cni/range.c cni/cni.c
+$(BUILD)/tests/cni-range.t: $(UNIT_USES_cni-range:%.c=$(BUILD)/%.o)
+$(BUILD)/tests/cni-range.t: $(BUILD)/tests/unit/cni-range.o $(LIBA)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(UNIT_USES_cni-range:%.c=$(BUILD)/%.o) $(LIBA) $(LDLIBS)
+
 # CNI plugins (docs/cni.md): cni/*.c, shared parts in cni/cni.c; netns-ptp
 # alone uses libnftables (its ipMasq rules), netns-ipam's commands run in it
 # too (cni/ipam-run.c).
