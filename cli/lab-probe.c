@@ -15,8 +15,9 @@
  * Probes run in parallel, a bounded number at a time (window_size(): the
  * fd limit and the kernel's neighbour tables), each given one second
  * (--timeout): a 10,000-link lab needs no more fds than a small one. What
- * they leave in the neighbour tables is removed (neigh_forget()). Probes
- * that failed on a tentative IPv6 address go again (lab_probe_run()). */
+ * they leave in the neighbour tables is removed (neigh_forget()). IPv6
+ * probes wait for their addresses to leave DAD (dad_settle()), and one that
+ * failed on an address tentative again goes again (lab_probe_run()). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -495,11 +496,53 @@ static bool failed_in_dad(const struct row *row)
 		addr_tentative(row->to->ns, row->to->ifname, row->dst));
 }
 
+/* Waits until no address of a pending IPv6 probe is tentative, up to
+ * DAD_WAIT_NS after START, polling the ones still tentative. A probe must
+ * not go before: its source cannot be bound while tentative, and a
+ * tentative destination ignores the source's neighbour solicitation (RFC
+ * 4862 5.4.3), which the source sends again only a second later
+ * (retrans_time), so the probe times out even when DAD ends meanwhile, and
+ * then nothing is tentative any more to say why. That is what failed a
+ * check right after a live change on a bridge: a new member's address
+ * becomes the target of the unchanged link before it in the domain. */
+static void dad_settle(struct check *c, const struct timespec *start)
+{
+	bool *wait = calloc(c->n_links + 1, sizeof(*wait));
+	struct timespec now;
+	size_t left = 0, i;
+
+	if (!wait)
+		return; /* then only the retries of lab_probe_run() */
+	for (i = 0; i < c->n_links; i++) {
+		const struct row *row = &c->rows[i];
+
+		wait[i] = row->state == ROW_PENDING && row->src->family == AF_INET6;
+		left += wait[i];
+	}
+	while (left) {
+		for (i = 0; i < c->n_links; i++) {
+			const struct row *row = &c->rows[i];
+
+			if (wait[i] && !addr_tentative(row->from->ns, row->from->ifname, row->src) &&
+			    !addr_tentative(row->to->ns, row->to->ifname, row->dst)) {
+				wait[i] = false;
+				left--;
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!left || ns_since(start, &now) >= DAD_WAIT_NS)
+			break;
+		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+	}
+	free(wait);
+}
+
 int lab_probe_run(struct check *c)
 {
 	struct timespec start, now;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	dad_settle(c, &start);
 	for (;;) {
 		size_t again = 0;
 		int r = probe_round(c);
@@ -509,10 +552,11 @@ int lab_probe_run(struct check *c)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (ns_since(&start, &now) >= DAD_WAIT_NS)
 			return 0;
-		/* Right after `lab up` (or an address added by hand) IPv6
-		 * addresses are tentative: those probes go again until their
-		 * addresses are usable, as ip.SettleAddresses() of the CNI
-		 * plugins waits for them, rather than fail. */
+		/* An address can turn tentative again after dad_settle()
+		 * (DAD restarts when a link regains its carrier): those
+		 * probes go again until their addresses are usable, as
+		 * ip.SettleAddresses() of the CNI plugins waits, rather
+		 * than fail. */
 		for (size_t i = 0; i < c->n_links; i++)
 			if (failed_in_dad(&c->rows[i])) {
 				c->rows[i].state = ROW_PENDING;
