@@ -713,6 +713,62 @@ static int parse_doc(struct ctx *c)
 	return 0;
 }
 
+/* libyaml's reason for refusing the stream, as "FILE:LINE:COL: YAML: ...". */
+static int yaml_fail(yaml_parser_t *parser, const char *file, char *err, size_t errlen)
+{
+	if (parser->error == YAML_MEMORY_ERROR)
+		return -ENOMEM;
+	snprintf(err, errlen, "%s:%zu:%zu: YAML: %s%s%s", file, parser->problem_mark.line + 1,
+		 parser->problem_mark.column + 1, parser->problem ? parser->problem : "syntax error",
+		 parser->context ? " " : "", parser->context ? parser->context : "");
+	return -EINVAL;
+}
+
+/* Reads the stream's events once, before the document is built: a second
+ * document, or values nested deeper than LAB_DEPTH_MAX, are refused there,
+ * where reading up to the limit costs little (libyaml's loader would spend
+ * quadratic time on the nesting, then silently drop every document but
+ * the first). */
+static int prescan(const char *buf, size_t len, const char *file, char *err, size_t errlen)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	size_t depth = 0, docs = 0;
+	int r = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (r == 0) {
+		yaml_event_type_t type;
+		yaml_mark_t mark;
+
+		if (!yaml_parser_parse(&parser, &ev)) {
+			r = yaml_fail(&parser, file, err, errlen);
+			break;
+		}
+		type = ev.type;
+		mark = ev.start_mark;
+		yaml_event_delete(&ev);
+		if (type == YAML_STREAM_END_EVENT)
+			break;
+		if (type == YAML_DOCUMENT_START_EVENT && ++docs > 1)
+			r = fail(&(struct ctx){ .file = file, .err = err, .errlen = errlen },
+				 &(yaml_node_t){ .start_mark = mark },
+				 "a second YAML document: a lab file holds one");
+		else if ((type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) &&
+			 ++depth > LAB_DEPTH_MAX)
+			r = fail(&(struct ctx){ .file = file, .err = err, .errlen = errlen },
+				 &(yaml_node_t){ .start_mark = mark },
+				 "nested deeper than %d levels, the limit of a lab file",
+				 LAB_DEPTH_MAX);
+		else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT)
+			depth--;
+	}
+	yaml_parser_delete(&parser);
+	return r;
+}
+
 int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, char *err,
 	      size_t errlen)
 {
@@ -723,6 +779,13 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 
 	if (errlen)
 		err[0] = '\0';
+	if (len > LAB_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes (%d MiB), the limit of a lab file",
+			 file, LAB_FILE_MAX, LAB_FILE_MAX >> 20);
+		return -EINVAL;
+	}
+	if ((r = prescan(buf, len, file, err, errlen)) < 0)
+		return r;
 	c.lab = calloc(1, sizeof(*c.lab));
 	if (!c.lab)
 		return -ENOMEM;
@@ -732,12 +795,7 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		r = parser.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
-		if (r == -EINVAL)
-			snprintf(err, errlen, "%s:%zu:%zu: YAML: %s%s%s", file,
-				 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-				 parser.problem ? parser.problem : "syntax error",
-				 parser.context ? " " : "", parser.context ? parser.context : "");
+		r = yaml_fail(&parser, file, err, errlen);
 		yaml_parser_delete(&parser);
 		lab_free(c.lab);
 		return r;

@@ -69,8 +69,16 @@ struct lab {
 	size_t n_notes;
 };
 
+/* What a lab file may be (docs/lab.md): at most LAB_FILE_MAX bytes, values
+ * nested at most LAB_DEPTH_MAX deep (a lab needs 7), one YAML document.
+ * libyaml's scanner walks its stack of flow levels for every token, so
+ * nesting costs quadratic time: 40,000 levels took 8.4 s. */
+#define LAB_FILE_MAX (16 << 20)
+#define LAB_DEPTH_MAX 64
+
 /* Parses and validates the lab file held in BUF (LEN bytes); FILE names it
- * in messages. On success returns 0 and *RET (free with lab_free()). On
+ * in messages. A file past the limits above is refused (-EINVAL) before
+ * it is built into a document. On success returns 0 and *RET (free with lab_free()). On
  * failure returns -EINVAL (the file is wrong) or -ENOMEM, and writes
  * "FILE:LINE:COL: what is wrong" into ERR (ERRLEN bytes). Never prints. */
 int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, char *err,
