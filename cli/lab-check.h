@@ -64,6 +64,10 @@ struct check {
 	size_t n_links;
 	struct row *rows;
 	long long timeout_ns;
+	/* Neighbour entries the probes made that could not be removed, and
+	 * the first one's reason: "NS: ADDR on IF: REASON (KERNEL'S MESSAGE)". */
+	size_t neigh_kept;
+	char neigh_why[512];
 };
 
 

@@ -149,8 +149,8 @@ static int probe_start(struct row *row)
 	return 0;
 }
 
-/* An rtnetlink socket made in namespace NS, and IFNAME's index there; NULL
- * on any failure. */
+/* An rtnetlink socket made in namespace NS (bound, asking for extended
+ * acks: cli_nl_fdopen()), and IFNAME's index there; NULL on any failure. */
 static struct mnl_socket *rtnl_in_node(const char *ns, const char *ifname, int *ret_ifindex)
 {
 	struct mnl_socket *nl;
@@ -166,18 +166,21 @@ static struct mnl_socket *rtnl_in_node(const char *ns, const char *ifname, int *
 		return NULL;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	/* SIOCGIFINDEX on any socket answers for the socket's namespace. */
-	if (ioctl(s, SIOCGIFINDEX, &ifr) < 0 || !(nl = mnl_socket_fdopen(s))) {
+	if (ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
 		close(s);
 		return NULL;
 	}
+	if (!(nl = cli_nl_fdopen(s, 0)))
+		return NULL;
 	*ret_ifindex = ifr.ifr_ifindex;
 	return nl;
 }
 
 /* One RTM_GETNEIGH or RTM_DELNEIGH for ADDR on IFINDEX, answered: 0, or a
- * negative errno; for GET, the entry's NUD state in *RET_STATE. */
+ * negative errno and the kernel's extended ack in MSG (MSGLEN bytes; "" if
+ * it gave none); for GET, the entry's NUD state in *RET_STATE. */
 static int neigh_req(struct mnl_socket *nl, uint16_t type, int ifindex, const struct ip *ip,
-		     unsigned seq, uint16_t *ret_state)
+		     unsigned seq, uint16_t *ret_state, char *msg, size_t msglen)
 {
 	char buf[8192];
 	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
@@ -205,6 +208,8 @@ static int neigh_req(struct mnl_socket *nl, uint16_t type, int ifindex, const st
 
 				if (mnl_nlmsg_get_payload_len(h) < sizeof(*e))
 					return -EBADMSG;
+				if (e->error < 0)
+					cli_nl_extack(h, msg, msglen);
 				return e->error; /* 0 (the ack) or -errno */
 			}
 			if (h->nlmsg_type == RTM_NEWNEIGH &&
@@ -221,19 +226,29 @@ static int neigh_req(struct mnl_socket *nl, uint16_t type, int ifindex, const st
  * default; "neighbor table overflow"), and forced garbage collection spares
  * entries younger than 5 s: without this, the probes after the first ~500
  * of a big lab fail. An entry set by hand (PERMANENT, NOARP) stays.
- * Best effort: a failure here changes no probe's result. */
-static void neigh_forget(const char *ns, const char *ifname, const struct ip *ip)
+ * A failure here changes no probe's result: it is counted in C, the first
+ * one's reason kept, for one line at the end. An entry that is not there
+ * (the probe never resolved it, or it went meanwhile) is no failure; nor is
+ * a namespace or interface gone, which fails the probe already. */
+static void neigh_forget(struct check *c, const char *ns, const char *ifname,
+			 const struct ip *ip)
 {
 	struct mnl_socket *nl;
 	uint16_t state = 0;
-	int ifindex;
+	char msg[160] = "";
+	int ifindex, r;
 
 	if (!(nl = rtnl_in_node(ns, ifname, &ifindex)))
 		return;
-	if (neigh_req(nl, RTM_GETNEIGH, ifindex, ip, 1, &state) == 0 &&
-	    !(state & (NUD_PERMANENT | NUD_NOARP)))
-		neigh_req(nl, RTM_DELNEIGH, ifindex, ip, 2, NULL);
+	r = neigh_req(nl, RTM_GETNEIGH, ifindex, ip, 1, &state, msg, sizeof(msg));
+	if (r == 0 && !(state & (NUD_PERMANENT | NUD_NOARP)))
+		r = neigh_req(nl, RTM_DELNEIGH, ifindex, ip, 2, NULL, msg, sizeof(msg));
 	mnl_socket_close(nl);
+	if (r == 0 || r == -ENOENT)
+		return;
+	if (!c->neigh_kept++)
+		snprintf(c->neigh_why, sizeof(c->neigh_why), "%s: %s on %s: %s%s%s%s", ns, ip->text,
+			 ifname, strerror(-r), *msg ? " (" : "", msg, *msg ? ")" : "");
 }
 
 static long long ns_since(const struct timespec *t, const struct timespec *now)
@@ -411,8 +426,8 @@ static int probe_round(struct check *c)
 			}
 			close(row->sock);
 			row->sock = -1;
-			neigh_forget(row->from->ns, row->from->ifname, row->dst);
-			neigh_forget(row->to->ns, row->to->ifname, row->src);
+			neigh_forget(c, row->from->ns, row->from->ifname, row->dst);
+			neigh_forget(c, row->to->ns, row->to->ifname, row->src);
 			slot[i] = slot[--active];
 			pfd[i] = pfd[active];
 		}
