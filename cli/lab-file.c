@@ -26,6 +26,7 @@ struct ctx {
 	 * node's interfaces, so that a 10,000-node file is read in linear
 	 * time rather than quadratic. */
 	void *node_index, *if_index;
+	size_t settings; /* bytes of settings made so far, against LAB_SETTINGS_MAX */
 };
 
 /* A node (IFNAME NULL) or one of its interfaces, for the trees above;
@@ -198,6 +199,19 @@ static yaml_node_t *setting(struct ctx *c, yaml_node_t *node, yaml_node_t *group
 	return get(c, c->defaults, key);
 }
 
+/* Counts one more setting of node LN (an address, route, sysctl or exec
+ * line: N, whose text is LEN bytes) against LAB_SETTINGS_MAX. */
+static int count_setting(struct ctx *c, const struct lab_node *ln, const yaml_node_t *n,
+			 size_t len)
+{
+	c->settings += 64 + len;
+	if (c->settings <= LAB_SETTINGS_MAX)
+		return 0;
+	return fail(c, n, "node '%s': the nodes' addresses, routes, sysctls and exec lines take "
+			  "more than %d MiB once inherited, the limit of a lab file", ln->name,
+		    LAB_SETTINGS_MAX >> 20);
+}
+
 static int dup_into(char **dst, const char *s)
 {
 	*dst = strdup(s);
@@ -227,7 +241,8 @@ static int parse_addrs(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 		char ifname[32];
 		struct lab_addr *a;
 
-		if ((r = want_scalar(c, n, "an address", &s)) < 0)
+		if ((r = want_scalar(c, n, "an address", &s)) < 0 ||
+		    (r = count_setting(c, ln, n, strlen(s))) < 0)
 			return r;
 		sp = strchr(s, ' ');
 		if (!sp || (size_t)(sp - s) >= sizeof(ifname))
@@ -268,7 +283,8 @@ static int parse_routes(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 		size_t nt = 0, i;
 		struct lab_route *rt;
 
-		if ((r = want_scalar(c, n, "a route", &s)) < 0)
+		if ((r = want_scalar(c, n, "a route", &s)) < 0 ||
+		    (r = count_setting(c, ln, n, strlen(s))) < 0)
 			return r;
 		if (!(copy = strdup(s)))
 			return -ENOMEM;
@@ -324,7 +340,8 @@ static int parse_sysctls(struct ctx *c, struct lab_node *ln, yaml_node_t *map)
 		struct lab_sysctl *s;
 
 		if ((r = want_scalar(c, kn, "a sysctl name", &k)) < 0 ||
-		    (r = want_scalar(c, vn, "a sysctl value", &v)) < 0)
+		    (r = want_scalar(c, vn, "a sysctl value", &v)) < 0 ||
+		    (r = count_setting(c, ln, kn, strlen(k) + strlen(v))) < 0)
 			return r;
 		if (!sysctl_key_ok(k))
 			return fail(c, kn, "sysctl '%s': only net.* names (letters, digits, "
@@ -350,7 +367,8 @@ static int parse_exec(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 	FOREACH_ITEM(c, seq, it, n) {
 		const char *s;
 
-		if ((r = want_scalar(c, n, "an exec line", &s)) < 0)
+		if ((r = want_scalar(c, n, "an exec line", &s)) < 0 ||
+		    (r = count_setting(c, ln, n, strlen(s))) < 0)
 			return r;
 		if ((r = push(&ln->exec, &ln->n_exec, sizeof(char *))) < 0 ||
 		    (r = dup_into(&ln->exec[ln->n_exec - 1], s)) < 0)

@@ -2,7 +2,8 @@
 # What netns lab reads is bounded: a file nested deeper than 64 levels, or
 # larger than 16 MiB, is refused with one line naming the file and the
 # limit, before anything is made; so is a file of more than one YAML
-# document. One at each limit is read. Nothing here makes an address.
+# document, and one whose inherited settings would take more than 256 MiB.
+# One at each limit is read. Nothing here makes an address.
 
 load lab-helpers
 
@@ -75,4 +76,20 @@ EOF
 	# One document, marked as such, is still one.
 	printf -- '---\nname: %s\ntopology:\n  nodes:\n    a:\n...\n' "$LAB" >"$SCR/one.yml"
 	run -0 --separate-stderr netns lab graph "$SCR/one.yml"
+}
+
+@test "lab: settings that inheritance multiplies past 256 MiB are refused, naming the node" {
+	# 300 exec lines of 1000 bytes in the defaults, for each of 1000 nodes:
+	# a file of 300 KB that took more than 300 MB to read.
+	awk -v lab="$LAB" 'BEGIN {
+		x = sprintf("%1000s", ""); gsub(/ /, "x", x)
+		printf "name: %s\ntopology:\n  defaults:\n    exec:\n", lab
+		for (i = 0; i < 300; i++) printf "      - \"%s\"\n", x
+		printf "  nodes:\n"
+		for (i = 1; i <= 1000; i++) printf "    n%d:\n", i
+	}' >"$SCR/many.yml"
+	run --separate-stderr netns lab up "$SCR/many.yml"
+	assert_one_error 1 "netns: lab: $SCR/many.yml:"
+	[[ ${stderr_lines[0]} == *": node 'n"*"': the nodes' addresses, routes, sysctls and exec lines take more than 256 MiB once inherited, the limit of a lab file" ]]
+	[ -z "$(names)" ]
 }
