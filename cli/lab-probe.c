@@ -30,6 +30,7 @@
  * guards only step aside for glibc's definitions when those came first. */
 #include <linux/icmp.h>
 #include <poll.h>
+#include <search.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,7 +151,8 @@ static int probe_start(struct row *row)
 }
 
 /* An rtnetlink socket made in namespace NS (bound, asking for extended
- * acks: cli_nl_fdopen()), and IFNAME's index there; NULL on any failure. */
+ * acks: cli_nl_fdopen()), and IFNAME's index there (unless IFNAME is
+ * NULL); NULL on any failure. */
 static struct mnl_socket *rtnl_in_node(const char *ns, const char *ifname, int *ret_ifindex)
 {
 	struct mnl_socket *nl;
@@ -164,15 +166,17 @@ static struct mnl_socket *rtnl_in_node(const char *ns, const char *ifname, int *
 	close(fd);
 	if (s < 0)
 		return NULL;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	/* SIOCGIFINDEX on any socket answers for the socket's namespace. */
-	if (ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
-		close(s);
-		return NULL;
+	if (ifname) {
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		/* SIOCGIFINDEX on any socket answers for the socket's namespace. */
+		if (ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
+			close(s);
+			return NULL;
+		}
+		*ret_ifindex = ifr.ifr_ifindex;
 	}
 	if (!(nl = cli_nl_fdopen(s, 0)))
 		return NULL;
-	*ret_ifindex = ifr.ifr_ifindex;
 	return nl;
 }
 
@@ -438,22 +442,42 @@ static int probe_round(struct check *c)
 	return 0;
 }
 
-/* Whether IP is tentative on IFNAME in namespace NS: added less than a
- * second or two ago (longer on a busy machine), its duplicate address
- * detection still running. False when it is not there, or on any error. */
-static bool addr_tentative(const char *ns, const char *ifname, const struct ip *ip)
+/* The IPv6 addresses tentative in one namespace, from one dump of its
+ * addresses: a pass over many probes asks once per namespace. */
+struct ns_dad {
+	const char *ns;
+	unsigned char (*a)[16];
+	size_t n;
+};
+
+static int ns_dad_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct ns_dad *)x)->ns, ((const struct ns_dad *)y)->ns);
+}
+
+static void ns_dad_free(void *p)
+{
+	struct ns_dad *d = p;
+
+	free(d->a);
+	free(d);
+}
+
+/* Fills D with the addresses of D->ns whose duplicate address detection is
+ * running (added less than a second or two ago, longer on a busy machine);
+ * on any error, with what was read (the probes then go, and fail or not). */
+static void ns_dad_load(struct ns_dad *d)
 {
 	char buf[16384];
 	struct mnl_socket *nl;
 	struct nlmsghdr *h;
 	struct ifaddrmsg *ifa;
 	unsigned seq = 1;
-	bool tentative = false, done = false;
+	bool done = false;
 	ssize_t n;
-	int ifindex;
 
-	if (!(nl = rtnl_in_node(ns, ifname, &ifindex)))
-		return false;
+	if (!(nl = rtnl_in_node(d->ns, NULL, NULL)))
+		return;
 	h = mnl_nlmsg_put_header(buf);
 	h->nlmsg_type = RTM_GETADDR;
 	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -480,8 +504,6 @@ static bool addr_tentative(const char *ns, const char *ifname, const struct ip *
 			if (h->nlmsg_type != RTM_NEWADDR)
 				continue;
 			ifa = mnl_nlmsg_get_payload(h);
-			if ((int)ifa->ifa_index != ifindex)
-				continue;
 			flags = ifa->ifa_flags;
 			mnl_attr_for_each(a, h, sizeof(*ifa)) {
 				if (mnl_attr_get_type(a) == IFA_ADDRESS &&
@@ -491,24 +513,54 @@ static bool addr_tentative(const char *ns, const char *ifname, const struct ip *
 					 mnl_attr_get_payload_len(a) == 4)
 					flags = mnl_attr_get_u32(a);
 			}
-			if (addr && memcmp(addr, ip->a, 16) == 0)
-				tentative = (flags & IFA_F_TENTATIVE) && !(flags & IFA_F_DADFAILED);
+			if (addr && (flags & IFA_F_TENTATIVE) && !(flags & IFA_F_DADFAILED)) {
+				unsigned char (*p)[16] = realloc(d->a, (d->n + 1) * sizeof(*p));
+
+				if (!p)
+					goto out;
+				memcpy(p[d->n++], addr, 16);
+				d->a = p;
+			}
 		}
 	}
 out:
 	mnl_socket_close(nl);
-	return tentative;
+}
+
+/* Whether IP is tentative in namespace NS (on any of its interfaces).
+ * CACHE, a tsearch() root (tdestroy() it with ns_dad_free), keeps each
+ * namespace's answer for one pass. False on any error. */
+static bool addr_tentative(void **cache, const char *ns, const struct ip *ip)
+{
+	struct ns_dad key = { .ns = ns }, *d;
+	void *hit = tfind(&key, cache, ns_dad_cmp);
+
+	if (!hit) {
+		if (!(d = calloc(1, sizeof(*d))))
+			return false;
+		d->ns = ns;
+		ns_dad_load(d);
+		if (!(hit = tsearch(d, cache, ns_dad_cmp))) {
+			ns_dad_free(d);
+			return false;
+		}
+	}
+	d = *(struct ns_dad **)hit;
+	for (size_t i = 0; i < d->n; i++)
+		if (memcmp(d->a[i], ip->a, 16) == 0)
+			return true;
+	return false;
 }
 
 /* A failed IPv6 probe one of whose addresses is still tentative: the
  * kernel refuses to bind a tentative source, and a tentative destination
  * does not answer. */
-static bool failed_in_dad(const struct row *row)
+static bool failed_in_dad(const struct row *row, void **cache)
 {
 	return row->state == ROW_FAIL && row->src->family == AF_INET6 && !row->no_ns &&
 	       (row->err == -EADDRNOTAVAIL || row->err == 0) &&
-	       (addr_tentative(row->from->ns, row->from->ifname, row->src) ||
-		addr_tentative(row->to->ns, row->to->ifname, row->dst));
+	       (addr_tentative(cache, row->from->ns, row->src) ||
+		addr_tentative(cache, row->to->ns, row->dst));
 }
 
 /* Waits until no address of a pending IPv6 probe is tentative, up to
@@ -535,15 +587,18 @@ static void dad_settle(struct check *c, const struct timespec *start)
 		left += wait[i];
 	}
 	while (left) {
+		void *cache = NULL;
+
 		for (i = 0; i < c->n_links; i++) {
 			const struct row *row = &c->rows[i];
 
-			if (wait[i] && !addr_tentative(row->from->ns, row->from->ifname, row->src) &&
-			    !addr_tentative(row->to->ns, row->to->ifname, row->dst)) {
+			if (wait[i] && !addr_tentative(&cache, row->from->ns, row->src) &&
+			    !addr_tentative(&cache, row->to->ns, row->dst)) {
 				wait[i] = false;
 				left--;
 			}
 		}
+		tdestroy(cache, ns_dad_free);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (!left || ns_since(start, &now) >= DAD_WAIT_NS)
 			break;
@@ -572,12 +627,15 @@ int lab_probe_run(struct check *c)
 		 * probes go again until their addresses are usable, as
 		 * ip.SettleAddresses() of the CNI plugins waits, rather
 		 * than fail. */
+		void *cache = NULL;
+
 		for (size_t i = 0; i < c->n_links; i++)
-			if (failed_in_dad(&c->rows[i])) {
+			if (failed_in_dad(&c->rows[i], &cache)) {
 				c->rows[i].state = ROW_PENDING;
 				c->rows[i].err = 0;
 				again++;
 			}
+		tdestroy(cache, ns_dad_free);
 		if (!again)
 			return 0;
 		nanosleep(&(struct timespec){ 0, 200 * 1000 * 1000 }, NULL);
