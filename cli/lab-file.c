@@ -26,6 +26,9 @@ struct ctx {
 	 * node's interfaces, so that a 10,000-node file is read in linear
 	 * time rather than quadratic. */
 	void *node_index, *if_index;
+	/* topology.groups and kinds by name (struct keyed), for the same
+	 * reason: each node looks its group and kind up. */
+	void *group_index, *kind_index;
 	size_t settings; /* bytes of settings made so far, against LAB_SETTINGS_MAX */
 };
 
@@ -186,6 +189,25 @@ static yaml_node_t *get(struct ctx *c, const yaml_node_t *map, const char *key)
 static const char *const settings_keys[] = {
 	"kind", "group", "addrs", "routes", "sysctls", "exec", NULL,
 };
+
+/* A value of a mapping by its key, for the trees of struct ctx. */
+struct keyed {
+	const char *key;
+	yaml_node_t *value;
+};
+
+static int keyed_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key);
+}
+
+static yaml_node_t *keyed_find(void *root, const char *key)
+{
+	struct keyed k = { key, NULL };
+	void *hit = tfind(&k, &root, keyed_cmp);
+
+	return hit ? (*(struct keyed **)hit)->value : NULL;
+}
 
 /* A setting of node N: its own, else its group's, else its kind's, else
  * the defaults' (containerlab: node < group < kind < defaults). */
@@ -406,14 +428,14 @@ static int parse_node(struct ctx *c, yaml_node_t *kn, yaml_node_t *vn)
 	if (vn && (v = get(c, vn, "group"))) {
 		if ((r = want_scalar(c, v, "group", &s)) < 0)
 			return r;
-		if (!(group = get(c, c->groups, s)))
+		if (!(group = keyed_find(c->group_index, s)))
 			return fail(c, v, "no group '%s' in topology.groups", s);
 	}
 	if ((v = get(c, vn, "kind")) || (v = get(c, group, "kind")) ||
 	    (v = get(c, c->defaults, "kind"))) {
 		if ((r = want_scalar(c, v, "kind", &kindname)) < 0)
 			return r;
-		kind = get(c, c->kinds, kindname);
+		kind = keyed_find(c->kind_index, kindname);
 	}
 	if ((r = push(&lab->nodes, &lab->n_nodes, sizeof(*lab->nodes))) < 0)
 		return r;
@@ -610,7 +632,9 @@ static int parse_link(struct ctx *c, yaml_node_t *n)
 	return 0;
 }
 
-static int check_settings_map(struct ctx *c, yaml_node_t *map, const char *what)
+/* Checks kinds or groups, MAP, and records each entry in *INDEX (the first
+ * of a key given twice, as get() would find it). */
+static int check_settings_map(struct ctx *c, yaml_node_t *map, const char *what, void **index)
 {
 	yaml_node_pair_t *p;
 	int r;
@@ -621,11 +645,20 @@ static int check_settings_map(struct ctx *c, yaml_node_t *map, const char *what)
 		return fail(c, map, "%s must be a mapping", what);
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = node_at(c, p->key), *vn = node_at(c, p->value);
+		struct keyed *k, **hit;
 
 		if (!scalar(kn))
 			return fail(c, kn, "a key in %s must be a string", what);
 		if ((r = check_keys(c, vn, what, settings_keys, true)) < 0)
 			return r;
+		if (!(k = malloc(sizeof(*k))))
+			return -ENOMEM;
+		*k = (struct keyed){ scalar(kn), vn };
+		hit = tsearch(k, index, keyed_cmp);
+		if (!hit || *hit != k)
+			free(k);
+		if (!hit)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -684,8 +717,8 @@ static int parse_doc(struct ctx *c)
 	c->groups = get(c, topo, "groups");
 	if (c->defaults && (r = check_keys(c, c->defaults, "defaults", settings_keys, true)) < 0)
 		return r;
-	if ((r = check_settings_map(c, c->kinds, "kinds")) < 0 ||
-	    (r = check_settings_map(c, c->groups, "groups")) < 0)
+	if ((r = check_settings_map(c, c->kinds, "kinds", &c->kind_index)) < 0 ||
+	    (r = check_settings_map(c, c->groups, "groups", &c->group_index)) < 0)
 		return r;
 	nodes = get(c, topo, "nodes");
 	if (!nodes)
@@ -821,6 +854,8 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 	r = parse_doc(&c);
 	tdestroy(c.node_index, free);
 	tdestroy(c.if_index, free);
+	tdestroy(c.group_index, free);
+	tdestroy(c.kind_index, free);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	if (r < 0) {
