@@ -155,7 +155,6 @@ static int probe_start(struct row *row)
  * NULL); NULL on any failure. */
 static struct mnl_socket *rtnl_in_node(const char *ns, const char *ifname, int *ret_ifindex)
 {
-	struct mnl_socket *nl;
 	struct ifreq ifr = { 0 };
 	int fd, s;
 
@@ -175,9 +174,7 @@ static struct mnl_socket *rtnl_in_node(const char *ns, const char *ifname, int *
 		}
 		*ret_ifindex = ifr.ifr_ifindex;
 	}
-	if (!(nl = cli_nl_fdopen(s, 0)))
-		return NULL;
-	return nl;
+	return cli_nl_fdopen(s, 0);
 }
 
 /* One RTM_GETNEIGH or RTM_DELNEIGH for ADDR on IFINDEX, answered: 0, or a
