@@ -66,6 +66,9 @@ const char *cli_color_seq(enum cli_color c);
 struct mnl_socket;
 struct nlmsghdr;
 struct mnl_socket *cli_nl_open(unsigned groups);
+/* The same made of FD, an rtnetlink socket opened elsewhere (in another
+ * namespace: netns_socket()), which it takes: closed on failure. */
+struct mnl_socket *cli_nl_fdopen(int fd, unsigned groups);
 /* The kernel's message (NLMSGERR_ATTR_MSG) in NLMSG_ERROR M into BUF (LEN
  * bytes); "" when it gave none. */
 void cli_nl_extack(const struct nlmsghdr *m, char *buf, size_t len);

@@ -11,8 +11,6 @@
 #include "cli.h"
 #include "lab.h"
 
-#define LAB_FILE_MAX (16 << 20)
-
 /* Reads and parses FILE, printing its notes; NULL after printing an error. */
 static struct lab *lab_load(const char *file, int *ret_status)
 {
@@ -34,11 +32,13 @@ static struct lab *lab_load(const char *file, int *ret_status)
 		if (len == cap) {
 			char *p;
 
-			if (cap >= LAB_FILE_MAX) {
-				cli_failx("%s: larger than %d bytes", file, LAB_FILE_MAX);
-				goto out;
-			}
+			/* One byte past the limit is enough for lab_parse() to
+			 * refuse the file, naming the limit. */
+			if (len > LAB_FILE_MAX)
+				break;
 			cap = cap ? cap * 2 : 4096;
+			if (cap > LAB_FILE_MAX + 1)
+				cap = LAB_FILE_MAX + 1;
 			if (!(p = realloc(buf, cap))) {
 				cli_fail(file, -ENOMEM);
 				goto out;

@@ -469,6 +469,11 @@ int lab_check(const char *name, json_t *state, unsigned timeout)
 		printf("%zu links: %zu ok, %zu failed, %zu skipped\n", c.n_links, ok, failed,
 		       skipped);
 	fflush(stdout);
+	/* Best effort, as the probes' results do not depend on it; but an
+	 * entry left behind counts against the host-wide neighbour limit. */
+	if (c.neigh_kept)
+		cli_errorf("lab: lab %s: %zu neighbour entries made by the probes stay, the first: %s",
+			   name, c.neigh_kept, c.neigh_why);
 	if (failed)
 		status = cli_failx("lab %s: %zu of %zu links failed", name, failed, c.n_links);
 	else

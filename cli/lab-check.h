@@ -64,13 +64,17 @@ struct check {
 	size_t n_links;
 	struct row *rows;
 	long long timeout_ns;
+	/* Neighbour entries the probes made that could not be removed, and
+	 * the first one's reason: "NS: ADDR on IF: REASON (KERNEL'S MESSAGE)". */
+	size_t neigh_kept;
+	char neigh_why[512];
 };
 
 
 /* Sends every ROW_PENDING probe of C, a bounded number at a time, and waits
- * for each reply up to C->timeout_ns; each row ends ROW_OK or ROW_FAIL. A
- * probe that failed while one of its IPv6 addresses was tentative (DAD) is
- * sent again, for up to 10 s in all. 0, or a negative errno when probing
+ * for each reply up to C->timeout_ns; each row ends ROW_OK or ROW_FAIL. An
+ * IPv6 probe goes once neither of its addresses is tentative (DAD), and
+ * again if it failed while one was; for up to 10 s of waiting in all. 0, or a negative errno when probing
  * itself could not go on. */
 int lab_probe_run(struct check *c);
 

@@ -26,6 +26,10 @@ struct ctx {
 	 * node's interfaces, so that a 10,000-node file is read in linear
 	 * time rather than quadratic. */
 	void *node_index, *if_index;
+	/* topology.groups and kinds by name (struct keyed), for the same
+	 * reason: each node looks its group and kind up. */
+	void *group_index, *kind_index;
+	size_t settings; /* bytes of settings made so far, against LAB_SETTINGS_MAX */
 };
 
 /* A node (IFNAME NULL) or one of its interfaces, for the trees above;
@@ -186,6 +190,25 @@ static const char *const settings_keys[] = {
 	"kind", "group", "addrs", "routes", "sysctls", "exec", NULL,
 };
 
+/* A value of a mapping by its key, for the trees of struct ctx. */
+struct keyed {
+	const char *key;
+	yaml_node_t *value;
+};
+
+static int keyed_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key);
+}
+
+static yaml_node_t *keyed_find(void *root, const char *key)
+{
+	struct keyed k = { key, NULL };
+	void *hit = tfind(&k, &root, keyed_cmp);
+
+	return hit ? (*(struct keyed **)hit)->value : NULL;
+}
+
 /* A setting of node N: its own, else its group's, else its kind's, else
  * the defaults' (containerlab: node < group < kind < defaults). */
 static yaml_node_t *setting(struct ctx *c, yaml_node_t *node, yaml_node_t *group,
@@ -196,6 +219,19 @@ static yaml_node_t *setting(struct ctx *c, yaml_node_t *node, yaml_node_t *group
 	if ((v = get(c, node, key)) || (v = get(c, group, key)) || (v = get(c, kind, key)))
 		return v;
 	return get(c, c->defaults, key);
+}
+
+/* Counts one more setting of node LN (an address, route, sysctl or exec
+ * line: N, whose text is LEN bytes) against LAB_SETTINGS_MAX. */
+static int count_setting(struct ctx *c, const struct lab_node *ln, const yaml_node_t *n,
+			 size_t len)
+{
+	c->settings += 64 + len;
+	if (c->settings <= LAB_SETTINGS_MAX)
+		return 0;
+	return fail(c, n, "node '%s': the nodes' addresses, routes, sysctls and exec lines take "
+			  "more than %d MiB once inherited, the limit of a lab file", ln->name,
+		    LAB_SETTINGS_MAX >> 20);
 }
 
 static int dup_into(char **dst, const char *s)
@@ -227,7 +263,8 @@ static int parse_addrs(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 		char ifname[32];
 		struct lab_addr *a;
 
-		if ((r = want_scalar(c, n, "an address", &s)) < 0)
+		if ((r = want_scalar(c, n, "an address", &s)) < 0 ||
+		    (r = count_setting(c, ln, n, strlen(s))) < 0)
 			return r;
 		sp = strchr(s, ' ');
 		if (!sp || (size_t)(sp - s) >= sizeof(ifname))
@@ -268,7 +305,8 @@ static int parse_routes(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 		size_t nt = 0, i;
 		struct lab_route *rt;
 
-		if ((r = want_scalar(c, n, "a route", &s)) < 0)
+		if ((r = want_scalar(c, n, "a route", &s)) < 0 ||
+		    (r = count_setting(c, ln, n, strlen(s))) < 0)
 			return r;
 		if (!(copy = strdup(s)))
 			return -ENOMEM;
@@ -324,7 +362,8 @@ static int parse_sysctls(struct ctx *c, struct lab_node *ln, yaml_node_t *map)
 		struct lab_sysctl *s;
 
 		if ((r = want_scalar(c, kn, "a sysctl name", &k)) < 0 ||
-		    (r = want_scalar(c, vn, "a sysctl value", &v)) < 0)
+		    (r = want_scalar(c, vn, "a sysctl value", &v)) < 0 ||
+		    (r = count_setting(c, ln, kn, strlen(k) + strlen(v))) < 0)
 			return r;
 		if (!sysctl_key_ok(k))
 			return fail(c, kn, "sysctl '%s': only net.* names (letters, digits, "
@@ -350,7 +389,8 @@ static int parse_exec(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 	FOREACH_ITEM(c, seq, it, n) {
 		const char *s;
 
-		if ((r = want_scalar(c, n, "an exec line", &s)) < 0)
+		if ((r = want_scalar(c, n, "an exec line", &s)) < 0 ||
+		    (r = count_setting(c, ln, n, strlen(s))) < 0)
 			return r;
 		if ((r = push(&ln->exec, &ln->n_exec, sizeof(char *))) < 0 ||
 		    (r = dup_into(&ln->exec[ln->n_exec - 1], s)) < 0)
@@ -388,14 +428,14 @@ static int parse_node(struct ctx *c, yaml_node_t *kn, yaml_node_t *vn)
 	if (vn && (v = get(c, vn, "group"))) {
 		if ((r = want_scalar(c, v, "group", &s)) < 0)
 			return r;
-		if (!(group = get(c, c->groups, s)))
+		if (!(group = keyed_find(c->group_index, s)))
 			return fail(c, v, "no group '%s' in topology.groups", s);
 	}
 	if ((v = get(c, vn, "kind")) || (v = get(c, group, "kind")) ||
 	    (v = get(c, c->defaults, "kind"))) {
 		if ((r = want_scalar(c, v, "kind", &kindname)) < 0)
 			return r;
-		kind = get(c, c->kinds, kindname);
+		kind = keyed_find(c->kind_index, kindname);
 	}
 	if ((r = push(&lab->nodes, &lab->n_nodes, sizeof(*lab->nodes))) < 0)
 		return r;
@@ -592,7 +632,9 @@ static int parse_link(struct ctx *c, yaml_node_t *n)
 	return 0;
 }
 
-static int check_settings_map(struct ctx *c, yaml_node_t *map, const char *what)
+/* Checks kinds or groups, MAP, and records each entry in *INDEX (the first
+ * of a key given twice, as get() would find it). */
+static int check_settings_map(struct ctx *c, yaml_node_t *map, const char *what, void **index)
 {
 	yaml_node_pair_t *p;
 	int r;
@@ -603,11 +645,20 @@ static int check_settings_map(struct ctx *c, yaml_node_t *map, const char *what)
 		return fail(c, map, "%s must be a mapping", what);
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = node_at(c, p->key), *vn = node_at(c, p->value);
+		struct keyed *k, **hit;
 
 		if (!scalar(kn))
 			return fail(c, kn, "a key in %s must be a string", what);
 		if ((r = check_keys(c, vn, what, settings_keys, true)) < 0)
 			return r;
+		if (!(k = malloc(sizeof(*k))))
+			return -ENOMEM;
+		*k = (struct keyed){ scalar(kn), vn };
+		hit = tsearch(k, index, keyed_cmp);
+		if (!hit || *hit != k)
+			free(k);
+		if (!hit)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -666,8 +717,8 @@ static int parse_doc(struct ctx *c)
 	c->groups = get(c, topo, "groups");
 	if (c->defaults && (r = check_keys(c, c->defaults, "defaults", settings_keys, true)) < 0)
 		return r;
-	if ((r = check_settings_map(c, c->kinds, "kinds")) < 0 ||
-	    (r = check_settings_map(c, c->groups, "groups")) < 0)
+	if ((r = check_settings_map(c, c->kinds, "kinds", &c->kind_index)) < 0 ||
+	    (r = check_settings_map(c, c->groups, "groups", &c->group_index)) < 0)
 		return r;
 	nodes = get(c, topo, "nodes");
 	if (!nodes)
@@ -713,6 +764,62 @@ static int parse_doc(struct ctx *c)
 	return 0;
 }
 
+/* libyaml's reason for refusing the stream, as "FILE:LINE:COL: YAML: ...". */
+static int yaml_fail(yaml_parser_t *parser, const char *file, char *err, size_t errlen)
+{
+	if (parser->error == YAML_MEMORY_ERROR)
+		return -ENOMEM;
+	snprintf(err, errlen, "%s:%zu:%zu: YAML: %s%s%s", file, parser->problem_mark.line + 1,
+		 parser->problem_mark.column + 1, parser->problem ? parser->problem : "syntax error",
+		 parser->context ? " " : "", parser->context ? parser->context : "");
+	return -EINVAL;
+}
+
+/* Reads the stream's events once, before the document is built: a second
+ * document, or values nested deeper than LAB_DEPTH_MAX, are refused there,
+ * where reading up to the limit costs little (libyaml's loader would spend
+ * quadratic time on the nesting, then silently drop every document but
+ * the first). */
+static int prescan(const char *buf, size_t len, const char *file, char *err, size_t errlen)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	size_t depth = 0, docs = 0;
+	int r = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (r == 0) {
+		yaml_event_type_t type;
+		yaml_mark_t mark;
+
+		if (!yaml_parser_parse(&parser, &ev)) {
+			r = yaml_fail(&parser, file, err, errlen);
+			break;
+		}
+		type = ev.type;
+		mark = ev.start_mark;
+		yaml_event_delete(&ev);
+		if (type == YAML_STREAM_END_EVENT)
+			break;
+		if (type == YAML_DOCUMENT_START_EVENT && ++docs > 1)
+			r = fail(&(struct ctx){ .file = file, .err = err, .errlen = errlen },
+				 &(yaml_node_t){ .start_mark = mark },
+				 "a second YAML document: a lab file holds one");
+		else if ((type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) &&
+			 ++depth > LAB_DEPTH_MAX)
+			r = fail(&(struct ctx){ .file = file, .err = err, .errlen = errlen },
+				 &(yaml_node_t){ .start_mark = mark },
+				 "nested deeper than %d levels, the limit of a lab file",
+				 LAB_DEPTH_MAX);
+		else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT)
+			depth--;
+	}
+	yaml_parser_delete(&parser);
+	return r;
+}
+
 int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, char *err,
 	      size_t errlen)
 {
@@ -723,6 +830,13 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 
 	if (errlen)
 		err[0] = '\0';
+	if (len > LAB_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes (%d MiB), the limit of a lab file",
+			 file, LAB_FILE_MAX, LAB_FILE_MAX >> 20);
+		return -EINVAL;
+	}
+	if ((r = prescan(buf, len, file, err, errlen)) < 0)
+		return r;
 	c.lab = calloc(1, sizeof(*c.lab));
 	if (!c.lab)
 		return -ENOMEM;
@@ -732,12 +846,7 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		r = parser.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
-		if (r == -EINVAL)
-			snprintf(err, errlen, "%s:%zu:%zu: YAML: %s%s%s", file,
-				 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-				 parser.problem ? parser.problem : "syntax error",
-				 parser.context ? " " : "", parser.context ? parser.context : "");
+		r = yaml_fail(&parser, file, err, errlen);
 		yaml_parser_delete(&parser);
 		lab_free(c.lab);
 		return r;
@@ -745,6 +854,8 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 	r = parse_doc(&c);
 	tdestroy(c.node_index, free);
 	tdestroy(c.if_index, free);
+	tdestroy(c.group_index, free);
+	tdestroy(c.kind_index, free);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	if (r < 0) {

@@ -15,8 +15,9 @@
  * Probes run in parallel, a bounded number at a time (window_size(): the
  * fd limit and the kernel's neighbour tables), each given one second
  * (--timeout): a 10,000-link lab needs no more fds than a small one. What
- * they leave in the neighbour tables is removed (neigh_forget()). Probes
- * that failed on a tentative IPv6 address go again (lab_probe_run()). */
+ * they leave in the neighbour tables is removed (neigh_forget()). IPv6
+ * probes wait for their addresses to leave DAD (dad_settle()), and one that
+ * failed on an address tentative again goes again (lab_probe_run()). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -29,6 +30,7 @@
  * guards only step aside for glibc's definitions when those came first. */
 #include <linux/icmp.h>
 #include <poll.h>
+#include <search.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,11 +150,11 @@ static int probe_start(struct row *row)
 	return 0;
 }
 
-/* An rtnetlink socket made in namespace NS, and IFNAME's index there; NULL
- * on any failure. */
+/* An rtnetlink socket made in namespace NS (bound, asking for extended
+ * acks: cli_nl_fdopen()), and IFNAME's index there (unless IFNAME is
+ * NULL); NULL on any failure. */
 static struct mnl_socket *rtnl_in_node(const char *ns, const char *ifname, int *ret_ifindex)
 {
-	struct mnl_socket *nl;
 	struct ifreq ifr = { 0 };
 	int fd, s;
 
@@ -163,20 +165,23 @@ static struct mnl_socket *rtnl_in_node(const char *ns, const char *ifname, int *
 	close(fd);
 	if (s < 0)
 		return NULL;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	/* SIOCGIFINDEX on any socket answers for the socket's namespace. */
-	if (ioctl(s, SIOCGIFINDEX, &ifr) < 0 || !(nl = mnl_socket_fdopen(s))) {
-		close(s);
-		return NULL;
+	if (ifname) {
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		/* SIOCGIFINDEX on any socket answers for the socket's namespace. */
+		if (ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
+			close(s);
+			return NULL;
+		}
+		*ret_ifindex = ifr.ifr_ifindex;
 	}
-	*ret_ifindex = ifr.ifr_ifindex;
-	return nl;
+	return cli_nl_fdopen(s, 0);
 }
 
 /* One RTM_GETNEIGH or RTM_DELNEIGH for ADDR on IFINDEX, answered: 0, or a
- * negative errno; for GET, the entry's NUD state in *RET_STATE. */
+ * negative errno and the kernel's extended ack in MSG (MSGLEN bytes; "" if
+ * it gave none); for GET, the entry's NUD state in *RET_STATE. */
 static int neigh_req(struct mnl_socket *nl, uint16_t type, int ifindex, const struct ip *ip,
-		     unsigned seq, uint16_t *ret_state)
+		     unsigned seq, uint16_t *ret_state, char *msg, size_t msglen)
 {
 	char buf[8192];
 	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
@@ -204,6 +209,8 @@ static int neigh_req(struct mnl_socket *nl, uint16_t type, int ifindex, const st
 
 				if (mnl_nlmsg_get_payload_len(h) < sizeof(*e))
 					return -EBADMSG;
+				if (e->error < 0)
+					cli_nl_extack(h, msg, msglen);
 				return e->error; /* 0 (the ack) or -errno */
 			}
 			if (h->nlmsg_type == RTM_NEWNEIGH &&
@@ -220,19 +227,29 @@ static int neigh_req(struct mnl_socket *nl, uint16_t type, int ifindex, const st
  * default; "neighbor table overflow"), and forced garbage collection spares
  * entries younger than 5 s: without this, the probes after the first ~500
  * of a big lab fail. An entry set by hand (PERMANENT, NOARP) stays.
- * Best effort: a failure here changes no probe's result. */
-static void neigh_forget(const char *ns, const char *ifname, const struct ip *ip)
+ * A failure here changes no probe's result: it is counted in C, the first
+ * one's reason kept, for one line at the end. An entry that is not there
+ * (the probe never resolved it, or it went meanwhile) is no failure; nor is
+ * a namespace or interface gone, which fails the probe already. */
+static void neigh_forget(struct check *c, const char *ns, const char *ifname,
+			 const struct ip *ip)
 {
 	struct mnl_socket *nl;
 	uint16_t state = 0;
-	int ifindex;
+	char msg[160] = "";
+	int ifindex, r;
 
 	if (!(nl = rtnl_in_node(ns, ifname, &ifindex)))
 		return;
-	if (neigh_req(nl, RTM_GETNEIGH, ifindex, ip, 1, &state) == 0 &&
-	    !(state & (NUD_PERMANENT | NUD_NOARP)))
-		neigh_req(nl, RTM_DELNEIGH, ifindex, ip, 2, NULL);
+	r = neigh_req(nl, RTM_GETNEIGH, ifindex, ip, 1, &state, msg, sizeof(msg));
+	if (r == 0 && !(state & (NUD_PERMANENT | NUD_NOARP)))
+		r = neigh_req(nl, RTM_DELNEIGH, ifindex, ip, 2, NULL, msg, sizeof(msg));
 	mnl_socket_close(nl);
+	if (r == 0 || r == -ENOENT)
+		return;
+	if (!c->neigh_kept++)
+		snprintf(c->neigh_why, sizeof(c->neigh_why), "%s: %s on %s: %s%s%s%s", ns, ip->text,
+			 ifname, strerror(-r), *msg ? " (" : "", msg, *msg ? ")" : "");
 }
 
 static long long ns_since(const struct timespec *t, const struct timespec *now)
@@ -410,8 +427,8 @@ static int probe_round(struct check *c)
 			}
 			close(row->sock);
 			row->sock = -1;
-			neigh_forget(row->from->ns, row->from->ifname, row->dst);
-			neigh_forget(row->to->ns, row->to->ifname, row->src);
+			neigh_forget(c, row->from->ns, row->from->ifname, row->dst);
+			neigh_forget(c, row->to->ns, row->to->ifname, row->src);
 			slot[i] = slot[--active];
 			pfd[i] = pfd[active];
 		}
@@ -422,22 +439,42 @@ static int probe_round(struct check *c)
 	return 0;
 }
 
-/* Whether IP is tentative on IFNAME in namespace NS: added less than a
- * second or two ago (longer on a busy machine), its duplicate address
- * detection still running. False when it is not there, or on any error. */
-static bool addr_tentative(const char *ns, const char *ifname, const struct ip *ip)
+/* The IPv6 addresses tentative in one namespace, from one dump of its
+ * addresses: a pass over many probes asks once per namespace. */
+struct ns_dad {
+	const char *ns;
+	unsigned char (*a)[16];
+	size_t n;
+};
+
+static int ns_dad_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct ns_dad *)x)->ns, ((const struct ns_dad *)y)->ns);
+}
+
+static void ns_dad_free(void *p)
+{
+	struct ns_dad *d = p;
+
+	free(d->a);
+	free(d);
+}
+
+/* Fills D with the addresses of D->ns whose duplicate address detection is
+ * running (added less than a second or two ago, longer on a busy machine);
+ * on any error, with what was read (the probes then go, and fail or not). */
+static void ns_dad_load(struct ns_dad *d)
 {
 	char buf[16384];
 	struct mnl_socket *nl;
 	struct nlmsghdr *h;
 	struct ifaddrmsg *ifa;
 	unsigned seq = 1;
-	bool tentative = false, done = false;
+	bool done = false;
 	ssize_t n;
-	int ifindex;
 
-	if (!(nl = rtnl_in_node(ns, ifname, &ifindex)))
-		return false;
+	if (!(nl = rtnl_in_node(d->ns, NULL, NULL)))
+		return;
 	h = mnl_nlmsg_put_header(buf);
 	h->nlmsg_type = RTM_GETADDR;
 	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -464,8 +501,6 @@ static bool addr_tentative(const char *ns, const char *ifname, const struct ip *
 			if (h->nlmsg_type != RTM_NEWADDR)
 				continue;
 			ifa = mnl_nlmsg_get_payload(h);
-			if ((int)ifa->ifa_index != ifindex)
-				continue;
 			flags = ifa->ifa_flags;
 			mnl_attr_for_each(a, h, sizeof(*ifa)) {
 				if (mnl_attr_get_type(a) == IFA_ADDRESS &&
@@ -475,24 +510,98 @@ static bool addr_tentative(const char *ns, const char *ifname, const struct ip *
 					 mnl_attr_get_payload_len(a) == 4)
 					flags = mnl_attr_get_u32(a);
 			}
-			if (addr && memcmp(addr, ip->a, 16) == 0)
-				tentative = (flags & IFA_F_TENTATIVE) && !(flags & IFA_F_DADFAILED);
+			if (addr && (flags & IFA_F_TENTATIVE) && !(flags & IFA_F_DADFAILED)) {
+				unsigned char (*p)[16] = realloc(d->a, (d->n + 1) * sizeof(*p));
+
+				if (!p)
+					goto out;
+				memcpy(p[d->n++], addr, 16);
+				d->a = p;
+			}
 		}
 	}
 out:
 	mnl_socket_close(nl);
-	return tentative;
+}
+
+/* Whether IP is tentative in namespace NS (on any of its interfaces).
+ * CACHE, a tsearch() root (tdestroy() it with ns_dad_free), keeps each
+ * namespace's answer for one pass. False on any error. */
+static bool addr_tentative(void **cache, const char *ns, const struct ip *ip)
+{
+	struct ns_dad key = { .ns = ns }, *d;
+	void *hit = tfind(&key, cache, ns_dad_cmp);
+
+	if (!hit) {
+		if (!(d = calloc(1, sizeof(*d))))
+			return false;
+		d->ns = ns;
+		ns_dad_load(d);
+		if (!(hit = tsearch(d, cache, ns_dad_cmp))) {
+			ns_dad_free(d);
+			return false;
+		}
+	}
+	d = *(struct ns_dad **)hit;
+	for (size_t i = 0; i < d->n; i++)
+		if (memcmp(d->a[i], ip->a, 16) == 0)
+			return true;
+	return false;
 }
 
 /* A failed IPv6 probe one of whose addresses is still tentative: the
  * kernel refuses to bind a tentative source, and a tentative destination
  * does not answer. */
-static bool failed_in_dad(const struct row *row)
+static bool failed_in_dad(const struct row *row, void **cache)
 {
 	return row->state == ROW_FAIL && row->src->family == AF_INET6 && !row->no_ns &&
 	       (row->err == -EADDRNOTAVAIL || row->err == 0) &&
-	       (addr_tentative(row->from->ns, row->from->ifname, row->src) ||
-		addr_tentative(row->to->ns, row->to->ifname, row->dst));
+	       (addr_tentative(cache, row->from->ns, row->src) ||
+		addr_tentative(cache, row->to->ns, row->dst));
+}
+
+/* Waits until no address of a pending IPv6 probe is tentative, up to
+ * DAD_WAIT_NS after START, polling the ones still tentative. A probe must
+ * not go before: its source cannot be bound while tentative, and a
+ * tentative destination ignores the source's neighbour solicitation (RFC
+ * 4862 5.4.3), which the source sends again only a second later
+ * (retrans_time), so the probe times out even when DAD ends meanwhile, and
+ * then nothing is tentative any more to say why. That is what failed a
+ * check right after a live change on a bridge: a new member's address
+ * becomes the target of the unchanged link before it in the domain. */
+static void dad_settle(struct check *c, const struct timespec *start)
+{
+	bool *wait = calloc(c->n_links + 1, sizeof(*wait));
+	struct timespec now;
+	size_t left = 0, i;
+
+	if (!wait)
+		return; /* then only the retries of lab_probe_run() */
+	for (i = 0; i < c->n_links; i++) {
+		const struct row *row = &c->rows[i];
+
+		wait[i] = row->state == ROW_PENDING && row->src->family == AF_INET6;
+		left += wait[i];
+	}
+	while (left) {
+		void *cache = NULL;
+
+		for (i = 0; i < c->n_links; i++) {
+			const struct row *row = &c->rows[i];
+
+			if (wait[i] && !addr_tentative(&cache, row->from->ns, row->src) &&
+			    !addr_tentative(&cache, row->to->ns, row->dst)) {
+				wait[i] = false;
+				left--;
+			}
+		}
+		tdestroy(cache, ns_dad_free);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!left || ns_since(start, &now) >= DAD_WAIT_NS)
+			break;
+		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+	}
+	free(wait);
 }
 
 int lab_probe_run(struct check *c)
@@ -500,6 +609,7 @@ int lab_probe_run(struct check *c)
 	struct timespec start, now;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	dad_settle(c, &start);
 	for (;;) {
 		size_t again = 0;
 		int r = probe_round(c);
@@ -509,16 +619,20 @@ int lab_probe_run(struct check *c)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (ns_since(&start, &now) >= DAD_WAIT_NS)
 			return 0;
-		/* Right after `lab up` (or an address added by hand) IPv6
-		 * addresses are tentative: those probes go again until their
-		 * addresses are usable, as ip.SettleAddresses() of the CNI
-		 * plugins waits for them, rather than fail. */
+		/* An address can turn tentative again after dad_settle()
+		 * (DAD restarts when a link regains its carrier): those
+		 * probes go again until their addresses are usable, as
+		 * ip.SettleAddresses() of the CNI plugins waits, rather
+		 * than fail. */
+		void *cache = NULL;
+
 		for (size_t i = 0; i < c->n_links; i++)
-			if (failed_in_dad(&c->rows[i])) {
+			if (failed_in_dad(&c->rows[i], &cache)) {
 				c->rows[i].state = ROW_PENDING;
 				c->rows[i].err = 0;
 				again++;
 			}
+		tdestroy(cache, ns_dad_free);
 		if (!again)
 			return 0;
 		nanosleep(&(struct timespec){ 0, 200 * 1000 * 1000 }, NULL);

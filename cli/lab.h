@@ -69,8 +69,22 @@ struct lab {
 	size_t n_notes;
 };
 
+/* What a lab file may be (docs/lab.md): at most LAB_FILE_MAX bytes, values
+ * nested at most LAB_DEPTH_MAX deep (a lab needs 7), one YAML document,
+ * settings of all nodes that take at most LAB_SETTINGS_MAX bytes.
+ * libyaml's scanner walks its stack of flow levels for every token, so
+ * nesting costs quadratic time: 40,000 levels took 8.4 s. */
+#define LAB_FILE_MAX (16 << 20)
+#define LAB_DEPTH_MAX 64
+/* The bytes that the addresses, routes, sysctls and exec lines of all
+ * nodes take once inherited (each counts 64 bytes and its text): defaults
+ * given to every node multiply, so that a 77 KB file (3,000 exec lines for
+ * 3,000 nodes) took 360 MB, and 1.5 MB would take tens of GB. */
+#define LAB_SETTINGS_MAX (256 << 20)
+
 /* Parses and validates the lab file held in BUF (LEN bytes); FILE names it
- * in messages. On success returns 0 and *RET (free with lab_free()). On
+ * in messages. A file past the limits above is refused (-EINVAL) before
+ * it is built into a document. On success returns 0 and *RET (free with lab_free()). On
  * failure returns -EINVAL (the file is wrong) or -ENOMEM, and writes
  * "FILE:LINE:COL: what is wrong" into ERR (ERRLEN bytes). Never prints. */
 int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, char *err,

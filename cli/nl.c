@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 
@@ -11,14 +12,29 @@
 
 struct mnl_socket *cli_nl_open(unsigned groups)
 {
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	return fd < 0 ? NULL : cli_nl_fdopen(fd, groups);
+}
+
+struct mnl_socket *cli_nl_fdopen(int fd, unsigned groups)
+{
+	struct mnl_socket *nl;
 	int one = 1;
 
-	if (!nl)
-		return NULL;
 	/* The kernel's explanation of a failure, without the request echoed. */
-	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (!(nl = mnl_socket_fdopen(fd))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	/* Bound, the kernel gives it a port id of its own (AUTOPID), which
+	 * mnl_nlmsg_portid_ok() then checks: unbound, it reads port id 0,
+	 * and 0 passes every message. */
 	if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
 		int e = errno;
 
