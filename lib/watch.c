@@ -409,8 +409,10 @@ static int entries_sync(struct netns_watch *w, bool tell)
 	twalk_r(w->names, collect_gone, &c);
 	for (size_t i = 0; i < c.ngone && r >= 0; i++)
 		r = entry_delete(w, c.gone[i]);
+	/* A name there untold since the watch began stays untold. */
 	for (int i = 0; i < c.n && r >= 0; i++)
-		if (c.list[i]->d_type != DT_DIR && netns_name_check(c.list[i]->d_name) == 0)
+		if (c.list[i]->d_type != DT_DIR && netns_name_check(c.list[i]->d_name) == 0 &&
+		    !entry_find(w, c.list[i]->d_name))
 			r = entry_add(w, c.list[i]->d_name, tell);
 out:
 	free(c.gone);

@@ -20,6 +20,8 @@ setup() {
 
 teardown() {
 	local f
+	# A stopped monitor would never take its SIGTERM.
+	[ -z "${NS_PID:-}" ] || kill -CONT "$NS_PID" 2>/dev/null || true
 	cleanup_tracked
 	# Whatever a failed loop left behind.
 	for f in /run/netns/"$P"*; do
@@ -163,4 +165,47 @@ same_as_ip() {
 	told "$NS_OUT" 400
 	paired "$NS_OUT"
 	same_as_ip
+}
+
+@test "monitor: an overflow of the kernel's queue is said, then what changed meanwhile, every delete after its add" {
+	local max i d
+	max=$(cat /proc/sys/fs/inotify/max_queued_events)
+	[ "$max" -le 262144 ] || skip "max_queued_events is $max: too many files to make"
+	d=$BATS_TEST_TMPDIR/run
+	mkdir "$d"
+	export NETNS_RUN_DIR=$d
+	netns monitor >"$NS_OUT" 2>"$NS_OUT.err" 3>&- &
+	NS_PID=$!
+	track_pid "$NS_PID"
+	for i in $(seq 100); do
+		has_watch "$NS_PID" && break
+		sleep 0.05
+	done
+	: >"$d/first"
+	wait_line "$NS_OUT" "add first"
+	# Stopped, it reads nothing: the queue fills with the creates of
+	# n1..n$max and overflows; the removals and late's create are dropped.
+	kill -STOP "$NS_PID"
+	for i in $(seq 100); do
+		[ "$(awk '{ print $3 }' /proc/"$NS_PID"/stat)" = T ] && break
+		sleep 0.05
+	done
+	for i in $(seq $((max + 10))); do
+		: >"$d/n$i"
+	done
+	: >"$d/late"
+	rm -f "$d"/n*
+	rm "$d/first"
+	kill -CONT "$NS_PID"
+	wait_line "$NS_OUT" "add late"
+	rm "$d/late"
+	wait_line "$NS_OUT" "delete late"
+	kill -TERM "$NS_PID"
+	wait "$NS_PID"
+	[ "$(cat "$NS_OUT.err")" = "netns: monitor: $d: events lost (the kernel's inotify queue overflowed); what changed meanwhile follows" ]
+	paired "$NS_OUT"
+	# Every n told added before the overflow is told deleted after it.
+	[ "$(grep -c '^add n' "$NS_OUT")" -ge $((max - 2)) ]
+	[ "$(grep -c '^add n' "$NS_OUT")" -eq "$(grep -c '^delete n' "$NS_OUT")" ]
+	[ "$(grep -cx 'delete first' "$NS_OUT")" -eq 1 ]
 }
