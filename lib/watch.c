@@ -588,9 +588,13 @@ static int read_events(struct netns_watch *w)
 			}
 			if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
 				w->gone = true;
-			if (!e->len || (e->mask & IN_ISDIR) || r < 0)
+			/* Out of memory: a rescan catches up later. The
+			 * told set stays true to what was told, so that
+			 * with NETNS_WATCH_ENTRIES the events that follow
+			 * are still told (an overflow's rescan in between
+			 * would clear W->rescan). */
+			if (!e->len || (e->mask & IN_ISDIR) || (r < 0 && !w->entries))
 				continue;
-			/* Out of memory: a rescan catches up later. */
 			if ((w->entries ? entry_event(w, e->name, e->mask)
 					: touch(w, e->name, e->mask)) < 0) {
 				r = -ENOMEM;
