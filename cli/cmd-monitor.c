@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * netns monitor: one line per name added or deleted, as ip netns monitor
- * prints them, from a netns_watch on the run directory (which, unlike ip's
- * bare inotify, reports a name only once its namespace is mounted); with
- * --nsid, nsid assignments too, from rtnetlink's RTNLGRP_NSID group.
+ * prints them, from a netns_watch on the run directory that tells each
+ * inotify event (NETNS_WATCH_ENTRIES): a name made and deleted before
+ * anyone could look at it is still an add and a delete (issue 18, where
+ * waiting for the mount lost a quarter of them). Unlike ip, an overflow of
+ * the kernel's queue is said, and what changed meanwhile told. With --nsid,
+ * nsid assignments too, from rtnetlink's RTNLGRP_NSID group.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,22 +19,31 @@
 
 #include "cli.h"
 
-/* Prints one event and flushes it: a pipe's reader wants it now. */
+/* Prints one event and flushes it: a pipe's reader wants it now. Lost
+ * events are said on stderr, so that stdout keeps ip's two kinds of line;
+ * -j adds {"event": "lost"} for a program to resynchronize on. */
 static int name_event(unsigned event, const char *name, const struct netns_id *id, void *data)
 {
 	const char *verb = event == NETNS_WATCH_ADDED ? "add" : "delete";
+	json_t *o;
 
 	(void)id;
 	(void)data;
-	if (cli.json) {
-		json_t *o = json_pack("{s:s, s:o}", "event", verb, "name", cli_json_string(name));
-
-		if (!o || cli_json_print(o) != EXIT_OK)
-			return -EIO;
+	if (event == NETNS_WATCH_LOST) {
+		cli_failx("%s: events lost (the kernel's inotify queue overflowed); "
+			  "what changed meanwhile follows", netns_rundir_get());
+		if (!cli.json)
+			return 0;
+		o = json_pack("{s:s}", "event", "lost");
+	} else if (cli.json) {
+		o = json_pack("{s:s, s:o}", "event", verb, "name", cli_json_string(name));
 	} else {
 		printf("%s %s%s%s\n", verb, cli_color_seq(CLI_COLOR_NAME), name,
 		       cli_color_seq(CLI_COLOR_OFF));
+		return fflush(stdout) == 0 ? 0 : -EIO;
 	}
+	if (!o || cli_json_print(o) != EXIT_OK)
+		return -EIO;
 	return fflush(stdout) == 0 ? 0 : -EIO;
 }
 
@@ -76,7 +88,7 @@ int cmd_monitor(int argc, char **argv)
 		return cli_usage("unexpected argument '%s'", argv[optind]);
 	if (cli.batch)
 		return cli_usage("runs until a signal: not in batch mode");
-	r = netns_watch_open(NULL, 0, &w);
+	r = netns_watch_open(NULL, NETNS_WATCH_ENTRIES, &w);
 	if (r < 0)
 		return cli_fail(netns_rundir_get(), r);
 	if (nsid) {

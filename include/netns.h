@@ -481,6 +481,8 @@ struct netns_watch;
 /* Flags for netns_watch_open(). */
 enum {
 	NETNS_WATCH_EXISTING = 1 << 0, /* first report the names already there */
+	NETNS_WATCH_ENTRIES = 1 << 1,  /* every entry made or removed, as inotify
+					* tells them; see netns_watch_open() */
 };
 
 /* Events of a watch. */
@@ -488,6 +490,9 @@ enum {
 	NETNS_WATCH_ADDED = 1,   /* NAME is a network namespace now, ID's */
 	NETNS_WATCH_DELETED = 2, /* NAME, which was namespace ID, is gone or is
 				  * no longer that namespace */
+	NETNS_WATCH_LOST = 3,    /* NETNS_WATCH_ENTRIES only: the kernel dropped
+				  * events (NAME "", ID all zero); what changed
+				  * meanwhile follows */
 };
 
 /* Called once per event; NAME and ID are valid during the call only.
@@ -510,7 +515,17 @@ typedef int (*netns_watch_cb)(unsigned event, const char *name, const struct net
  * added again). When the kernel's event queue overflows, the directory is
  * read again and the differences are reported. With NETNS_WATCH_EXISTING,
  * the names already there are reported added by the first dispatch, in
- * strcmp() order; without it, only changes are. Stores the watch in *RET;
+ * strcmp() order; without it, only changes are.
+ *
+ * With NETNS_WATCH_ENTRIES, the directory's entries are reported instead,
+ * as inotify tells them and ip netns monitor prints them: ADDED when a name
+ * is made (an empty placeholder too), DELETED when it is removed (or renamed
+ * away, or replaced by a rename), each event on its own and in the kernel's
+ * order, so that a name made and removed between two dispatches is both; ID
+ * is all zero, since nothing is looked at. A name's events alternate, ADDED
+ * first (a name there when the watch began may start with DELETED). When the
+ * kernel's queue overflows, NETNS_WATCH_LOST is reported, then what differs
+ * between what was told and what the directory holds. Stores the watch in *RET;
  * the caller frees it with netns_watch_free(). Use a watch from one thread
  * at a time. -EINVAL: unknown FLAGS, RET NULL, or a relative run directory;
  * -EPERM: the directory is missing and creating it needs root; -EMFILE,

@@ -16,6 +16,14 @@
  * plus IN_MOVED_TO. When the kernel's queue overflows (IN_Q_OVERFLOW) every
  * known name and every directory entry is looked at again.
  *
+ * With NETNS_WATCH_ENTRIES the events themselves are told, one by one, in
+ * the kernel's order, as ip netns monitor prints them: a name made and gone
+ * before anyone could look at it is still two events. A set of the names
+ * told present (the tree) makes each event news or not: after the scan that
+ * follows an overflow, an event still queued from before that scan may
+ * repeat what the scan found, and the set drops it, so that every delete has
+ * its add and nothing is told twice.
+ *
  * Names are looked up by path, never through a directory fd: the first add
  * may bind the directory onto itself after we opened it, and a directory fd
  * taken before would see the placeholders under the mounts. The inotify
@@ -49,18 +57,30 @@ struct wname {
 	char name[];
 };
 
+/* An event to tell, with NETNS_WATCH_ENTRIES. */
+struct tell {
+	struct tell *next;
+	unsigned event;
+	char name[];
+};
+
 struct netns_watch {
 	char *dir;
+	bool entries;               /* NETNS_WATCH_ENTRIES */
+	struct tell *tell, **tell_tail; /* the events not told yet */
 	int epfd, inotify, timer;
 	int spare;                  /* see look() */
 	void *names;                /* tsearch() tree of struct wname, by name */
 	struct wname *dirty, **dirty_tail;
 	struct wname *waiting;
 	bool rescan;                /* everything to be looked at again */
+	bool lost;                  /* events were dropped, not told yet */
 	bool gone;                  /* the run directory was removed or moved */
 };
 
 static int process(struct netns_watch *w, netns_watch_cb cb, void *data);
+static int tell_push(struct netns_watch *w, unsigned event, const char *name);
+static int entries_sync(struct netns_watch *w, bool tell);
 
 static int wname_cmp(const void *a, const void *b)
 {
@@ -220,8 +240,185 @@ static int rescan(struct netns_watch *w)
 {
 	int r;
 
+	/* NETNS_WATCH_ENTRIES: LOST first, then what changed meanwhile. */
+	if (w->entries) {
+		if (w->lost && tell_push(w, NETNS_WATCH_LOST, "") < 0) {
+			w->rescan = true;
+			return -ENOMEM;
+		}
+		w->lost = false;
+		return entries_sync(w, true);
+	}
 	twalk_r(w->names, queue_node, w);
 	r = scan(w);
+	w->rescan = r < 0;
+	return r;
+}
+
+/* NETNS_WATCH_ENTRIES: the names told present are the tree's, each
+ * REPORTED, or not when it was there untold when the watch began (its
+ * deletion is still news). */
+
+/* Queues EVENT about NAME to be told. -ENOMEM. */
+static int tell_push(struct netns_watch *w, unsigned event, const char *name)
+{
+	size_t len = strlen(name);
+	struct tell *t = malloc(sizeof(*t) + len + 1);
+
+	if (!t)
+		return -ENOMEM;
+	t->next = NULL;
+	t->event = event;
+	memcpy(t->name, name, len + 1);
+	*w->tell_tail = t;
+	w->tell_tail = &t->next;
+	return 0;
+}
+
+static struct wname *entry_find(struct netns_watch *w, const char *name)
+{
+	union {
+		struct wname e;
+		char buf[sizeof(struct wname) + NAME_MAX + 1];
+	} key;
+	struct wname **node;
+
+	if (strlen(name) > NAME_MAX)
+		return NULL;
+	strcpy(key.e.name, name);
+	node = tfind(&key.e, &w->names, wname_cmp);
+	return node ? *node : NULL;
+}
+
+/* NAME is there: told added unless it was told already, or is there untold
+ * and TELL is false (the scan when the watch begins). -ENOMEM. */
+static int entry_add(struct netns_watch *w, const char *name, bool tell)
+{
+	struct wname *e = entry_find(w, name), **node;
+	size_t len = strlen(name);
+	bool made = !e;
+
+	if (e && (e->reported || !tell))
+		return 0;
+	if (made) {
+		e = calloc(1, sizeof(*e) + len + 1);
+		if (!e)
+			return -ENOMEM;
+		memcpy(e->name, name, len + 1);
+		node = tsearch(e, &w->names, wname_cmp);
+		if (!node) {
+			free(e);
+			return -ENOMEM;
+		}
+	}
+	/* The tree holds only what was queued to be told, so that a name
+	 * lost here (out of memory) is found by the rescan that follows. */
+	if (tell && tell_push(w, NETNS_WATCH_ADDED, name) < 0) {
+		if (made) {
+			tdelete(e, &w->names, wname_cmp);
+			free(e);
+		}
+		return -ENOMEM;
+	}
+	e->reported = tell;
+	return 0;
+}
+
+/* NAME went: told deleted if it was there. -ENOMEM. */
+static int entry_delete(struct netns_watch *w, const char *name)
+{
+	struct wname *e = entry_find(w, name);
+	int r;
+
+	if (!e)
+		return 0; /* a rescan told it already */
+	r = tell_push(w, NETNS_WATCH_DELETED, name);
+	if (r < 0)
+		return r;
+	tdelete(e, &w->names, wname_cmp);
+	free(e);
+	return 0;
+}
+
+/* One inotify event about NAME. A rename onto a name told present replaces
+ * it without an IN_DELETE: deleted, then added. */
+static int entry_event(struct netns_watch *w, const char *name, uint32_t mask)
+{
+	int r = 0;
+
+	if (mask & (IN_DELETE | IN_MOVED_FROM))
+		return entry_delete(w, name);
+	if (mask & IN_MOVED_TO) {
+		struct wname *e = entry_find(w, name);
+
+		if (e && e->reported)
+			r = entry_delete(w, name);
+	}
+	if (r >= 0 && (mask & (IN_CREATE | IN_MOVED_TO)))
+		r = entry_add(w, name, true);
+	return r;
+}
+
+struct collect {
+	struct dirent **list;       /* the directory, in strcmp() order */
+	int n;
+	const char **gone;          /* names in the tree, not in the list */
+	size_t ngone;
+};
+
+static int dirent_name_cmp(const void *key, const void *d)
+{
+	return strcmp(key, (*(struct dirent *const *)d)->d_name);
+}
+
+static void collect_gone(const void *node, VISIT which, void *data)
+{
+	struct collect *c = data;
+	const struct wname *e = *(struct wname *const *)node;
+
+	if ((which == postorder || which == leaf) &&
+	    !bsearch(e->name, c->list, (size_t)c->n, sizeof(*c->list), dirent_name_cmp))
+		c->gone[c->ngone++] = e->name;
+}
+
+static void count_node(const void *node, VISIT which, void *data)
+{
+	(void)node;
+	if (which == postorder || which == leaf)
+		++*(size_t *)data;
+}
+
+/* Makes the names told present what the directory holds, telling the
+ * differences (TELL false: the first look, the names there untold), names
+ * gone first, in strcmp() order. Another failure leaves W->rescan set. */
+static int entries_sync(struct netns_watch *w, bool tell)
+{
+	struct collect c = { 0 };
+	size_t size = 0;
+	int r = 0;
+
+	c.n = scandir(w->dir, &c.list, NULL, dirent_cmp);
+	if (c.n < 0)
+		return negerrno();
+	twalk_r(w->names, count_node, &size);
+	c.gone = malloc((size ? size : 1) * sizeof(*c.gone));
+	if (!c.gone) {
+		r = -ENOMEM;
+		goto out;
+	}
+	twalk_r(w->names, collect_gone, &c);
+	for (size_t i = 0; i < c.ngone && r >= 0; i++)
+		r = entry_delete(w, c.gone[i]);
+	/* A name there untold since the watch began stays untold. */
+	for (int i = 0; i < c.n && r >= 0; i++)
+		if (c.list[i]->d_type != DT_DIR && netns_name_check(c.list[i]->d_name) == 0 &&
+		    !entry_find(w, c.list[i]->d_name))
+			r = entry_add(w, c.list[i]->d_name, tell);
+out:
+	free(c.gone);
+	for (int i = 0; i < c.n; i++)
+		free(c.list[i]);
+	free(c.list);
 	w->rescan = r < 0;
 	return r;
 }
@@ -245,7 +442,7 @@ static void timer_arm(struct netns_watch *w)
 {
 	uint64_t first = w->rescan ? now_ns() + 100 * 1000000 : 0;
 
-	if (w->dirty) {
+	if (w->dirty || w->tell) {
 		timer_at(w, 1);
 		return;
 	}
@@ -264,6 +461,12 @@ NETNS_EXPORT void netns_watch_free(struct netns_watch *w)
 {
 	if (!w)
 		return;
+	while (w->tell) {
+		struct tell *t = w->tell;
+
+		w->tell = t->next;
+		free(t);
+	}
 	tdestroy(w->names, wname_free);
 	if (w->spare >= 0)
 		close(w->spare);
@@ -294,7 +497,7 @@ NETNS_EXPORT int netns_watch_open(struct netns_rundir *rd, unsigned flags,
 	int r;
 
 	nsi_error_set(NULL);
-	if (!ret || (flags & ~(unsigned)NETNS_WATCH_EXISTING))
+	if (!ret || (flags & ~(unsigned)(NETNS_WATCH_EXISTING | NETNS_WATCH_ENTRIES)))
 		return -EINVAL;
 	r = nsi_rundir_dir(rd, &dir);
 	if (r < 0)
@@ -304,6 +507,8 @@ NETNS_EXPORT int netns_watch_open(struct netns_rundir *rd, unsigned flags,
 		return -ENOMEM;
 	w->epfd = w->inotify = w->timer = w->spare = -1;
 	w->dirty_tail = &w->dirty;
+	w->tell_tail = &w->tell;
+	w->entries = flags & NETNS_WATCH_ENTRIES;
 	w->dir = strdup(dir);
 	if (!w->dir) {
 		r = -ENOMEM;
@@ -335,9 +540,13 @@ NETNS_EXPORT int netns_watch_open(struct netns_rundir *rd, unsigned flags,
 	/* After the watch, so that nothing falls between the two. Without
 	 * NETNS_WATCH_EXISTING the names there now are recorded untold: their
 	 * deletion is news, their presence is not. */
-	r = scan(w);
-	if (r >= 0 && !(flags & NETNS_WATCH_EXISTING))
-		r = process(w, NULL, NULL);
+	if (w->entries) {
+		r = entries_sync(w, flags & NETNS_WATCH_EXISTING);
+	} else {
+		r = scan(w);
+		if (r >= 0 && !(flags & NETNS_WATCH_EXISTING))
+			r = process(w, NULL, NULL);
+	}
 	if (r < 0)
 		goto fail;
 	timer_arm(w);
@@ -353,7 +562,10 @@ NETNS_EXPORT int netns_watch_fd(const struct netns_watch *w)
 	return w ? w->epfd : -EINVAL;
 }
 
-/* Reads the inotify queue dry, queueing the names it mentions. */
+/* Reads the inotify queue dry, queueing the names it mentions (with
+ * NETNS_WATCH_ENTRIES, the events to tell). The buffer holds hundreds of
+ * events, and the loop reads until the queue is empty, so that a burst is
+ * read in one dispatch. */
 static int read_events(struct netns_watch *w)
 {
 	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -365,16 +577,29 @@ static int read_events(struct netns_watch *w)
 			const struct inotify_event *e = (const struct inotify_event *)p;
 
 			p += sizeof(*e) + e->len;
-			if (e->mask & IN_Q_OVERFLOW)
+			if (e->mask & IN_Q_OVERFLOW) {
 				w->rescan = true;
+				w->lost = w->entries;
+				/* Told in order: the dropped events come
+				 * before the ones queued after this. A
+				 * failure leaves W->rescan set. */
+				if (w->entries)
+					rescan(w);
+			}
 			if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
 				w->gone = true;
-			if (!e->len || (e->mask & IN_ISDIR) || r < 0)
+			/* Out of memory: a rescan catches up later. The
+			 * told set stays true to what was told, so that
+			 * with NETNS_WATCH_ENTRIES the events that follow
+			 * are still told (an overflow's rescan in between
+			 * would clear W->rescan). */
+			if (!e->len || (e->mask & IN_ISDIR) || (r < 0 && !w->entries))
 				continue;
-			/* Out of memory: a rescan catches up later. */
-			if (touch(w, e->name, e->mask) < 0) {
+			if ((w->entries ? entry_event(w, e->name, e->mask)
+					: touch(w, e->name, e->mask)) < 0) {
 				r = -ENOMEM;
 				w->rescan = true;
+				w->lost = w->entries;
 			}
 		}
 	}
@@ -438,8 +663,22 @@ static unsigned step(struct netns_watch *w, char name[static NAME_MAX + 1],
  * changed. Returns the number of events, or CB's negative value. */
 static int process(struct netns_watch *w, netns_watch_cb cb, void *data)
 {
+	static const struct netns_id none;
 	int n = 0;
 
+	while (w->entries && w->tell) {
+		struct tell *t = w->tell;
+		int r;
+
+		w->tell = t->next;
+		if (!w->tell)
+			w->tell_tail = &w->tell;
+		n++;
+		r = cb(t->event, t->name, &none, data);
+		free(t);
+		if (r < 0)
+			return r;
+	}
 	while (w->dirty) {
 		char name[NAME_MAX + 1];
 		struct netns_id id;

@@ -383,6 +383,200 @@ static void test_watch(const char *dir, struct netns_rundir *rd)
 	is(count_fds(), before, "no fd leaked by the watches");
 }
 
+/* NETNS_WATCH_ENTRIES over a flood: per name, whether it is told present,
+ * and what broke the rule that a name's events alternate, ADDED first. */
+struct tally {
+	long n, lost, bad, after_lost; /* after_lost: events told after LOST */
+	char names[4][16];
+	bool present[4];
+	int late_at, gone_at;      /* event number of "added late", "deleted gone" */
+};
+
+static int tally(unsigned event, const char *name, const struct netns_id *id, void *data)
+{
+	struct tally *t = data;
+	int k;
+
+	t->n++;
+	if (t->lost)
+		t->after_lost++;
+	if (event == NETNS_WATCH_LOST) {
+		t->lost++;
+		t->bad += name[0] != '\0' || id->ino || id->dev;
+		return 0;
+	}
+	for (k = 0; k < 4 && strcmp(t->names[k], name); k++)
+		;
+	if (k == 4) {
+		t->bad++;
+		return 0;
+	}
+	t->bad += t->present[k] == (event == NETNS_WATCH_ADDED) || id->ino || id->dev;
+	t->present[k] = event == NETNS_WATCH_ADDED;
+	if (k == 2 && event == NETNS_WATCH_ADDED)
+		t->late_at = (int)t->n;
+	if (k == 3 && event == NETNS_WATCH_DELETED)
+		t->gone_at = (int)t->n;
+	return 0;
+}
+
+static bool seq_is(const struct evs *e, const char *want)
+{
+	char got[1024] = "";
+	size_t len = 0;
+
+	for (int i = 0; i < e->n && i < 64; i++)
+		len += (size_t)snprintf(got + len, sizeof(got) - len, "%s%s%s%s",
+					i ? " " : "",
+					e->v[i].event == NETNS_WATCH_ADDED   ? "+"
+					: e->v[i].event == NETNS_WATCH_DELETED ? "-"
+									       : "lost",
+					e->v[i].name, e->v[i].ino ? "(ino)" : "");
+	if (strcmp(got, want))
+		diag("got:  %s\nwant: %s", got, want);
+	return !strcmp(got, want);
+}
+
+static void unlink_at(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (unlink(path) < 0)
+		printf("Bail out! unlink %s: %s\n", path, strerror(errno));
+}
+
+static void rename_at(const char *dir, const char *from, const char *to)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	snprintf(a, sizeof(a), "%s/%s", dir, from);
+	snprintf(b, sizeof(b), "%s/%s", dir, to);
+	if (rename(a, b) < 0)
+		printf("Bail out! rename %s: %s\n", a, strerror(errno));
+}
+
+/* NETNS_WATCH_ENTRIES: each event told, in order, even for a name gone
+ * before the dispatch (issue 18); an overflow told, and made good. */
+static void test_entries(const char *dir, struct netns_rundir *rd)
+{
+	struct netns_watch *w = NULL, *w2 = NULL;
+	struct evs e = { 0 };
+	int before = count_fds(), r;
+
+	netns_name_add_at(rd, "pre", 0, NULL);
+	is(netns_watch_open(rd, NETNS_WATCH_ENTRIES, &w), 0, "entries: open, with pre there");
+	is(netns_watch_open(rd, NETNS_WATCH_ENTRIES | (1u << 7), &w2), -EINVAL,
+	   "entries: an unknown flag is still -EINVAL");
+
+	/* All between two dispatches: nothing collapses. */
+	placeholder(dir, "p");
+	unlink_at(dir, "p");
+	netns_name_add_at(rd, "a", 0, NULL);
+	netns_name_delete_at(rd, "a");
+	netns_name_add_at(rd, "a", 0, NULL);
+	netns_name_delete_at(rd, "a");
+	netns_name_delete_at(rd, "pre");
+	pump(w, &e, 7, 2000);
+	ok(seq_is(&e, "+p -p +a -a +a -a -pre"),
+	   "a placeholder gone, a name made and deleted twice, pre deleted: 7 events, in "
+	   "order, ID all zero");
+
+	/* Renames: away is a delete, in is an add, over a name is both. */
+	e.n = 0;
+	placeholder(dir, "r1");
+	placeholder(dir, "r2");
+	rename_at(dir, "r1", "r3");
+	rename_at(dir, "r3", "r2");
+	unlink_at(dir, "r2");
+	pump(w, &e, 8, 2000);
+	ok(seq_is(&e, "+r1 +r2 -r1 +r3 -r3 -r2 +r2 -r2"), "renames: away, in, and over a name");
+
+	/* A callback that fails stops the dispatch; the rest comes next. */
+	e = (struct evs){ .stop_at = 2 };
+	placeholder(dir, "s1");
+	placeholder(dir, "s2");
+	placeholder(dir, "s3");
+	{
+		struct pollfd p = { .fd = netns_watch_fd(w), .events = POLLIN };
+
+		is(poll(&p, 1, 2000), 1, "entries: the fd is readable");
+		is(netns_watch_dispatch(w, record, &e), -42, "the callback's -42 stops the dispatch");
+		is(poll(&p, 1, 0), 1, "the fd stays readable for the rest");
+		e.stop_at = 0;
+		is(netns_watch_dispatch(w, record, &e), 1, "the next dispatch tells the third");
+		ok(seq_is(&e, "+s1 +s2 +s3"), "... s1, s2, s3, in order, once each");
+	}
+
+	/* NETNS_WATCH_EXISTING too: the names there, in strcmp() order. */
+	e.n = 0;
+	is(netns_watch_open(rd, NETNS_WATCH_ENTRIES | NETNS_WATCH_EXISTING, &w2), 0,
+	   "entries with NETNS_WATCH_EXISTING");
+	pump(w2, &e, 3, 2000);
+	/* o1 (a placeholder), o2, p1 and x are test_watch()'s. */
+	ok(seq_is(&e, "+o1 +o2 +p1 +s1 +s2 +s3 +x"), "... tells the names there first");
+	netns_watch_free(w2);
+	e.n = 0;
+	unlink_at(dir, "s1");
+	unlink_at(dir, "s3");
+	pump(w, &e, 2, 2000);
+	ok(seq_is(&e, "-s1 -s3"), "deleted s1 and s3");
+
+	/* Overflow: more create/unlink pairs than the kernel queues, then a
+	 * name made and one removed whose events are dropped. */
+	{
+		FILE *f = fopen("/proc/sys/fs/inotify/max_queued_events", "re");
+		struct tally t = { .names = { "flood", "s2", "late", "gone" } };
+		char path[PATH_MAX];
+		long max = 0;
+		int fd;
+
+		if (f) {
+			if (fscanf(f, "%ld", &max) != 1)
+				max = 0;
+			fclose(f);
+		}
+		placeholder(dir, "gone");
+		e.n = 0;
+		pump(w, &e, 1, 2000);
+		t.present[1] = t.present[3] = true; /* s2 and gone, told added */
+		if (max <= 0 || max > (1 << 20)) {
+			ok(1, "# SKIP max_queued_events is %ld: too many events to overflow", max);
+		} else {
+			snprintf(path, sizeof(path), "%s/flood", dir);
+			for (long i = 0; i < max / 2 + 2; i++) {
+				fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0444);
+				if (fd >= 0)
+					close(fd);
+				unlink(path);
+			}
+			placeholder(dir, "late");
+			unlink_at(dir, "gone");
+			{
+				struct pollfd p = { .fd = netns_watch_fd(w), .events = POLLIN };
+				long long end = now_ms() + 5000;
+
+				while ((!t.late_at || !t.gone_at) && now_ms() < end)
+					if (poll(&p, 1, 100) > 0 &&
+					    (r = netns_watch_dispatch(w, tally, &t)) < 0)
+						break;
+			}
+			diag("%ld events told, %ld after LOST", t.n, t.after_lost);
+			is(t.lost, 1, "an overflow (%ld events queued at most): LOST told once", max);
+			is(t.bad, 0, "every name's events alternate, added first; LOST has no name");
+			ok(t.n >= max - 1, "the events queued before it are all told (%ld)", t.n);
+			ok(t.late_at && t.gone_at && t.after_lost >= 2 && !t.present[0] &&
+			   t.present[1] && t.present[2] && !t.present[3],
+			   "after LOST, the rescan tells late added and gone deleted; flood ends "
+			   "deleted, s2 still there");
+		}
+	}
+	netns_watch_free(w);
+	unlink_at(dir, "s2");
+	unlink_at(dir, "late");
+	is(count_fds(), before, "entries: no fd leaked");
+}
+
 /* Starts $BUILD/examples/ARGV[0] with stdout to a pipe (*RET_OUT) and
  * stderr to /dev/null; returns its pid, or -1. */
 static pid_t example_start(char *argv[], int *ret_out)
@@ -495,6 +689,7 @@ int main(void)
 	if (netns_rundir_open(dir, &rd) < 0)
 		printf("Bail out! netns_rundir_open\n");
 	test_watch(dir, rd);
+	test_entries(dir, rd);
 	test_examples(dir, rd);
 	test_socket_many(rd);
 	rundir_destroy(dir);
