@@ -117,7 +117,10 @@ int cni_plugin_find(const char *type, const char *cni_path, char *path, size_t l
  * CNI_COMMAND, the rest of the environment as ours, and CONF (LEN bytes) on
  * its stdin. On success *RET (when not NULL) gets its parsed result object.
  * A failure is -1 with ERR set: the plugin's own code, message and details
- * when it printed an error, else 7 (not found), 11 (cannot start), 999. */
+ * when it printed an error, else 7 (not found), 11 (cannot start), 999 (a
+ * plugin that printed more than 16 MiB, which is killed and reaped).
+ * A plugin that exits without reading all of CONF makes our write fail
+ * with EPIPE: the caller must ignore SIGPIPE (netns-ptp's main() does). */
 int cni_delegate(const char *type, const char *cni_path, const char *command, const char *conf,
 		 size_t len, json_t **ret, struct cni_err *err);
 

@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# netns-ptp and netns-ipam on bounded input (docs/cni.md): a delegated
+# plugin that prints too much, a resolvConf that never ends, FIFOs and
+# symlinks planted in the store; and where they answer as the reference
+# ptp + host-local do (DNS, old spec versions, ipMasqBackend, CHECK's
+# messages). As in cni.bats every test runs the plugins in a namespace of
+# its own that plays the host ($HOST), with a scratch dataDir.
+
+load cni-clients
+
+REF=/usr/lib/cni
+
+setup() {
+	[ -x "$BUILD/netns-ipam" ] && [ -x "$BUILD/netns-ptp" ] || {
+		echo "# $BUILD/netns-ipam or netns-ptp is missing: build them first" >&2
+		return 1
+	}
+	command -v jq >/dev/null || { echo "# jq is missing (apt-get install jq)" >&2; return 1; }
+	HOST=$(uniq_name host)
+	netns add "$HOST"
+	track_name "$HOST"
+	mk_scratch DATA
+	# Plugins of the tests' own (fake IPAM plugins) go here, first in CNI_PATH.
+	mk_scratch BIN
+}
+
+need_ref() {
+	[ -x "$REF/ptp" ] && [ -x "$REF/host-local" ] ||
+		skip "the reference plugins are not installed (apt-get install containernetworking-plugins)"
+}
+
+# mkc NAME...: container namespaces, removed by teardown.
+mkc() {
+	local n
+	for n in "$@"; do
+		netns add "$n"
+		track_name "$n"
+	done
+}
+
+# plug PLUGIN COMMAND ID NETNS [VAR=VALUE...]: runs PLUGIN in $HOST with the
+# CNI environment and stdin as the config, at most 60 s (a plugin that
+# hangs fails the test instead of the suite). NETNS "-" leaves CNI_NETNS unset.
+plug() {
+	local plugin=$1 cmd=$2 id=$3 nsp=$4
+	shift 4
+	local -a e=(CNI_COMMAND="$cmd" CNI_CONTAINERID="$id" CNI_IFNAME=eth0
+		CNI_PATH="$BIN:$BUILD:$REF")
+	[ "$nsp" = - ] || e+=(CNI_NETNS="$nsp")
+	timeout -k 5 60 netns exec "$HOST" env -u CNI_ARGS "${e[@]}" "$@" "$plugin"
+}
+
+# ipam_conf [DIR]: a config for netns-ipam/host-local, 10.130.0.0/24.
+ipam_conf() {
+	jq -cn --arg d "${1:-$DATA}" \
+		'{cniVersion: "1.0.0", name: "net1", type: "x",
+		  ipam: {type: "x", dataDir: $d, ranges: [[{subnet: "10.130.0.0/24"}]]}}'
+}
+
+# ptp_conf TYPE IPAMTYPE SUBNET [DIR]: a ptp config, no dns of its own.
+ptp_conf() {
+	jq -cn --arg t "$1" --arg i "$2" --arg s "$3" --arg d "${4:-$DATA}" \
+		'{cniVersion: "1.0.0", name: "net1", type: $t,
+		  ipam: {type: $i, dataDir: $d, ranges: [[{subnet: $s}]], routes: [{dst: "0.0.0.0/0"}]}}'
+}
+
+# The allocation files of network net1 in DIR, one name a line.
+store_list() {
+	local f
+	for f in "${1:-$DATA}"/net1/*; do
+		case ${f##*/} in lock | last_reserved_ip.* | '*') continue ;; esac
+		echo "${f##*/}"
+	done | sort
+}
+
+assert_cni_error() {
+	local out=$1 code=$2
+	[ "$(jq -r .code <<<"$out")" = "$code" ] || { echo "# want code $code: $out" >&2; return 1; }
+	[ -n "$(jq -r '.msg // empty' <<<"$out")" ] || { echo "# no msg: $out" >&2; return 1; }
+}
+
+# The processes whose command line holds WORD, other than this shell's.
+procs_with() {
+	pgrep -f -- "$1" || true
+}
+
+# fake_ipam NAME BODY: a shell script IPAM plugin in $BIN that records its
+# pid in $DATA/NAME.pid, then runs BODY.
+fake_ipam() {
+	printf '#!/bin/sh\necho $$ >"%s/%s.pid"\n%s\n' "$DATA" "$1" "$2" >"$BIN/$1"
+	chmod +x "$BIN/$1"
+}
+
+@test "cni-bounds: a delegated IPAM plugin that prints more than 16 MiB is stopped and reaped, with a clear error" {
+	local c out pid
+	c=$(uniq_name c)
+	mkc "$c"
+	# Just over 16 MiB, then exit 0: the size that had the buffer used after realloc() moved it.
+	fake_ipam big16 'head -c 16868000 /dev/zero | tr "\0" " "'
+	run plug netns-ptp ADD a "/run/netns/$c" < <(ptp_conf netns-ptp big16 10.131.0.0/24)
+	[ "$status" -eq 1 ]
+	assert_cni_error "$output" 999
+	[[ $(jq -r .msg <<<"$output") == *"big16 ADD printed more than 16 MiB: stopped" ]]
+	# Printing for ever: the plugin is killed (it blocked on a full pipe
+	# while netns-ptp waited for it to exit).
+	fake_ipam forever 'exec yes'
+	run plug netns-ptp ADD a "/run/netns/$c" < <(ptp_conf netns-ptp forever 10.131.0.0/24)
+	[ "$status" -eq 1 ]
+	assert_cni_error "$output" 999
+	[[ $(jq -r .msg <<<"$output") == *"forever ADD printed more than 16 MiB: stopped" ]]
+	pid=$(<"$DATA/forever.pid")
+	refute kill -0 "$pid"
+	[ -z "$(ip -n "$HOST" -o link show type veth)" ]
+}
+
+@test "cni-bounds: a delegated IPAM plugin that prints before reading a large config gets it all" {
+	local c out conf
+	c=$(uniq_name c)
+	mkc "$c"
+	# Prints 256 KiB of white space (more than a pipe holds) before it
+	# reads its stdin, then a result: both pipes full at once.
+	fake_ipam early 'head -c 262144 /dev/zero | tr "\0" " "; wc -c >"${0%/*}/early.n"
+echo "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.132.0.2/24\",\"gateway\":\"10.132.0.1\"}]}"'
+	conf=$(ptp_conf netns-ptp early 10.132.0.0/24 | jq -c '. + {pad: ("x" * 200000)}')
+	out=$(plug netns-ptp ADD a "/run/netns/$c" <<<"$conf")
+	[ "$(jq -r '.ips[0].address' <<<"$out")" = 10.132.0.2/24 ]
+	# all of the config, and its newline
+	[ "$(<"$BIN/early.n")" -eq $((${#conf} + 1)) ]
+	ptp_conf netns-ptp early 10.132.0.0/24 | plug netns-ptp DEL a "/run/netns/$c"
+}
