@@ -31,7 +31,10 @@ struct ipam {
 
 static int store_fail(struct ipam *p, int r, const char *what)
 {
-	return cni_fail(p->err, CNI_ERR_IO, "%s %s: %s", what, p->store.path, strerror(-r));
+	if (p->store.refused[0])
+		return cni_fail(p->err, CNI_ERR_IO, "%s %s/%s: %s", what, p->store.path, p->store.refused,
+				cni_store_strerror(r));
+	return cni_fail(p->err, CNI_ERR_IO, "%s %s: %s", what, p->store.path, cni_store_strerror(r));
 }
 
 /* Walks range set SET from after the last reserved address, as

@@ -128,3 +128,57 @@ echo "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.132.0.2/24\",\"gatewa
 	[ "$(<"$BIN/early.n")" -eq $((${#conf} + 1)) ]
 	ptp_conf netns-ptp early 10.132.0.0/24 | plug netns-ptp DEL a "/run/netns/$c"
 }
+
+@test "cni-bounds: a symlink planted in the store is never followed: ADD refuses it and its target stays" {
+	local out
+	mkdir -p "$DATA/net1"
+	echo precious >"$DATA/victim"
+	ln -s "$DATA/victim" "$DATA/net1/last_reserved_ip.0"
+	run plug netns-ipam ADD a /x < <(ipam_conf)
+	[ "$status" -eq 1 ]
+	assert_cni_error "$output" 5
+	[ "$(jq -r .msg <<<"$output")" = "cannot write to $DATA/net1/last_reserved_ip.0: a symbolic link, never followed" ]
+	[ "$(<"$DATA/victim")" = precious ]
+	[ -z "$(store_list)" ]
+	# A dangling one is not made into a file either.
+	rm "$DATA/net1/last_reserved_ip.0"
+	ln -s "$DATA/made" "$DATA/net1/last_reserved_ip.0"
+	run plug netns-ipam ADD a /x < <(ipam_conf)
+	assert_cni_error "$output" 5
+	[ ! -e "$DATA/made" ]
+	# The lock too.
+	rm "$DATA/net1/last_reserved_ip.0"
+	rm -f "$DATA/net1/lock"
+	ln -s "$DATA/victim" "$DATA/net1/lock"
+	run plug netns-ipam ADD a /x < <(ipam_conf)
+	assert_cni_error "$output" 5
+	[ "$(jq -r .msg <<<"$output")" = "cannot open the store $DATA/net1/lock: a symbolic link, never followed" ]
+	[ "$(<"$DATA/victim")" = precious ]
+}
+
+@test "cni-bounds: FIFOs in the store never block ADD or DEL: an address one is skipped, others refused" {
+	local out
+	mkdir -p "$DATA/net1"
+	# A FIFO named by an address: taken (as any file there), never read.
+	mkfifo "$DATA/net1/10.130.0.2"
+	out=$(plug netns-ipam ADD a /x < <(ipam_conf))
+	[ "$(jq -r '.ips[0].address' <<<"$out")" = 10.130.0.3/24 ]
+	plug netns-ipam DEL a - < <(ipam_conf)
+	plug netns-ipam DEL b - < <(ipam_conf)
+	[ "$(store_list)" = 10.130.0.2 ]
+	# last_reserved_ip.0 a FIFO: ADD says so, and keeps nothing.
+	rm "$DATA/net1/last_reserved_ip.0"
+	mkfifo "$DATA/net1/last_reserved_ip.0"
+	run plug netns-ipam ADD a /x < <(ipam_conf)
+	[ "$status" -eq 1 ]
+	assert_cni_error "$output" 5
+	[ "$(jq -r .msg <<<"$output")" = "cannot write to $DATA/net1/last_reserved_ip.0: not a regular file" ]
+	[ "$(store_list)" = 10.130.0.2 ]
+	# lock a FIFO
+	rm "$DATA/net1/last_reserved_ip.0" "$DATA/net1/lock"
+	mkfifo "$DATA/net1/lock"
+	run plug netns-ipam DEL a - < <(ipam_conf)
+	[ "$status" -eq 1 ]
+	assert_cni_error "$output" 5
+	[ "$(jq -r .msg <<<"$output")" = "cannot open the store $DATA/net1/lock: not a regular file" ]
+}
