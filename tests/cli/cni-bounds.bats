@@ -182,3 +182,41 @@ echo "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.132.0.2/24\",\"gatewa
 	assert_cni_error "$output" 5
 	[ "$(jq -r .msg <<<"$output")" = "cannot open the store $DATA/net1/lock: not a regular file" ]
 }
+
+@test "cni-bounds: resolvConf is read bounded, before the lock: /dev/zero, a FIFO, a directory, 65 KiB fail at once and reserve nothing" {
+	local f
+	mkfifo "$DATA/fifo"
+	mkdir "$DATA/dir"
+	head -c 66560 /dev/zero | tr '\0' '#' >"$DATA/big"
+	for f in /dev/zero "$DATA/fifo" "$DATA/dir" "$DATA/big"; do
+		run plug netns-ipam ADD a /x < <(ipam_conf | jq -c --arg f "$f" '.ipam.resolvConf = $f')
+		[ "$status" -eq 1 ]
+		assert_cni_error "$output" 5
+		[[ $(jq -r .msg <<<"$output") == "cannot read ipam.resolvConf $f: "* ]]
+		[ -z "$(store_list)" ]
+	done
+	[ "$(jq -r .msg <<<"$output")" = "cannot read ipam.resolvConf $DATA/big: larger than 64 KiB" ]
+	run plug netns-ipam ADD a /x < <(ipam_conf | jq -c --arg f "$DATA/dir" '.ipam.resolvConf = $f')
+	[ "$(jq -r .msg <<<"$output")" = "cannot read ipam.resolvConf $DATA/dir: a directory" ]
+	# 64 KiB exactly is fine.
+	head -c 65535 /dev/zero | tr '\0' '#' >"$DATA/big"
+	echo >>"$DATA/big"
+	plug netns-ipam ADD a /x < <(ipam_conf | jq -c --arg f "$DATA/big" '.ipam.resolvConf = $f') >/dev/null
+	[ "$(store_list)" = 10.130.0.2 ]
+}
+
+@test "cni-bounds: resolvConf is read before the store's lock is taken" {
+	mkdir -p "$DATA/net1"
+	: >"$DATA/net1/lock"
+	# Someone holds the lock; an ADD whose resolvConf cannot be read says
+	# so at once instead of queueing for the lock (and, before, holding it
+	# while it read /dev/zero for ever).
+	exec 9<"$DATA/net1/lock"
+	flock 9
+	run plug netns-ipam ADD a /x < <(ipam_conf | jq -c '.ipam.resolvConf = "/dev/zero"')
+	flock -u 9
+	exec 9<&-
+	[ "$status" -eq 1 ]
+	assert_cni_error "$output" 5
+	[ -z "$(store_list)" ]
+}
