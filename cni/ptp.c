@@ -132,6 +132,30 @@ static int netns_open(struct ptp *p)
 	return 0;
 }
 
+/* The result's dns, as the reference ptp's: the config's own when it
+ * sets any field (its dnsConfSet(): nameservers, search or options present,
+ * even empty, or a domain), else the IPAM plugin's (from its resolvConf). */
+static json_t *dns_result(json_t *conf_dns, json_t *ipam_dns)
+{
+	static const char *const keys[] = { "nameservers", "domain", "search", "options" };
+	const char *domain = json_string_value(json_object_get(conf_dns, "domain"));
+	json_t *from = ipam_dns, *dns = json_object(), *v;
+	size_t i;
+
+	if (json_is_array(json_object_get(conf_dns, "nameservers")) ||
+	    json_is_array(json_object_get(conf_dns, "search")) ||
+	    json_is_array(json_object_get(conf_dns, "options")) || (domain && *domain))
+		from = conf_dns;
+	/* The spec's four fields, each only when not empty, as the
+	 * reference's types.DNS (omitempty) writes them. */
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		v = json_object_get(from, keys[i]);
+		if ((json_is_array(v) && json_array_size(v)) || (json_is_string(v) && *json_string_value(v)))
+			json_object_set_new(dns, keys[i], json_deep_copy(v));
+	}
+	return dns;
+}
+
 static int cmd_add(struct ptp *p)
 {
 	json_t *ipam_res = NULL, *result = NULL, *ifaces, *ips, *ipj, *routes;
@@ -198,7 +222,7 @@ static int cmd_add(struct ptp *p)
 	json_object_set_new(result, "ips", ips);
 	if (routes && json_array_size(routes))
 		json_object_set(result, "routes", routes);
-	json_object_set_new(result, "dns", p->dns ? json_deep_copy(p->dns) : json_object());
+	json_object_set_new(result, "dns", dns_result(p->dns, json_object_get(ipam_res, "dns")));
 	if (cni_result_print(stdout, result, p->version) < 0) {
 		cni_fail(&p->err, CNI_ERR_IO, "cannot write the result");
 		goto undo;

@@ -220,3 +220,29 @@ echo "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.132.0.2/24\",\"gatewa
 	assert_cni_error "$output" 5
 	[ -z "$(store_list)" ]
 }
+
+@test "cni-bounds: netns-ptp passes resolvConf's DNS through as the reference ptp + host-local do" {
+	need_ref
+	local c1 c2 d r1 r2 r3 ipam
+	c1=$(uniq_name c1) c2=$(uniq_name c2)
+	mkc "$c1" "$c2"
+	printf '%s\n' '# a comment' 'nameserver 192.0.2.1' '  nameserver 192.0.2.2 extra' '; another' \
+		'search a.example b.example' 'domain x.example' 'options ndots:2 rotate' 'nameserver' >"$DATA/resolv"
+	for d in null '{}' '{"nameservers":null}' '{"search":["q.example"]}' '{"nameservers":[]}' '{"domain":"d.example"}'; do
+		r1=$(ptp_conf ptp host-local 10.133.0.0/24 "$DATA/ref" |
+			jq -c --arg f "$DATA/resolv" --argjson d "$d" '.ipam.resolvConf = $f | if $d == null then . else .dns = $d end' |
+			plug "$REF/ptp" ADD a "/run/netns/$c1")
+		for ipam in netns-ipam host-local; do
+			r2=$(ptp_conf netns-ptp "$ipam" 10.134.0.0/24 "$DATA/our" |
+				jq -c --arg f "$DATA/resolv" --argjson d "$d" '.ipam.resolvConf = $f | if $d == null then . else .dns = $d end' |
+				plug netns-ptp ADD a "/run/netns/$c2")
+			diff <(jq -S .dns <<<"$r1") <(jq -S .dns <<<"$r2")
+			ptp_conf netns-ptp "$ipam" 10.134.0.0/24 "$DATA/our" | plug netns-ptp DEL a "/run/netns/$c2"
+		done
+		ptp_conf ptp host-local 10.133.0.0/24 "$DATA/ref" | plug "$REF/ptp" DEL a "/run/netns/$c1"
+	done
+	# The last case took the config's own; the first the file's.
+	[ "$(jq -c .dns <<<"$r2")" = '{"domain":"d.example"}' ]
+	r3=$(ipam_conf | jq -c --arg f "$DATA/resolv" '.ipam.resolvConf = $f' | plug netns-ipam ADD z /x)
+	[ "$(jq -S -c .dns <<<"$r3")" = '{"domain":"x.example","nameservers":["192.0.2.1","192.0.2.2"],"options":["ndots:2","rotate"],"search":["a.example","b.example"]}' ]
+}
