@@ -410,7 +410,11 @@ static int cmd_check(struct ptp *p)
 			goto out;
 		}
 		if (cni_rtnl_route_find(hnl, &host) != 1) {
-			cni_fail(&p->err, CNI_ERR_GENERIC, "the host route to %s via %s is missing", as[i].cidr,
+			char ipbuf[64];
+
+			/* What ADD made: a route to the address alone, not its subnet. */
+			cni_ip_format(&as[i].ip, ipbuf, sizeof(ipbuf));
+			cni_fail(&p->err, CNI_ERR_GENERIC, "the host route %s/%u dev %s is missing", ipbuf, full,
 				 p->host_if);
 			goto out;
 		}

@@ -246,3 +246,23 @@ echo "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.132.0.2/24\",\"gatewa
 	r3=$(ipam_conf | jq -c --arg f "$DATA/resolv" '.ipam.resolvConf = $f' | plug netns-ipam ADD z /x)
 	[ "$(jq -S -c .dns <<<"$r3")" = '{"domain":"x.example","nameservers":["192.0.2.1","192.0.2.2"],"options":["ndots:2","rotate"],"search":["a.example","b.example"]}' ]
 }
+
+@test "cni-bounds: netns-ptp CHECK names the missing host route as what ADD made, a /32 or /128" {
+	local c r hv conf
+	c=$(uniq_name c)
+	mkc "$c"
+	conf=$(ptp_conf netns-ptp netns-ipam 10.135.0.0/24 | jq -c '.ipam.ranges += [[{subnet: "fd00:135::/64"}]]')
+	r=$(plug netns-ptp ADD k1 "/run/netns/$c" <<<"$conf")
+	hv=$(jq -r '.interfaces[0].name' <<<"$r")
+	conf=$(jq -c --argjson p "$r" '. + {prevResult: $p}' <<<"$conf")
+	plug netns-ptp CHECK k1 "/run/netns/$c" <<<"$conf"
+	ip -n "$HOST" -6 route del fd00:135::2 dev "$hv"
+	run plug netns-ptp CHECK k1 "/run/netns/$c" <<<"$conf"
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .msg <<<"$output")" = "the host route fd00:135::2/128 dev $hv is missing" ]
+	ip -n "$HOST" route del 10.135.0.2 dev "$hv"
+	run plug netns-ptp CHECK k1 "/run/netns/$c" <<<"$conf"
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .msg <<<"$output")" = "the host route 10.135.0.2/32 dev $hv is missing" ]
+	plug netns-ptp DEL k1 "/run/netns/$c" <<<"$conf"
+}
