@@ -20,6 +20,28 @@
 #include "ipam.h"
 #include "ptp.h"
 
+/* ipMasqBackend, which the reference ptp takes as "iptables" or
+ * "nftables": netns-ptp masquerades through nftables only, so "iptables"
+ * with ipMasq on is refused where it would matter (ADD makes the rules,
+ * CHECK looks for them) rather than silently ignored; DEL, GC and STATUS
+ * go on (DEL still removes what an ADD made). */
+static int masq_backend_check(struct ptp *p)
+{
+	const char *b = NULL;
+
+	if (cni_get_string(p->config, "ipMasqBackend", "", &b, &p->err) < 0)
+		return -1;
+	if (!b || strcmp(b, "nftables") == 0)
+		return 0;
+	if (strcmp(b, "iptables") != 0)
+		return cni_fail(&p->err, CNI_ERR_CONFIG,
+				"ipMasqBackend \"%.64s\" is unknown: netns-ptp masquerades through \"nftables\"", b);
+	if (p->ip_masq && (p->env.cmd == CNI_ADD || p->env.cmd == CNI_CHECK))
+		return cni_fail(&p->err, CNI_ERR_CONFIG,
+				"ipMasqBackend \"iptables\" is not supported: netns-ptp masquerades through nftables (set \"nftables\" or leave it out)");
+	return 0;
+}
+
 static int conf_parse(struct ptp *p)
 {
 	json_t *ipam = json_object_get(p->config, "ipam");
@@ -27,6 +49,8 @@ static int conf_parse(struct ptp *p)
 	p->name = json_string_value(json_object_get(p->config, "name"));
 	if (cni_get_bool(p->config, "ipMasq", "", &p->ip_masq, &p->err) < 0 ||
 	    cni_get_uint(p->config, "mtu", "", 65535, &p->mtu, &p->err) < 0)
+		return -1;
+	if (masq_backend_check(p) < 0)
 		return -1;
 	if (p->mtu && p->mtu < 68)
 		return cni_fail(&p->err, CNI_ERR_CONFIG, "mtu %u is below the minimum of 68", p->mtu);

@@ -266,3 +266,30 @@ echo "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.132.0.2/24\",\"gatewa
 	[ "$(jq -r .msg <<<"$output")" = "the host route 10.135.0.2/32 dev $hv is missing" ]
 	plug netns-ptp DEL k1 "/run/netns/$c" <<<"$conf"
 }
+
+@test "cni-bounds: ipMasqBackend: nftables is honoured, iptables with ipMasq refused, never ignored" {
+	local c conf out
+	c=$(uniq_name c)
+	mkc "$c"
+	conf=$(ptp_conf netns-ptp netns-ipam 10.136.0.0/24 | jq -c '.ipMasq = true')
+	run plug netns-ptp ADD a "/run/netns/$c" < <(jq -c '.ipMasqBackend = "iptables"' <<<"$conf")
+	[ "$status" -eq 1 ]
+	assert_cni_error "$output" 7
+	[ "$(jq -r .msg <<<"$output")" = 'ipMasqBackend "iptables" is not supported: netns-ptp masquerades through nftables (set "nftables" or leave it out)' ]
+	run plug netns-ptp ADD a "/run/netns/$c" < <(jq -c '.ipMasqBackend = "ebtables"' <<<"$conf")
+	assert_cni_error "$output" 7
+	run plug netns-ptp ADD a "/run/netns/$c" < <(jq -c '.ipMasqBackend = 1' <<<"$conf")
+	assert_cni_error "$output" 7
+	[ -z "$(store_list)" ]
+	[ -z "$(ip -n "$HOST" -o link show type veth)" ]
+	# DEL of such a config still succeeds (there is nothing of it to undo).
+	plug netns-ptp DEL a "/run/netns/$c" < <(jq -c '.ipMasqBackend = "iptables"' <<<"$conf")
+	# nftables: the masquerade element is there.
+	plug netns-ptp ADD a "/run/netns/$c" < <(jq -c '.ipMasqBackend = "nftables"' <<<"$conf") >/dev/null
+	netns exec "$HOST" nft list map inet netns-ptp addr4 | grep -q '10.136.0.2 comment "net1 a eth0"'
+	plug netns-ptp DEL a "/run/netns/$c" < <(jq -c '.ipMasqBackend = "nftables"' <<<"$conf")
+	# Without ipMasq there is nothing to masquerade: iptables is moot.
+	out=$(plug netns-ptp ADD b "/run/netns/$c" < <(jq -c '.ipMasq = false | .ipMasqBackend = "iptables"' <<<"$conf"))
+	[ "$(jq -r '.ips[0].address' <<<"$out")" = 10.136.0.3/24 ]
+	plug netns-ptp DEL b "/run/netns/$c" < <(jq -c '.ipMasq = false | .ipMasqBackend = "iptables"' <<<"$conf")
+}
