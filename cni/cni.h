@@ -78,8 +78,14 @@ void cni_version_print(FILE *out);
 void cni_error_print(FILE *out, const struct cni_err *err, const char *version);
 
 /* Prints RESULT (in 1.0.0 form) as a result of VERSION: before 1.0.0 each
- * ips[] entry gets "version": "4" or "6". Steals nothing. */
+ * ips[] entry gets "version": "4" or "6"; before 0.3.0 it is the "ip4",
+ * "ip6", "dns" form (the first address of each family). Steals nothing. */
 int cni_result_print(FILE *out, json_t *result, const char *version);
+
+/* Turns a 0.1.0/0.2.0 result ("ip4", "ip6": {ip, gateway, routes}) into
+ * the "ips" and "routes" of later versions, in place; any other result is
+ * left as it is. Returns RESULT. */
+json_t *cni_result_upgrade(json_t *result);
 
 /* Parses CNI_ARGS: "K=V;K=V", keys and values non-empty, no more than 64
  * pairs. Calls CB for each; a negative value from CB stops and is returned.

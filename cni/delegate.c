@@ -175,7 +175,7 @@ int cni_delegate(const char *type, const char *cni_path, const char *command, co
 			json_decref(res);
 			goto out;
 		}
-		*ret = res;
+		*ret = cni_result_upgrade(res); /* the config's version may be 0.2.0 */
 	} else {
 		json_decref(res);
 	}

@@ -293,3 +293,56 @@ echo "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.132.0.2/24\",\"gatewa
 	[ "$(jq -r '.ips[0].address' <<<"$out")" = 10.136.0.3/24 ]
 	plug netns-ptp DEL b "/run/netns/$c" < <(jq -c '.ipMasq = false | .ipMasqBackend = "iptables"' <<<"$conf")
 }
+
+# old_conf TYPE IPAMTYPE N VERSION DIR: a dual-stack ptp config on 10.N.0.0/24
+# and fd00:N::/64, with a route of each family and one with its own gw;
+# VERSION "-" leaves cniVersion out.
+old_conf() {
+	jq -cn --arg t "$1" --arg i "$2" --arg n "$3" --arg v "$4" --arg d "$5" \
+		'{cniVersion: $v, name: "net1", type: $t,
+		  ipam: {type: $i, dataDir: $d,
+			 ranges: [[{subnet: "10.\($n).0.0/24"}], [{subnet: "fd00:\($n)::/64"}]],
+			 routes: [{dst: "0.0.0.0/0"}, {dst: "::/0"}, {dst: "10.9.0.0/16", gw: "10.\($n).0.1"}]},
+		  dns: {nameservers: ["192.0.2.53"]}} | if $v == "-" then del(.cniVersion) else . end'
+}
+
+@test "cni-bounds: cniVersion 0.1.0, 0.2.0, empty or missing: the reference's ip4/ip6 result, errors and VERSION" {
+	need_ref
+	local c1 c2 v ipam r1 r2 ref ours p
+	c1=$(uniq_name c1) c2=$(uniq_name c2)
+	mkc "$c1" "$c2"
+	for v in 0.1.0 0.2.0 "" -; do
+		r1=$(old_conf ptp host-local 137 "$v" "$DATA/ref" | plug "$REF/ptp" ADD a "/run/netns/$c1")
+		[ "$(jq -r '.ip4.ip' <<<"$r1")" != null ]
+		for ipam in netns-ipam host-local; do
+			r2=$(old_conf netns-ptp "$ipam" 138 "$v" "$DATA/our-$ipam" | plug netns-ptp ADD a "/run/netns/$c2")
+			diff <(jq -S . <<<"$r1") <(jq -S . <<<"$r2" | sed 's/10\.138\./10.137./g; s/fd00:138:/fd00:137:/g')
+			# The container got what the result says.
+			[ "$(ip -n "$c2" -o addr show dev eth0 scope global | awk '{print $4}' | sort | paste -sd' ')" = \
+				"$(jq -r '.ip4.ip, .ip6.ip' <<<"$r2" | sort | paste -sd' ')" ]
+			old_conf netns-ptp "$ipam" 138 "$v" "$DATA/our-$ipam" | plug netns-ptp DEL a "/run/netns/$c2"
+		done
+		# netns-ipam alone answers as host-local alone.
+		r1=$(old_conf x host-local 137 "$v" "$DATA/ref2" | plug "$REF/host-local" ADD a /x)
+		r2=$(old_conf x netns-ipam 137 "$v" "$DATA/our2" | plug netns-ipam ADD a /x)
+		diff <(jq -S . <<<"$r1") <(jq -S . <<<"$r2")
+		old_conf x host-local 137 "$v" "$DATA/ref2" | plug "$REF/host-local" DEL a -
+		old_conf x netns-ipam 137 "$v" "$DATA/our2" | plug netns-ipam DEL a -
+		old_conf ptp host-local 137 "$v" "$DATA/ref" | plug "$REF/ptp" DEL a "/run/netns/$c1"
+	done
+	[ -z "$(ip -n "$HOST" -o link show type veth | grep -v ptpdel)" ]
+	# CHECK before 0.4.0 and a cniVersion that is not a string: the same codes.
+	for p in "$REF/ptp" netns-ptp; do
+		run plug "$p" CHECK a "/run/netns/$c2" < <(old_conf ptp host-local 139 0.2.0 "$DATA/x")
+		assert_cni_error "$output" 1
+		run plug "$p" ADD a "/run/netns/$c2" < <(old_conf ptp host-local 139 0.2.0 "$DATA/x" | jq -c '.cniVersion = 2')
+		assert_cni_error "$output" 6
+	done
+	# VERSION: every version the reference speaks, and 1.1.0.
+	for p in ptp host-local; do
+		ref=$(echo '{"cniVersion":"0.1.0"}' | plug "$REF/$p" VERSION x -)
+		ours=$(echo '{"cniVersion":"0.1.0"}' | plug "netns-${p/host-local/ipam}" VERSION x -)
+		[ "$(jq -nc --argjson a "$ref" --argjson b "$ours" '$a.supportedVersions - $b.supportedVersions')" = '[]' ]
+		[ "$(jq -c .supportedVersions <<<"$ours")" = '["0.1.0","0.2.0","0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"]' ]
+	done
+}
