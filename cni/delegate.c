@@ -2,7 +2,10 @@
 /* Delegation (SPEC.md, "Delegated plugin protocol"): an interface plugin runs
  * its IPAM plugin, found by type in CNI_PATH, with the environment it was
  * given (CNI_COMMAND set to the command it delegates) and the network config
- * on stdin, and reads its result or error from stdout. */
+ * on stdin, and reads its result or error from stdout. Its output is
+ * bounded (16 MiB); a plugin that exits before reading all of its stdin
+ * makes our write fail with EPIPE, so the process must ignore SIGPIPE
+ * (netns-ptp's main() does). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
