@@ -47,9 +47,9 @@ static int mkdir_p(char *path, mode_t mode)
 /* Opens NAME in DIRFD as a regular file, never through a symlink (one
  * planted in the store would have us overwrite its target) and never
  * blocking (a FIFO's open waits for a writer, a device's read may never
- * end). A symlink is -ELOOP, anything but a regular file -EFTYPE; both
+ * end). A symlink is -ELOOP, anything but a regular file -ENOTREG; both
  * are refused before a byte is read or written. */
-#define EFTYPE EMEDIUMTYPE
+#define ENOTREG EMEDIUMTYPE /* no errno of its own; ipam.h names it */
 static int file_open(int dirfd, const char *name, int flags, mode_t mode)
 {
 	struct stat st;
@@ -57,8 +57,8 @@ static int file_open(int dirfd, const char *name, int flags, mode_t mode)
 
 	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
 	if (fd < 0)
-		return errno == ENXIO ? -EFTYPE : -errno; /* ENXIO: a FIFO with no reader */
-	r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EFTYPE;
+		return errno == ENXIO ? -ENOTREG : -errno; /* ENXIO: a FIFO with no reader */
+	r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -ENOTREG;
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -70,7 +70,7 @@ const char *cni_store_strerror(int r)
 {
 	if (r == -ELOOP)
 		return "a symbolic link, never followed";
-	if (r == -EFTYPE)
+	if (r == -ENOTREG)
 		return "not a regular file";
 	return strerror(-r);
 }
