@@ -85,9 +85,10 @@ procs_with() {
 }
 
 # fake_ipam NAME BODY: a shell script IPAM plugin in $BIN that records its
-# pid in $DATA/NAME.pid, then runs BODY.
+# pid in $DATA/NAME.pid, then runs BODY, its stderr (a killed pipeline's
+# "Broken pipe") to /dev/null.
 fake_ipam() {
-	printf '#!/bin/sh\necho $$ >"%s/%s.pid"\n%s\n' "$DATA" "$1" "$2" >"$BIN/$1"
+	printf '#!/bin/sh\nexec 2>/dev/null\necho $$ >"%s/%s.pid"\n%s\n' "$DATA" "$1" "$2" >"$BIN/$1"
 	chmod +x "$BIN/$1"
 }
 
