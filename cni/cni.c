@@ -8,7 +8,10 @@
 #include "netns.h"
 #include "cni.h"
 
-static const char *const versions[] = { "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0", NULL };
+/* 0.1.0 and 0.2.0 (the "ip4"/"ip6" result) as the reference plugins
+ * still speak them; a config without cniVersion is 0.1.0 (SPEC.md before
+ * 0.3.0, and libcni's version.Current() fallback). */
+static const char *const versions[] = { "0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0", NULL };
 
 int cni_fail(struct cni_err *err, int code, const char *fmt, ...)
 {
@@ -199,19 +202,25 @@ json_t *cni_config_parse(const char *buf, size_t len, struct cni_err *err)
 		goto fail;
 	}
 	v = json_object_get(conf, "cniVersion");
-	if (!v) {
-		cni_fail(err, CNI_ERR_VERSION, "the network config has no cniVersion (0.1.0 is implied; supported: 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0)");
+	if (v && !json_is_string(v)) {
+		cni_fail(err, CNI_ERR_DECODE, "decoding version from network config: cniVersion must be a string");
 		goto fail;
 	}
-	if (!json_is_string(v)) {
-		cni_fail(err, CNI_ERR_CONFIG, "cniVersion must be a string");
-		goto fail;
-	}
-	ver = json_string_value(v);
+	/* Missing or "": 0.1.0, as the reference plugins take it. Written
+	 * into the config, so that every later reader sees the same. */
+	if (!v || !*json_string_value(v))
+		json_object_set_new(conf, "cniVersion", json_string("0.1.0"));
+	ver = json_string_value(json_object_get(conf, "cniVersion"));
 	if (!cni_version_supported(ver)) {
+		size_t i, off;
+
 		cni_fail(err, CNI_ERR_VERSION, "incompatible CNI versions");
-		snprintf(err->details, sizeof(err->details),
-			 "config is \"%.64s\", plugin supports [\"0.3.0\" \"0.3.1\" \"0.4.0\" \"1.0.0\" \"1.1.0\"]", ver);
+		off = (size_t)snprintf(err->details, sizeof(err->details), "config is \"%.64s\", plugin supports [", ver);
+		for (i = 0; versions[i] && off < sizeof(err->details); i++)
+			off += (size_t)snprintf(err->details + off, sizeof(err->details) - off, "%s\"%s\"",
+						i ? " " : "", versions[i]);
+		if (off < sizeof(err->details))
+			snprintf(err->details + off, sizeof(err->details) - off, "]");
 		goto fail;
 	}
 	v = json_object_get(conf, "name");
@@ -264,9 +273,96 @@ void cni_error_print(FILE *out, const struct cni_err *err, const char *version)
 	json_decref(o);
 }
 
+/* The first address of FAMILY (4 or 6) in IPS as 0.2.0's ip4/ip6 object,
+ * with the routes whose dst is of that family; NULL when there is none. */
+static json_t *ipconfig_020(json_t *ips, json_t *routes, int family)
+{
+	json_t *ip, *rt, *o = NULL, *rs;
+	size_t i;
+
+	json_array_foreach(ips, i, ip) {
+		const char *a = json_string_value(json_object_get(ip, "address"));
+		if (a && (strchr(a, ':') ? 6 : 4) == family) {
+			o = json_pack("{s:s}", "ip", a);
+			if (json_is_string(json_object_get(ip, "gateway")))
+				json_object_set(o, "gateway", json_object_get(ip, "gateway"));
+			break;
+		}
+	}
+	if (!o)
+		return NULL;
+	rs = json_array();
+	json_array_foreach(routes, i, rt) {
+		const char *dst = json_string_value(json_object_get(rt, "dst"));
+		json_t *r2;
+		if (!dst || (strchr(dst, ':') ? 6 : 4) != family)
+			continue;
+		r2 = json_pack("{s:s}", "dst", dst);
+		if (json_is_string(json_object_get(rt, "gw")))
+			json_object_set(r2, "gw", json_object_get(rt, "gw"));
+		json_array_append_new(rs, r2);
+	}
+	if (json_array_size(rs))
+		json_object_set(o, "routes", rs);
+	json_decref(rs);
+	return o;
+}
+
+/* RESULT (1.0.0 form) as a 0.1.0/0.2.0 one, as the reference's
+ * convert04xTo02x: the first address of each family, routes by the
+ * family of their dst, dns; no interfaces. */
+static json_t *result_020(json_t *result, const char *version)
+{
+	json_t *ips = json_object_get(result, "ips"), *routes = json_object_get(result, "routes"), *ip4, *ip6,
+	       *dns = json_object_get(result, "dns"), *r;
+
+	r = json_pack("{s:s}", "cniVersion", version);
+	if (!r)
+		return NULL;
+	ip4 = ipconfig_020(ips, routes, 4);
+	ip6 = ipconfig_020(ips, routes, 6);
+	if (ip4)
+		json_object_set_new(r, "ip4", ip4);
+	if (ip6)
+		json_object_set_new(r, "ip6", ip6);
+	json_object_set_new(r, "dns", json_is_object(dns) ? json_deep_copy(dns) : json_object());
+	return r;
+}
+
+json_t *cni_result_upgrade(json_t *result)
+{
+	static const char *const fams[] = { "ip4", "ip6" };
+	json_t *ips, *routes, *o, *rt;
+	size_t f, i;
+
+	if (!json_is_object(result) || json_object_get(result, "ips") ||
+	    (!json_object_get(result, "ip4") && !json_object_get(result, "ip6")))
+		return result;
+	ips = json_array();
+	routes = json_array();
+	for (f = 0; f < 2; f++) {
+		o = json_object_get(result, fams[f]);
+		if (!json_is_object(o) || !json_is_string(json_object_get(o, "ip")))
+			continue;
+		json_array_append_new(ips, json_pack("{s:O}", "address", json_object_get(o, "ip")));
+		if (json_is_string(json_object_get(o, "gateway")))
+			json_object_set(json_array_get(ips, json_array_size(ips) - 1), "gateway",
+					json_object_get(o, "gateway"));
+		json_array_foreach(json_object_get(o, "routes"), i, rt)
+			json_array_append(routes, rt);
+		json_object_del(result, fams[f]);
+	}
+	json_object_set_new(result, "ips", ips);
+	if (json_array_size(routes))
+		json_object_set(result, "routes", routes);
+	json_decref(routes);
+	return result;
+}
+
 int cni_result_print(FILE *out, json_t *result, const char *version)
 {
-	json_t *r = json_deep_copy(result), *ips, *ip;
+	json_t *r = cni_version_cmp(version, "0.3.0") < 0 ? result_020(result, version) : json_deep_copy(result);
+	json_t *ips, *ip;
 	size_t i;
 	char *s;
 	int ret;

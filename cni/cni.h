@@ -78,8 +78,14 @@ void cni_version_print(FILE *out);
 void cni_error_print(FILE *out, const struct cni_err *err, const char *version);
 
 /* Prints RESULT (in 1.0.0 form) as a result of VERSION: before 1.0.0 each
- * ips[] entry gets "version": "4" or "6". Steals nothing. */
+ * ips[] entry gets "version": "4" or "6"; before 0.3.0 it is the "ip4",
+ * "ip6", "dns" form (the first address of each family). Steals nothing. */
 int cni_result_print(FILE *out, json_t *result, const char *version);
+
+/* Turns a 0.1.0/0.2.0 result ("ip4", "ip6": {ip, gateway, routes}) into
+ * the "ips" and "routes" of later versions, in place; any other result is
+ * left as it is. Returns RESULT. */
+json_t *cni_result_upgrade(json_t *result);
 
 /* Parses CNI_ARGS: "K=V;K=V", keys and values non-empty, no more than 64
  * pairs. Calls CB for each; a negative value from CB stops and is returned.
@@ -117,7 +123,10 @@ int cni_plugin_find(const char *type, const char *cni_path, char *path, size_t l
  * CNI_COMMAND, the rest of the environment as ours, and CONF (LEN bytes) on
  * its stdin. On success *RET (when not NULL) gets its parsed result object.
  * A failure is -1 with ERR set: the plugin's own code, message and details
- * when it printed an error, else 7 (not found), 11 (cannot start), 999. */
+ * when it printed an error, else 7 (not found), 11 (cannot start), 999 (a
+ * plugin that printed more than 16 MiB, which is killed and reaped).
+ * A plugin that exits without reading all of CONF makes our write fail
+ * with EPIPE: the caller must ignore SIGPIPE (netns-ptp's main() does). */
 int cni_delegate(const char *type, const char *cni_path, const char *command, const char *conf,
 		 size_t len, json_t **ret, struct cni_err *err);
 

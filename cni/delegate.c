@@ -2,9 +2,14 @@
 /* Delegation (SPEC.md, "Delegated plugin protocol"): an interface plugin runs
  * its IPAM plugin, found by type in CNI_PATH, with the environment it was
  * given (CNI_COMMAND set to the command it delegates) and the network config
- * on stdin, and reads its result or error from stdout. */
+ * on stdin, and reads its result or error from stdout. Its output is
+ * bounded (16 MiB); a plugin that exits before reading all of its stdin
+ * makes our write fail with EPIPE, so the process must ignore SIGPIPE
+ * (netns-ptp's main() does). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +35,84 @@ int cni_plugin_find(const char *type, const char *cni_path, char *path, size_t l
 	return cni_fail(err, CNI_ERR_CONFIG, "failed to find plugin \"%s\" in path [%s]", type, cni_path);
 }
 
+/* What a delegated plugin may print: the most a config may be
+ * (cni_read_all()), far above any real result. */
+#define DELEGATE_OUT_MAX (16u << 20)
+
+/* Feeds CONF to the child on IN and reads its stdout from OUT until EOF,
+ * both at once: a plugin that prints before it has read all its stdin (or
+ * never reads it) would otherwise block on a full pipe while we block on
+ * ours. Stops at DELEGATE_OUT_MAX bytes of output: 0, -EFBIG, or -errno. */
+static int delegate_io(int in, int out, const char *conf, size_t len, char **buf, size_t *olen)
+{
+	size_t cap = 0;
+	char *b = NULL;
+	int r = 0;
+
+	if (fcntl(in, F_SETFL, O_NONBLOCK) < 0)
+		return -errno;
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = out, .events = POLLIN }, { .fd = in, .events = POLLOUT } };
+		ssize_t n;
+
+		if (poll(pfd, in >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		if (in >= 0 && pfd[1].revents) {
+			n = len ? write(in, conf, len) : 0;
+			if (n > 0)
+				conf += n, len -= (size_t)n;
+			/* Done, or the plugin closed its stdin (EPIPE: SIGPIPE
+			 * must be ignored, cni.h) and its status says why. */
+			if (len == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+				close(in);
+				in = -1;
+			}
+		}
+		if (!pfd[0].revents)
+			continue;
+		if (cap - *olen < 4096) {
+			char *nb;
+
+			if (cap >= DELEGATE_OUT_MAX) {
+				r = -EFBIG;
+				break;
+			}
+			nb = realloc(b, cap + 65536);
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			b = nb, cap += 65536;
+		}
+		n = read(out, b + *olen, cap - *olen - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		*olen += (size_t)n;
+	}
+	if (in >= 0)
+		close(in);
+	if (b)
+		b[*olen] = '\0';
+	*buf = b;
+	return r;
+}
+
 int cni_delegate(const char *type, const char *cni_path, const char *command, const char *conf,
 		 size_t len, json_t **ret, struct cni_err *err)
 {
 	char path[4096], *out = NULL;
-	size_t olen = 0, ocap = 0;
-	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, status, r = -1;
+	size_t olen = 0;
+	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, status, r = -1, io;
 	pid_t pid;
 	json_t *res;
 
@@ -59,42 +136,27 @@ int cni_delegate(const char *type, const char *cni_path, const char *command, co
 	}
 	close(in[0]), close(outp[1]);
 	in[0] = outp[1] = -1;
-	{
-		const char *b = conf;
-		size_t left = len;
-		while (left) {
-			ssize_t n = write(in[1], b, left);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				break; /* the plugin exited early; its status says why */
-			b += n, left -= (size_t)n;
-		}
-		close(in[1]);
-		in[1] = -1;
-	}
-	for (;;) {
-		ssize_t n;
-		if (ocap - olen < 4096) {
-			char *nb = realloc(out, ocap + 65536);
-			if (!nb || ocap > (16u << 20))
-				break;
-			out = nb, ocap += 65536;
-		}
-		n = read(outp[0], out + olen, ocap - olen - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		olen += (size_t)n;
-	}
+	io = delegate_io(in[1], outp[0], conf, len, &out, &olen);
+	in[1] = -1; /* closed by delegate_io() */
+	/* A plugin that printed too much (or that we cannot read) is stopped:
+	 * waiting for it to finish on its own could take forever. */
+	if (io < 0)
+		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			status = -1;
 			break;
 		}
-	if (out)
-		out[olen] = '\0';
+	if (io == -EFBIG) {
+		cni_fail(err, CNI_ERR_GENERIC, "IPAM plugin %s %s printed more than %u MiB: stopped", path,
+			 command, DELEGATE_OUT_MAX >> 20);
+		goto out;
+	}
+	if (io < 0) {
+		cni_fail(err, CNI_ERR_IO, "cannot read what IPAM plugin %s %s printed: %s", path, command,
+			 strerror(-io));
+		goto out;
+	}
 	res = out ? json_loadb(out, olen, 0, NULL) : NULL;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		json_t *code = json_object_get(res, "code"), *msg = json_object_get(res, "msg");
@@ -116,7 +178,7 @@ int cni_delegate(const char *type, const char *cni_path, const char *command, co
 			json_decref(res);
 			goto out;
 		}
-		*ret = res;
+		*ret = cni_result_upgrade(res); /* the config's version may be 0.2.0 */
 	} else {
 		json_decref(res);
 	}

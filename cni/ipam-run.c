@@ -12,9 +12,12 @@
  * range set (code 50).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cni.h"
 #include "ipam.h"
@@ -27,11 +30,15 @@ struct ipam {
 	const char *version;
 	struct cni_err *err;
 	json_t *result;     /* ADD's, handed to the caller */
+	json_t *dns;        /* ADD's, read before the store is locked */
 };
 
 static int store_fail(struct ipam *p, int r, const char *what)
 {
-	return cni_fail(p->err, CNI_ERR_IO, "%s %s: %s", what, p->store.path, strerror(-r));
+	if (p->store.refused[0])
+		return cni_fail(p->err, CNI_ERR_IO, "%s %s/%s: %s", what, p->store.path, p->store.refused,
+				cni_store_strerror(r));
+	return cni_fail(p->err, CNI_ERR_IO, "%s %s: %s", what, p->store.path, cni_store_strerror(r));
 }
 
 /* Walks range set SET from after the last reserved address, as
@@ -188,35 +195,93 @@ static int release_all(struct ipam *p)
 	return r < 0 ? r : o.err;
 }
 
+/* The most of a resolvConf we read: a real one is a few hundred bytes. */
+#define RESOLV_CONF_MAX (64 * 1024)
+
+/* Reads ipam.resolvConf (at most RESOLV_CONF_MAX bytes, a regular file,
+ * opened without blocking: /dev/zero or a FIFO would hold the store's lock
+ * for ever) into *RET, a buffer the caller frees. 0, or -1 with ERR set. */
+static int resolv_conf_load(struct ipam *p, char **ret)
+{
+	const char *path = p->conf.resolv_conf;
+	size_t len = 0;
+	struct stat st;
+	char *buf = NULL;
+	int fd, r = -1;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return cni_fail(p->err, CNI_ERR_IO, "cannot read ipam.resolvConf %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		cni_fail(p->err, CNI_ERR_IO, "cannot read ipam.resolvConf %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		cni_fail(p->err, CNI_ERR_IO, "cannot read ipam.resolvConf %s: %s", path,
+			 S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+		goto out;
+	}
+	buf = malloc(RESOLV_CONF_MAX + 2);
+	if (!buf) {
+		cni_fail(p->err, CNI_ERR_GENERIC, "out of memory");
+		goto out;
+	}
+	/* Up to one byte past the limit, so that a file that grew is caught. */
+	while (len <= RESOLV_CONF_MAX) {
+		ssize_t n = read(fd, buf + len, RESOLV_CONF_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			cni_fail(p->err, CNI_ERR_IO, "cannot read ipam.resolvConf %s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > RESOLV_CONF_MAX) {
+		cni_fail(p->err, CNI_ERR_IO, "cannot read ipam.resolvConf %s: larger than %d KiB", path,
+			 RESOLV_CONF_MAX / 1024);
+		goto out;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	buf = NULL;
+	r = 0;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+/* The result's "dns": ipam.resolvConf's nameserver, domain, search and
+ * options lines as host-local's parseResolvConf reads them (the first
+ * word after nameserver and domain, all after search and options). Read
+ * before the store's lock is taken; NULL with ERR set on failure. */
 static json_t *dns_read(struct ipam *p)
 {
 	json_t *dns = json_object(), *ns = json_array(), *search = json_array(), *opts = json_array();
-	char line[1024], *tok, *save;
-	FILE *f;
+	char *text = NULL, *line, *lsave, *tok, *save;
 
 	if (p->conf.resolv_conf) {
-		f = fopen(p->conf.resolv_conf, "re");
-		if (!f) {
-			cni_fail(p->err, CNI_ERR_IO, "cannot read ipam.resolvConf %s: %s", p->conf.resolv_conf,
-				 strerror(errno));
+		if (resolv_conf_load(p, &text) < 0)
 			goto fail;
-		}
-		while (fgets(line, sizeof(line), f)) {
-			char *key = strtok_r(line, " \t\r\n", &save);
+		for (line = strtok_r(text, "\n", &lsave); line; line = strtok_r(NULL, "\n", &lsave)) {
+			char *key = strtok_r(line, " \t\r\f\v", &save), *first;
 			if (!key || key[0] == '#' || key[0] == ';')
 				continue;
-			while ((tok = strtok_r(NULL, " \t\r\n", &save))) {
-				if (strcmp(key, "nameserver") == 0)
-					json_array_append_new(ns, json_string(tok));
-				else if (strcmp(key, "domain") == 0)
-					json_object_set_new(dns, "domain", json_string(tok));
-				else if (strcmp(key, "search") == 0)
-					json_array_append_new(search, json_string(tok));
-				else if (strcmp(key, "options") == 0)
-					json_array_append_new(opts, json_string(tok));
-			}
+			first = strtok_r(NULL, " \t\r\f\v", &save);
+			if (!first)
+				continue;
+			if (strcmp(key, "nameserver") == 0)
+				json_array_append_new(ns, json_string(first));
+			else if (strcmp(key, "domain") == 0)
+				json_object_set_new(dns, "domain", json_string(first));
+			else if (strcmp(key, "search") == 0 || strcmp(key, "options") == 0)
+				for (tok = first; tok; tok = strtok_r(NULL, " \t\r\f\v", &save))
+					json_array_append_new(key[0] == 's' ? search : opts, json_string(tok));
 		}
-		fclose(f);
+		free(text);
 	}
 	if (json_array_size(ns))
 		json_object_set(dns, "nameservers", ns);
@@ -368,13 +433,14 @@ static int cmd_add(struct ipam *p)
 			goto undo;
 		json_array_append_new(ips, alloc_json(&done[set]));
 	}
-	dns = dns_read(p);
-	if (!dns)
-		goto undo;
+	dns = p->dns;
+	p->dns = NULL;
 	result = json_pack("{s:s, s:O}", "cniVersion", "1.0.0", "ips", ips);
 	if (result && p->conf.routes && json_array_size(p->conf.routes))
 		json_object_set(result, "routes", p->conf.routes);
 	if (!result || json_object_set_new(result, "dns", dns) < 0) {
+		if (!result)
+			json_decref(dns);
 		json_decref(result);
 		cni_fail(p->err, CNI_ERR_GENERIC, "out of memory");
 		goto undo;
@@ -529,6 +595,9 @@ static int run(struct ipam *p)
 		return -1;
 	if (p->env.cmd == CNI_ADD && cni_ipam_requested_parse(p->config, p->env.args, &p->conf, p->err) < 0)
 		return -1;
+	/* Reading a file may take its time: not while holding the lock. */
+	if (p->env.cmd == CNI_ADD && !(p->dns = dns_read(p)))
+		return -1;
 	r = cni_store_open(&p->store, p->conf.data_dir, p->conf.name);
 	if (r < 0)
 		return store_fail(p, r, "cannot open the store");
@@ -557,6 +626,7 @@ int cni_ipam_run(const struct cni_env *env, json_t *config, json_t **ret, struct
 
 	cni_store_close(&p.store);
 	cni_ipam_conf_free(&p.conf);
+	json_decref(p.dns);
 	if (ret)
 		*ret = r < 0 ? NULL : p.result;
 	else

@@ -83,10 +83,17 @@ struct cni_store {
 	bool indexed;     /* the index matches the store */
 	bool changed;     /* we changed the store: close records it */
 	long count;       /* allocations, while indexed */
+	char refused[64]; /* the file the last failed write was to, or "" */
 	char path[4096];
 };
 /* A store not opened yet, which cni_store_close() leaves alone. */
 #define CNI_STORE_INIT { .dirfd = -1, .lockfd = -1, .idxfd = -1 }
+/* Every file of the store is opened without following a symlink or
+ * blocking, and only when it is a regular file: a symlink is -ELOOP,
+ * another non-regular file (a FIFO, a device) -EMEDIUMTYPE, which an
+ * address walk skips and a write reports. cni_store_strerror() says which
+ * in words. */
+const char *cni_store_strerror(int r);
 /* Opens DATA_DIR/NAME (made if missing) and takes its lock. 0 or -errno. */
 int cni_store_open(struct cni_store *s, const char *data_dir, const char *name);
 /* Records the index and drops the lock. */

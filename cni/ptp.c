@@ -20,6 +20,28 @@
 #include "ipam.h"
 #include "ptp.h"
 
+/* ipMasqBackend, which the reference ptp takes as "iptables" or
+ * "nftables": netns-ptp masquerades through nftables only, so "iptables"
+ * with ipMasq on is refused where it would matter (ADD makes the rules,
+ * CHECK looks for them) rather than silently ignored; DEL, GC and STATUS
+ * go on (DEL still removes what an ADD made). */
+static int masq_backend_check(struct ptp *p)
+{
+	const char *b = NULL;
+
+	if (cni_get_string(p->config, "ipMasqBackend", "", &b, &p->err) < 0)
+		return -1;
+	if (!b || strcmp(b, "nftables") == 0)
+		return 0;
+	if (strcmp(b, "iptables") != 0)
+		return cni_fail(&p->err, CNI_ERR_CONFIG,
+				"ipMasqBackend \"%.64s\" is unknown: netns-ptp masquerades through \"nftables\"", b);
+	if (p->ip_masq && (p->env.cmd == CNI_ADD || p->env.cmd == CNI_CHECK))
+		return cni_fail(&p->err, CNI_ERR_CONFIG,
+				"ipMasqBackend \"iptables\" is not supported: netns-ptp masquerades through nftables (set \"nftables\" or leave it out)");
+	return 0;
+}
+
 static int conf_parse(struct ptp *p)
 {
 	json_t *ipam = json_object_get(p->config, "ipam");
@@ -37,6 +59,8 @@ static int conf_parse(struct ptp *p)
 	} else if (cni_get_uint(p->config, "mtu", "", 65535, &p->mtu, &p->err) < 0) {
 		return -1;
 	}
+	if (masq_backend_check(p) < 0)
+		return -1;
 	if (p->mtu && p->mtu < 68)
 		return cni_fail(&p->err, CNI_ERR_CONFIG, "mtu %u is below the minimum of 68", p->mtu);
 	if (!json_is_object(ipam))
@@ -141,6 +165,30 @@ static int netns_open(struct ptp *p)
 	return 0;
 }
 
+/* The result's dns, as the reference ptp's: the config's own when it
+ * sets any field (its dnsConfSet(): nameservers, search or options present,
+ * even empty, or a domain), else the IPAM plugin's (from its resolvConf). */
+static json_t *dns_result(json_t *conf_dns, json_t *ipam_dns)
+{
+	static const char *const keys[] = { "nameservers", "domain", "search", "options" };
+	const char *domain = json_string_value(json_object_get(conf_dns, "domain"));
+	json_t *from = ipam_dns, *dns = json_object(), *v;
+	size_t i;
+
+	if (json_is_array(json_object_get(conf_dns, "nameservers")) ||
+	    json_is_array(json_object_get(conf_dns, "search")) ||
+	    json_is_array(json_object_get(conf_dns, "options")) || (domain && *domain))
+		from = conf_dns;
+	/* The spec's four fields, each only when not empty, as the
+	 * reference's types.DNS (omitempty) writes them. */
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		v = json_object_get(from, keys[i]);
+		if ((json_is_array(v) && json_array_size(v)) || (json_is_string(v) && *json_string_value(v)))
+			json_object_set_new(dns, keys[i], json_deep_copy(v));
+	}
+	return dns;
+}
+
 static int cmd_add(struct ptp *p)
 {
 	json_t *ipam_res = NULL, *result = NULL, *ifaces, *ips, *ipj, *routes;
@@ -207,7 +255,7 @@ static int cmd_add(struct ptp *p)
 	json_object_set_new(result, "ips", ips);
 	if (routes && json_array_size(routes))
 		json_object_set(result, "routes", routes);
-	json_object_set_new(result, "dns", p->dns ? json_deep_copy(p->dns) : json_object());
+	json_object_set_new(result, "dns", dns_result(p->dns, json_object_get(ipam_res, "dns")));
 	if (cni_result_print(stdout, result, p->version) < 0) {
 		cni_fail(&p->err, CNI_ERR_IO, "cannot write the result");
 		goto undo;
@@ -395,7 +443,11 @@ static int cmd_check(struct ptp *p)
 			goto out;
 		}
 		if (cni_rtnl_route_find(hnl, &host) != 1) {
-			cni_fail(&p->err, CNI_ERR_GENERIC, "the host route to %s via %s is missing", as[i].cidr,
+			char ipbuf[64];
+
+			/* What ADD made: a route to the address alone, not its subnet. */
+			cni_ip_format(&as[i].ip, ipbuf, sizeof(ipbuf));
+			cni_fail(&p->err, CNI_ERR_GENERIC, "the host route %s/%u dev %s is missing", ipbuf, full,
 				 p->host_if);
 			goto out;
 		}

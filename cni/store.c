@@ -44,6 +44,37 @@ static int mkdir_p(char *path, mode_t mode)
 	return 0;
 }
 
+/* Opens NAME in DIRFD as a regular file, never through a symlink (one
+ * planted in the store would have us overwrite its target) and never
+ * blocking (a FIFO's open waits for a writer, a device's read may never
+ * end). A symlink is -ELOOP, anything but a regular file -ENOTREG; both
+ * are refused before a byte is read or written. */
+#define ENOTREG EMEDIUMTYPE /* no errno of its own; ipam.h names it */
+static int file_open(int dirfd, const char *name, int flags, mode_t mode)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+	if (fd < 0)
+		return errno == ENXIO ? -ENOTREG : -errno; /* ENXIO: a FIFO with no reader */
+	r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -ENOTREG;
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+const char *cni_store_strerror(int r)
+{
+	if (r == -ELOOP)
+		return "a symbolic link, never followed";
+	if (r == -ENOTREG)
+		return "not a regular file";
+	return strerror(-r);
+}
+
 static void index_open(struct cni_store *s);
 static void index_close(struct cni_store *s);
 static void index_add(struct cni_store *s, const char *id, const char *ifname, const char *ipname);
@@ -68,9 +99,10 @@ int cni_store_open(struct cni_store *s, const char *data_dir, const char *name)
 	if (s->dirfd < 0)
 		return -errno;
 	/* host-local's disk.NewFileLock opens it O_RDONLY|O_CREATE, 0750. */
-	s->lockfd = openat(s->dirfd, "lock", O_RDONLY | O_CREAT | O_CLOEXEC, 0750);
+	s->lockfd = file_open(s->dirfd, "lock", O_RDONLY | O_CREAT, 0750);
 	if (s->lockfd < 0) {
-		r = -errno;
+		r = s->lockfd;
+		snprintf(s->refused, sizeof(s->refused), "lock");
 		cni_store_close(s);
 		return r;
 	}
@@ -100,9 +132,9 @@ static int write_file(int dirfd, const char *name, const char *buf, int flags)
 	ssize_t n;
 	int fd, r = 0;
 
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+	fd = file_open(dirfd, name, O_WRONLY | O_CREAT | flags, 0644);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = write(fd, buf, len);
 	if (n < 0 || (size_t)n != len)
 		r = n < 0 ? -errno : -EIO;
@@ -124,9 +156,9 @@ static int rewrite_file(int dirfd, const char *name, const char *buf)
 	ssize_t n;
 	int fd, r = 0;
 
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fd = file_open(dirfd, name, O_WRONLY | O_CREAT, 0644);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = pwrite(fd, buf, len, 0);
 	if (n < 0 || (size_t)n != len)
 		r = n < 0 ? -errno : -EIO;
@@ -152,12 +184,14 @@ int cni_store_reserve(struct cni_store *s, const char *id, const char *ifname,
 		return 0;
 	s->changed = true;
 	if (r < 0) {
+		snprintf(s->refused, sizeof(s->refused), "%s", name);
 		unlinkat(s->dirfd, name, 0);
 		return r;
 	}
 	snprintf(last, sizeof(last), "last_reserved_ip.%zu", set);
 	r = rewrite_file(s->dirfd, last, name);
 	if (r < 0) {
+		snprintf(s->refused, sizeof(s->refused), "%s", last);
 		unlinkat(s->dirfd, name, 0);
 		return r;
 	}
@@ -168,10 +202,10 @@ int cni_store_reserve(struct cni_store *s, const char *id, const char *ifname,
 static int read_small(int dirfd, const char *name, char *buf, size_t len)
 {
 	ssize_t n;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = file_open(dirfd, name, O_RDONLY, 0);
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n < 0)
@@ -433,9 +467,9 @@ static int key_add(struct cni_store *s, const char *key, const char *ipname)
 	char line[64];
 	int fd, r;
 
-	fd = openat(s->idxfd, key, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = file_open(s->idxfd, key, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	snprintf(line, sizeof(line), "%s\n", ipname);
 	r = write(fd, line, strlen(line)) == (ssize_t)strlen(line) ? 0 : -EIO;
 	if (close(fd) < 0 && !r)
@@ -505,7 +539,7 @@ static int key_remove(struct cni_store *s, const char *key, const char *ipname)
 			off += (size_t)snprintf(out + off, sizeof(out) - off, "%s\n", line);
 	if (off == 0)
 		return unlinkat(s->idxfd, key, 0) < 0 ? -errno : 0;
-	return write_file(s->idxfd, key, out, O_TRUNC | O_NOFOLLOW);
+	return write_file(s->idxfd, key, out, O_TRUNC);
 }
 
 static void index_remove(struct cni_store *s, const char *id, const char *ifname, const char *ipname)
@@ -556,9 +590,9 @@ static int index_record(struct cni_store *s)
 	char buf[sizeof(s->path) + 128];
 	int fd, r;
 
-	fd = openat(s->idxfd, "stamp", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = file_open(s->idxfd, "stamp", O_WRONLY | O_CREAT, 0600);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	r = dir_mark(s->idxfd, &ist);
 	if (r == 0)
 		r = dir_mark(s->dirfd, &sst);

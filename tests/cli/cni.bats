@@ -121,7 +121,7 @@ host_veths() {
 	local p out
 	for p in netns-ipam netns-ptp; do
 		out=$(echo '{"cniVersion":"1.0.0"}' | plug "$p" VERSION x -)
-		[ "$(jq -c .supportedVersions <<<"$out")" = '["0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"]' ]
+		[ "$(jq -c .supportedVersions <<<"$out")" = '["0.1.0","0.2.0","0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"]' ]
 	done
 }
 
@@ -251,7 +251,7 @@ host_veths() {
 	assert_cni_error "$output" 7
 	run plug netns-ptp ADD a "$ns" < <(jq -c '.ipMasq = "yes"' <<<"$c")
 	assert_cni_error "$output" 7
-	run plug netns-ipam ADD a /x < <(jq -c '.cniVersion = "0.2.0"' <<<"$good")
+	run plug netns-ipam ADD a /x < <(jq -c '.cniVersion = "0.5.0"' <<<"$good")
 	assert_cni_error "$output" 1
 	run plug netns-ptp ADD a "$ns" < <(jq -c '.cniVersion = "9.9.9"' <<<"$c")
 	assert_cni_error "$output" 1
