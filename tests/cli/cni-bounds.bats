@@ -6,48 +6,10 @@
 # messages). As in cni.bats every test runs the plugins in a namespace of
 # its own that plays the host ($HOST), with a scratch dataDir.
 
-load cni-clients
-
-REF=/usr/lib/cni
+load cni-plugin-helpers
 
 setup() {
-	[ -x "$BUILD/netns-ipam" ] && [ -x "$BUILD/netns-ptp" ] || {
-		echo "# $BUILD/netns-ipam or netns-ptp is missing: build them first" >&2
-		return 1
-	}
-	command -v jq >/dev/null || { echo "# jq is missing (apt-get install jq)" >&2; return 1; }
-	HOST=$(uniq_name host)
-	netns add "$HOST"
-	track_name "$HOST"
-	mk_scratch DATA
-	# Plugins of the tests' own (fake IPAM plugins) go here, first in CNI_PATH.
-	mk_scratch BIN
-}
-
-need_ref() {
-	[ -x "$REF/ptp" ] && [ -x "$REF/host-local" ] ||
-		skip "the reference plugins are not installed (apt-get install containernetworking-plugins)"
-}
-
-# mkc NAME...: container namespaces, removed by teardown.
-mkc() {
-	local n
-	for n in "$@"; do
-		netns add "$n"
-		track_name "$n"
-	done
-}
-
-# plug PLUGIN COMMAND ID NETNS [VAR=VALUE...]: runs PLUGIN in $HOST with the
-# CNI environment and stdin as the config, at most 60 s (a plugin that
-# hangs fails the test instead of the suite). NETNS "-" leaves CNI_NETNS unset.
-plug() {
-	local plugin=$1 cmd=$2 id=$3 nsp=$4
-	shift 4
-	local -a e=(CNI_COMMAND="$cmd" CNI_CONTAINERID="$id" CNI_IFNAME=eth0
-		CNI_PATH="$BIN:$BUILD:$REF")
-	[ "$nsp" = - ] || e+=(CNI_NETNS="$nsp")
-	timeout -k 5 60 netns exec "$HOST" env -u CNI_ARGS "${e[@]}" "$@" "$plugin"
+	cni_setup
 }
 
 # ipam_conf [DIR]: a config for netns-ipam/host-local, 10.130.0.0/24.
@@ -71,12 +33,6 @@ store_list() {
 		case ${f##*/} in lock | last_reserved_ip.* | '*') continue ;; esac
 		echo "${f##*/}"
 	done | sort
-}
-
-assert_cni_error() {
-	local out=$1 code=$2
-	[ "$(jq -r .code <<<"$out")" = "$code" ] || { echo "# want code $code: $out" >&2; return 1; }
-	[ -n "$(jq -r '.msg // empty' <<<"$out")" ] || { echo "# no msg: $out" >&2; return 1; }
 }
 
 # The processes whose command line holds WORD, other than this shell's.

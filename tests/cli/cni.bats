@@ -7,47 +7,10 @@
 # host side or /var/lib/cni. Side-by-side runs use Debian's reference
 # plugins (containernetworking-plugins) in /usr/lib/cni.
 
-load cni-clients
-
-REF=/usr/lib/cni
+load cni-plugin-helpers
 
 setup() {
-	if [ ! -x "$BUILD/netns-ipam" ] || [ ! -x "$BUILD/netns-ptp" ]; then
-		echo "# $BUILD/netns-ipam or netns-ptp is missing: build them first" >&2
-		return 1
-	fi
-	command -v jq >/dev/null || { echo "# jq is missing (apt-get install jq)" >&2; return 1; }
-	HOST=$(uniq_name host)
-	netns add "$HOST"
-	track_name "$HOST"
-	mk_scratch DATA
-}
-
-need_ref() {
-	[ -x "$REF/ptp" ] || skip "the reference plugins are not installed (apt-get install containernetworking-plugins)"
-	[ -x "$REF/host-local" ] ||
-		skip "the reference plugins are not installed (apt-get install containernetworking-plugins)"
-}
-
-# mkc NAME...: container namespaces, removed by teardown.
-mkc() {
-	local n
-	for n in "$@"; do
-		netns add "$n"
-		track_name "$n"
-	done
-}
-
-# plug PLUGIN COMMAND ID NETNS [VAR=VALUE...]: runs PLUGIN in $HOST with the
-# CNI environment (CNI_IFNAME=$IFN, default eth0) and stdin as the config.
-# NETNS "-" leaves CNI_NETNS unset.
-plug() {
-	local plugin=$1 cmd=$2 id=$3 nsp=$4
-	shift 4
-	local -a e=(CNI_COMMAND="$cmd" CNI_CONTAINERID="$id" CNI_IFNAME="${IFN:-eth0}"
-		CNI_PATH="$BUILD:$REF")
-	[ "$nsp" = - ] || e+=(CNI_NETNS="$nsp")
-	netns exec "$HOST" env -u CNI_ARGS "${e[@]}" "$@" "$plugin"
+	cni_setup
 }
 
 # ipam_conf VERSION SUBNETS-JSON [DIR]: a config for netns-ipam/host-local.
@@ -73,13 +36,6 @@ store_list() {
 		c=$(<"$f")
 		printf '%s %s\n' "${f##*/}" "${c//$'\r\n'/|}"
 	done | sort
-}
-
-# The spec's error JSON: code CODE, and a msg.
-assert_cni_error() {
-	local out=$1 code=$2
-	[ "$(jq -r .code <<<"$out")" = "$code" ] || { echo "# want code $code: $out" >&2; return 1; }
-	[ -n "$(jq -r '.msg // empty' <<<"$out")" ] || { echo "# no msg: $out" >&2; return 1; }
 }
 
 # fnv ID IFNAME: the 32-bit FNV-1a hash of ID NUL IFNAME NUL, as netns-ptp
