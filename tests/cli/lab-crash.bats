@@ -65,20 +65,25 @@ EOF
 	netns lab up "$SCR/lab.yml"
 	freed=$(inode b)
 	netns delete "$LAB-b"
-	# The kernel hands the lowest free nsfs inode number to the next
-	# namespace made; the misses are kept alive so that they hold the
-	# numbers below it.
+	# The kernel hands the lowest free nsfs inode number (one counter for
+	# every namespace type, the whole machine's) to the next namespace
+	# made. The misses below it are kept alive, so that each try takes the
+	# next hole up; one above it means the number is not free yet (the
+	# kernel frees a namespace a moment after its last reference goes).
 	found=
-	for i in $(seq 60); do
+	for i in $(seq 600); do
 		foreign
-		if [ "$(ns_inode "/proc/$PID/ns/net")" = "$freed" ]; then
+		got=$(ns_inode "/proc/$PID/ns/net")
+		if [ "$got" = "$freed" ]; then
 			found=$PID
 			break
 		fi
-		sleep 0.05
+		if [ "$got" -gt "$freed" ]; then
+			sleep 0.01
+		fi
 	done
 	if [ -z "$found" ]; then
-		skip "no new namespace got the freed inode number $freed in 60 tries"
+		skip "no new namespace got the freed inode number $freed in 600 tries"
 	fi
 	run -0 --separate-stderr netns lab down "$LAB"
 	[ "$stderr" = "" ]
