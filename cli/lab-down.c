@@ -504,11 +504,39 @@ static int down_locked(const char *lab, json_t *state)
 	return status;
 }
 
+static int veth_name(const struct netns_link *l, void *data)
+{
+	return l->kind && strcmp(l->kind, "veth") == 0 ? lab_strv_add(data, l->name) : 0;
+}
+
+/* Deletes the veths in namespace NS, still IDS: a veth goes with its peer,
+ * at once. Left to the namespace's end, the peer in a node that stays would
+ * go only when the kernel frees the namespace, later, and the next up,
+ * making that link again, would find its name taken. */
+static void veths_delete(const char *ns, const struct netns_id *id)
+{
+	struct lab_strv names = { 0 };
+	struct netns_id now;
+	int fd = netns_fd_open_name(ns);
+
+	if (fd < 0)
+		return;
+	if (netns_fd_id(fd, &now) == 0 && netns_id_equal(&now, id) &&
+	    netns_link_foreach(fd, veth_name, &names) >= 0)
+		for (size_t i = 0; i < names.n; i++)
+			netns_link_delete(fd, names.v[i]);
+	close(fd);
+	for (size_t i = 0; i < names.n; i++)
+		free(names.v[i]);
+	free(names.v);
+}
+
 /* Undoes what an up killed half-way made, as its journal lists it: the
  * processes in those namespaces and their names (each only while it still
- * is the namespace listed, or an empty placeholder); then the journal.
- * Prints what fails; returns an exit status. */
-int lab_undo_journal(const char *lab)
+ * is the namespace listed, or an empty placeholder); with LIVE (a change
+ * to a lab that is up), first the veths in them; then the journal. Prints
+ * what fails; returns an exit status. */
+int lab_undo_journal(const char *lab, bool live)
 {
 	json_t *journal = NULL, *e;
 	const char **ns = NULL;
@@ -533,6 +561,8 @@ int lab_undo_journal(const char *lab)
 	killed = lab_kill_procs(ns, ids, n);
 	if (killed)
 		cli_errorf("lab: %s: killed %zu process%s", lab, killed, killed == 1 ? "" : "es");
+	for (i = 0; live && i < n; i++)
+		veths_delete(ns[i], &ids[i]);
 	names_delete(ns, ids, n, res, NULL);
 	for (i = 0; i < n; i++)
 		if (res[i] < 0 && res[i] != -ESTALE)

@@ -214,7 +214,7 @@ static json_t *state_during(json_t *old, json_t *new)
  * (NULL when there was none). Returns an exit status. */
 static int recover(const char *lab, json_t **old)
 {
-	int status = lab_undo_journal(lab), r;
+	int status = lab_undo_journal(lab, json_array_size(json_object_get(*old, "nodes")) > 0), r;
 
 	if (status != EXIT_OK)
 		return status;

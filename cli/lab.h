@@ -228,9 +228,11 @@ int lab_nodes_delete(struct lab_plan *p, bool (*select)(const struct lab_nwork *
 size_t lab_kill_procs(const char *const *ns, const struct netns_id *ids, size_t n);
 void lab_kill_in(const char *lab, struct lab_plan *p, bool (*select)(const struct lab_nwork *w));
 /* Undoes what an up killed half-way made, as LAB's journal lists it (its
- * processes, its names while they still are the namespaces listed), then
- * removes the journal. Prints errors; returns an exit status. */
-int lab_undo_journal(const char *lab);
+ * processes, its names while they still are the namespaces listed; with
+ * LIVE, for a change to a lab that was up, first the veths in them, whose
+ * peers are in nodes that stay), then removes the journal. Prints errors;
+ * returns an exit status. */
+int lab_undo_journal(const char *lab, bool live);
 
 /* Set by SIGINT, SIGTERM or SIGHUP during an up: it stops between steps and
  * undoes what it made. */

@@ -269,7 +269,8 @@ up_again() {
 }
 
 # kill_at_call SYSCALL K CMD...: runs CMD under strace, which kills it with
-# SIGKILL as it enters its Kth SYSCALL (counted over all its threads).
+# SIGKILL as one of its threads enters its Kth SYSCALL (strace counts per
+# thread).
 kill_at_call() {
 	local sc=$1 k=$2
 	shift 2
@@ -281,13 +282,14 @@ kill_at_call() {
 	command -v strace >/dev/null || skip "strace is not installed (Debian package strace)"
 	netns lab gen line 150 "$LAB" >"$SCR/big.yml"
 	empty=$(leftovers)
-	# Exact points by time are a matter of luck for a down: it unmounts
-	# 150 names (two umount2 calls each) in a millisecond or two, then
-	# removes their placeholders. An up: a mount per name, a netlink
-	# send per link and per node.
+	# Exact points by time are a matter of luck for a down: its threads
+	# unmount 150 names in a millisecond or two (umount2 1: the first of
+	# them), then its main thread removes each placeholder (one more
+	# umount2, then unlink). An up: each of its two maker threads mounts
+	# a name per node, its main thread sends a netlink request per link.
 	i=0
-	for point in mount:1 mount:75 mount:150 sendto:1 sendto:100 sendto:200 \
-		umount2:1 umount2:60 umount2:150 umount2:299 unlink:1 unlink:75 unlink:150; do
+	for point in mount:1 mount:20 mount:60 sendto:1 sendto:50 sendto:120 \
+		umount2:1 umount2:2 umount2:60 umount2:149 unlink:1 unlink:75 unlink:150; do
 		sc=${point%:*} k=${point#*:}
 		case $sc in
 		mount | sendto) kill_at_call "$sc" "$k" netns lab up "$SCR/big.yml" ;;
@@ -302,6 +304,45 @@ kill_at_call() {
 		fi
 		down_clean "killed at $sc $k"
 	done
+}
+
+@test "a live change killed at 12 points: the next up finishes it, down removes everything" {
+	netns lab gen line 150 "$LAB" >"$SCR/big.yml"
+	netns lab gen line 100 "$LAB" >"$SCR/small.yml"
+	empty=$(leftovers)
+	netns lab up "$SCR/small.yml"
+	live_us=$(took_us netns lab up "$SCR/big.yml")
+	netns lab down "$LAB"
+	# n100 stays and gets a link to the new n101: a veth whose end in n100
+	# must not outlive an undone n101.
+	for k in $(seq 0 11); do
+		us=$((1000 + live_us * k / 11))
+		netns lab up "$SCR/small.yml"
+		kill_at "$us" netns lab up "$SCR/big.yml"
+		if [ $((k % 2)) = 1 ]; then
+			up_again "live change killed at $us us"
+		fi
+		down_clean "live change killed at $us us"
+	done
+}
+
+@test "after a live change killed half-way, a new node's veth to a node that stays goes with it" {
+	command -v strace >/dev/null || skip "strace is not installed (Debian package strace)"
+	netns lab gen line 5 "$LAB" >"$SCR/small.yml"
+	netns lab gen line 6 "$LAB" >"$SCR/big.yml"
+	netns lab up "$SCR/small.yml"
+	# Killed as it writes its final state (its second rename): n6 is made,
+	# and the link n5:eth1 n6:eth0.
+	kill_at_call rename 2 netns lab up "$SCR/big.yml"
+	[ -e "$NETNS_RUN_DIR-lab/$LAB.made" ]
+	netns exec "$LAB-n5" ip link show dev eth1
+	# Held open from outside, n6's namespace (and its veth) would outlive
+	# its name, and so would the end in n5 but for the undo.
+	exec {held}<"$NETNS_RUN_DIR/$LAB-n6"
+	run -0 netns lab up "$SCR/big.yml"
+	exec {held}<&-
+	run -0 netns lab check "$LAB"
+	[ "${lines[-1]}" = "5 links: 5 ok, 0 failed, 0 skipped" ]
 }
 
 @test "a down killed between unmounting names and removing them: down and up finish" {
