@@ -153,6 +153,7 @@ struct lab_nwork {
 	size_t done[4]; /* how many of mtus, addr_add, sysctl_set, route_add are done */
 	int err;
 	char what[256], msg[256]; /* the failing step and the kernel's message */
+	int visit_fd; /* while lab_visit_*() runs FN in it: the node's namespace */
 };
 
 enum { DONE_MTU, DONE_ADDR, DONE_SYSCTL, DONE_ROUTE };
