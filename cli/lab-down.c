@@ -427,6 +427,14 @@ int lab_down(const char *lab, json_t *loaded)
 		return cli_fail("state", lock);
 	/* Again under the lock: an up may have changed it meanwhile. */
 	status = lab_state_load(lab, &state);
+	if (status == -ENOENT) {
+		/* Not up; but an up killed before its state was in place, or a
+		 * down killed between removing the state and the journal, may
+		 * have left a journal (each name in it deleted only while it
+		 * still is the namespace listed) or a temporary state file. */
+		lab_undo_journal(lab, false);
+		lab_state_tidy(lab);
+	}
 	if (status < 0)
 		status = lab_state_fail(lab, status);
 	else

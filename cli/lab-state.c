@@ -278,6 +278,17 @@ static void tmp_remove(const char *dir, const char *lab)
 		closedir(d);
 }
 
+void lab_state_tidy(const char *lab)
+{
+	char *dir = lab_state_dir();
+
+	if (!dir)
+		return;
+	tmp_remove(dir, lab);
+	rmdir(dir); /* when it was the last lab; ENOTEMPTY otherwise */
+	free(dir);
+}
+
 int lab_state_remove(const char *lab)
 {
 	char *path = lab_state_path(lab), *dir = lab_state_dir();

@@ -211,7 +211,9 @@ static json_t *state_during(json_t *old, json_t *new)
 
 /* An up killed half-way left OLD marked incomplete and a journal of the
  * namespaces it made: those go, and OLD is again what the up before left
- * (NULL when there was none). Returns an exit status. */
+ * (NULL when there was none: a first up, whose state file is left for this
+ * up to overwrite, not removed, as removing the last lab's state removes
+ * the directory whose lock this up holds). Returns an exit status. */
 static int recover(const char *lab, json_t **old)
 {
 	int status = lab_undo_journal(lab, json_array_size(json_object_get(*old, "nodes")) > 0), r;
@@ -222,11 +224,10 @@ static int recover(const char *lab, json_t **old)
 	if (json_array_size(json_object_get(*old, "nodes")) == 0) {
 		json_decref(*old);
 		*old = NULL;
-		r = lab_state_remove(lab);
-	} else {
-		r = lab_state_write(lab, *old, false);
+		return EXIT_OK;
 	}
-	return r < 0 && r != -ENOENT ? cli_fail("state", r) : EXIT_OK;
+	r = lab_state_write(lab, *old, false);
+	return r < 0 ? cli_fail("state", r) : EXIT_OK;
 }
 
 /* ---------------------------------------------------------------------------
@@ -472,6 +473,7 @@ int lab_up(const struct lab *lab, const char *file, bool dry_run)
 	char err[512];
 	size_t failed, i;
 	int r, lock = -1, journal = -1, status = EXIT_FAIL;
+	bool recovered = false;
 
 	if (!dry_run && (lock = lab_state_lock()) < 0)
 		return cli_fail("state", lock);
@@ -486,6 +488,7 @@ int lab_up(const struct lab *lab, const char *file, bool dry_run)
 		} else if ((status = recover(lab->name, &old)) != EXIT_OK) {
 			goto out;
 		}
+		recovered = true;
 		status = EXIT_FAIL;
 	}
 	if (old && (status = drift_prune(lab->name, old, dry_run)) != EXIT_OK)
@@ -520,7 +523,7 @@ int lab_up(const struct lab *lab, const char *file, bool dry_run)
 	 * first ups of one lab at once, one makes it and the other nothing),
 	 * and the journal started. */
 	st = state_during(old, new);
-	r = st ? lab_state_write(lab->name, st, !old) : -ENOMEM;
+	r = st ? lab_state_write(lab->name, st, !old && !recovered) : -ENOMEM;
 	json_decref(st);
 	st = NULL;
 	if (r == -EEXIST) {

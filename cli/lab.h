@@ -96,6 +96,9 @@ int lab_state_load(const char *lab, json_t **ret);
 int lab_state_fail(const char *lab, int r);
 /* Removes LAB's state, then its journal. */
 int lab_state_remove(const char *lab);
+/* Removes what a writer of LAB's state killed half-way left (its
+ * LAB.json.PID.tmp), and the state directory when it is empty. */
+void lab_state_tidy(const char *lab);
 /* The journal of an up, RUNDIR-lab/LAB.made: the identity of each namespace
  * it makes, added after the namespace exists and before it is named, so
  * that a down after a kill -9 finds every name the up may have made, and

@@ -286,13 +286,15 @@ kill_at_call() {
 	# unmount 150 names in a millisecond or two (umount2 1: the first of
 	# them), then its main thread removes each placeholder (one more
 	# umount2, then unlink). An up: each of its two maker threads mounts
-	# a name per node, its main thread sends a netlink request per link.
+	# a name per node, its main thread sends a netlink request per link;
+	# link 1: as it puts its first state in place (link(2), exclusive),
+	# which leaves the temporary file and no state.
 	i=0
-	for point in mount:1 mount:20 mount:60 sendto:1 sendto:50 sendto:120 \
+	for point in link:1 mount:1 mount:20 mount:60 sendto:1 sendto:50 sendto:120 \
 		umount2:1 umount2:2 umount2:60 umount2:149 unlink:1 unlink:75 unlink:150; do
 		sc=${point%:*} k=${point#*:}
 		case $sc in
-		mount | sendto) kill_at_call "$sc" "$k" netns lab up "$SCR/big.yml" ;;
+		link | mount | sendto) kill_at_call "$sc" "$k" netns lab up "$SCR/big.yml" ;;
 		*)
 			netns lab up "$SCR/big.yml"
 			kill_at_call "$sc" "$k" netns lab down "$LAB"
