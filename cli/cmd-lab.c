@@ -81,11 +81,11 @@ static bool lab_name_ok(const char *name)
 	return *name && name[0] != '.' && !strchr(name, '/') && netns_name_check(name) == 0;
 }
 
-/* Loads the state of lab ARG (a NAME or a FILE naming it). */
-static int load_state(const char *arg, char **ret_name, json_t **ret_state)
+/* The name of lab ARG (a NAME or a FILE naming it), malloc'd. */
+static int lab_name_of(const char *arg, char **ret_name)
 {
 	char *name = NULL;
-	int r, status;
+	int status;
 
 	if (is_file_arg(arg)) {
 		struct lab *lab = lab_load(arg, &status);
@@ -101,6 +101,18 @@ static int load_state(const char *arg, char **ret_name, json_t **ret_state)
 	}
 	if (!name)
 		return cli_fail(arg, -ENOMEM);
+	*ret_name = name;
+	return EXIT_OK;
+}
+
+/* Loads the state of lab ARG (a NAME or a FILE naming it). */
+static int load_state(const char *arg, char **ret_name, json_t **ret_state)
+{
+	char *name = NULL;
+	int r, status = lab_name_of(arg, &name);
+
+	if (status != EXIT_OK)
+		return status;
 	r = lab_state_load(name, ret_state);
 	if (r < 0) {
 		status = lab_state_fail(name, r);
@@ -162,7 +174,6 @@ static int lab_cmd_up(int argc, char **argv)
 
 static int lab_cmd_down(int argc, char **argv)
 {
-	json_t *state = NULL;
 	char *name = NULL;
 	int r, status;
 
@@ -170,11 +181,12 @@ static int lab_cmd_down(int argc, char **argv)
 		return r;
 	if (argc - optind != 1)
 		return cli_usage("lab down takes one NAME or FILE");
-	status = load_state(argv[optind], &name, &state);
+	status = lab_name_of(argv[optind], &name);
 	if (status != EXIT_OK)
 		return status;
-	status = lab_down(name, state);
-	json_decref(state);
+	/* The state is loaded under the lock, and with none, what an up
+	 * killed before it wrote one left is cleared all the same. */
+	status = lab_down(name, NULL);
 	free(name);
 	return status;
 }

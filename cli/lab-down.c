@@ -74,6 +74,11 @@ static int detach_if(const char *ns, const struct netns_id *id, atomic_long *bud
 
 	if (fd == -ENOENT)
 		return 1;
+	/* An empty placeholder: the lab's name, left by a down or an up killed
+	 * between its steps. netns_name_delete() removes it (and refuses any
+	 * other file). */
+	if (fd == -EMEDIUMTYPE)
+		return 0;
 	if (fd < 0)
 		return fd;
 	r = netns_fd_id(fd, &now);
@@ -290,17 +295,18 @@ static int signal_pid(pid_t pid, int sig)
 	return kill(pid, sig) < 0 ? -errno : 0;
 }
 
-/* Ends every process that has a thread in one of the namespaces IDS:
- * SIGTERM, up to a second to leave, then SIGKILL. The processes are found
- * thread by thread (netns_thread_foreach): one that switched a single
- * thread into the lab is the lab's too. Returns how many were signalled. */
-size_t lab_kill_procs(struct netns_id *ids, size_t n_ids)
+/* Ends every process with a thread in one of the namespaces HELD (sorted),
+ * each held open by the caller, so that none of them can die and have its
+ * inode number handed to another namespace meanwhile: SIGTERM, up to a
+ * second to leave, then SIGKILL. The processes are found thread by thread
+ * (netns_thread_foreach): one that switched a single thread into the lab is
+ * the lab's too. Returns how many were signalled. */
+static size_t kill_held(const struct netns_id *held, size_t n_held)
 {
 	pid_t *pids = NULL;
 	size_t n = 0, killed = 0, i;
 
-	qsort(ids, n_ids, sizeof(*ids), id_cmp);
-	if (scan_procs(ids, n_ids, &pids, &n) < 0 || n == 0) {
+	if (scan_procs(held, n_held, &pids, &n) < 0 || n == 0) {
 		free(pids);
 		return 0;
 	}
@@ -312,7 +318,7 @@ size_t lab_kill_procs(struct netns_id *ids, size_t n_ids)
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
-		if (scan_procs(ids, n_ids, &pids, &n) < 0) {
+		if (scan_procs(held, n_held, &pids, &n) < 0) {
 			n = 0;
 			break;
 		}
@@ -328,22 +334,80 @@ size_t lab_kill_procs(struct netns_id *ids, size_t n_ids)
 	return killed;
 }
 
+/* An inode number alone proves nothing: the kernel hands a dead
+ * namespace's nsfs inode to the next namespace made (lowest free first; a
+ * node deleted by hand, then `unshare -n sleep` got its number within 9
+ * tries, and a down ended that sleep). So each name is opened, checked to
+ * be still the namespace recorded, and held open while its processes are
+ * found and signalled; a name that is gone or another namespace now (or a
+ * state file that was edited) aims at nothing. Held in batches that the fd
+ * limit allows. */
+size_t lab_kill_procs(const char *const *ns, const struct netns_id *ids, size_t n)
+{
+	struct rlimit was;
+	long budget = hold_budget(n, &was);
+	size_t cap = budget < 32 ? 32 : (size_t)budget, killed = 0, i = 0;
+	struct netns_id *held;
+	int *fds;
+
+	if (cap > n)
+		cap = n;
+	held = malloc((cap + 1) * sizeof(*held));
+	fds = malloc((cap + 1) * sizeof(*fds));
+	while (held && fds && i < n) {
+		size_t k = 0;
+
+		while (i < n && k < cap) {
+			struct netns_id now;
+			int fd = netns_fd_open_name(ns[i]);
+
+			if ((fd == -EMFILE || fd == -ENFILE) && k > 0)
+				break; /* this batch first, then again */
+			i++;
+			if (fd < 0)
+				continue;
+			if (netns_fd_id(fd, &now) < 0 || !netns_id_equal(&now, &ids[i - 1])) {
+				close(fd);
+				continue;
+			}
+			fds[k] = fd;
+			held[k++] = now;
+		}
+		qsort(held, k, sizeof(*held), id_cmp);
+		killed += kill_held(held, k);
+		while (k > 0)
+			close(fds[--k]);
+	}
+	free(held);
+	free(fds);
+	if (was.rlim_cur)
+		setrlimit(RLIMIT_NOFILE, &was);
+	return killed;
+}
+
 /* The processes still running in nodes SELECT picks, ended; "killed N
  * processes" said when there were any. */
 void lab_kill_in(const char *lab, struct lab_plan *p, bool (*select)(const struct lab_nwork *w))
 {
 	struct netns_id *ids = malloc((p->n_nodes + 1) * sizeof(*ids));
+	const char **ns = malloc((p->n_nodes + 1) * sizeof(*ns));
 	size_t n = 0, killed;
 
-	if (!ids)
+	if (!ids || !ns) {
+		free(ids);
+		free(ns);
 		return;
+	}
 	for (size_t i = 0; i < p->n_nodes; i++)
-		if (select(&p->nodes[i]) && p->nodes[i].has_id)
+		if (select(&p->nodes[i]) && p->nodes[i].has_id) {
+			ns[n] = p->nodes[i].ns;
 			ids[n++] = p->nodes[i].id;
-	killed = lab_kill_procs(ids, n);
+		}
+	killed = lab_kill_procs(ns, ids, n);
 	if (killed)
 		cli_errorf("lab: %s: killed %zu process%s", lab, killed, killed == 1 ? "" : "es");
 	free(ids);
+	free(ns);
 }
 
 /* ---------------------------------------------------------------------------
@@ -351,6 +415,8 @@ void lab_kill_in(const char *lab, struct lab_plan *p, bool (*select)(const struc
  */
 
 static int down_locked(const char *lab, json_t *state);
+static void down_entry(const char *lab, json_t *entry, const char *key, const char **ns,
+		       struct netns_id *ids, size_t *n);
 
 int lab_down(const char *lab, json_t *loaded)
 {
@@ -361,6 +427,14 @@ int lab_down(const char *lab, json_t *loaded)
 		return cli_fail("state", lock);
 	/* Again under the lock: an up may have changed it meanwhile. */
 	status = lab_state_load(lab, &state);
+	if (status == -ENOENT) {
+		/* Not up; but an up killed before its state was in place, or a
+		 * down killed between removing the state and the journal, may
+		 * have left a journal (each name in it deleted only while it
+		 * still is the namespace listed) or a temporary state file. */
+		lab_undo_journal(lab, false);
+		lab_state_tidy(lab);
+	}
 	if (status < 0)
 		status = lab_state_fail(lab, status);
 	else
@@ -370,42 +444,56 @@ int lab_down(const char *lab, json_t *loaded)
 	return status;
 }
 
+/* The name NS and identity recorded in ENTRY (a node of the state, or an
+ * entry of the journal) into NS[*N] and IDS[*N]: only a name of this lab,
+ * whatever the file says, and only with an identity (a node listed but
+ * never made may be someone else's name). */
+static void down_entry(const char *lab, json_t *entry, const char *key, const char **ns,
+		       struct netns_id *ids, size_t *n)
+{
+	const char *s = json_string_value(json_object_get(entry, key));
+	size_t plen = strlen(lab);
+
+	if (!s || strncmp(s, lab, plen) != 0 || s[plen] != '-' ||
+	    lab_state_node_id(entry, &ids[*n]) < 0)
+		return;
+	ns[(*n)++] = s;
+}
+
 static int down_locked(const char *lab, json_t *state)
 {
-	json_t *nodes = json_object_get(state, "nodes"), *n;
-	struct netns_id *ids = calloc(json_array_size(nodes) + 1, sizeof(*ids));
-	const char **ns = calloc(json_array_size(nodes) + 1, sizeof(*ns));
-	int *res = calloc(json_array_size(nodes) + 1, sizeof(*res));
-	size_t i, plen = strlen(lab), n_ids = 0, killed;
+	json_t *nodes = json_object_get(state, "nodes"), *journal = NULL, *n;
+	size_t i, n_ids = 0, killed, max;
+	const char **ns = NULL;
+	struct netns_id *ids = NULL;
+	int *res = NULL;
 	struct lab_progress prog;
 	int r, status = EXIT_OK;
 
-	if (!ids || !ns || !res) {
+	/* What an up killed half-way made: in its journal, not in the state. */
+	r = lab_journal_read(lab, &journal);
+	max = json_array_size(nodes) + json_array_size(journal) + 1;
+	if (r >= 0) {
+		ids = calloc(max, sizeof(*ids));
+		ns = calloc(max, sizeof(*ns));
+		res = calloc(max, sizeof(*res));
+	}
+	if (r < 0 || !ids || !ns || !res) {
 		free(ids);
 		free(ns);
 		free(res);
-		return cli_fail(lab, -ENOMEM);
+		json_decref(journal);
+		return cli_fail(lab, r < 0 ? r : -ENOMEM);
 	}
 	json_array_foreach(nodes, i, n)
-		if (lab_state_node_id(n, &ids[n_ids]) == 0)
-			n_ids++;
+		down_entry(lab, n, "namespace", ns, ids, &n_ids);
+	json_array_foreach(journal, i, n)
+		down_entry(lab, n, "ns", ns, ids, &n_ids);
 	/* Processes first: started by exec lines or lab exec, they would keep
 	 * the namespaces (and the veths in them) alive after their names go. */
-	killed = lab_kill_procs(ids, n_ids);
+	killed = lab_kill_procs(ns, ids, n_ids);
 	if (killed)
 		cli_errorf("lab: %s: killed %zu process%s", lab, killed, killed == 1 ? "" : "es");
-	n_ids = 0;
-	json_array_foreach(nodes, i, n) {
-		const char *s = json_string_value(json_object_get(n, "namespace"));
-
-		/* Only names of this lab, whatever the file says, and only the
-		 * namespace the lab made: a name recorded but never made (an up
-		 * killed half-way) may be someone else's now. */
-		if (!s || strncmp(s, lab, plen) != 0 || s[plen] != '-' ||
-		    lab_state_node_id(n, &ids[n_ids]) < 0)
-			continue;
-		ns[n_ids++] = s;
-	}
 	lab_progress_init(&prog, lab, n_ids, 0);
 	names_delete(ns, ids, n_ids, res, &prog);
 	lab_progress_end(&prog);
@@ -415,10 +503,84 @@ static int down_locked(const char *lab, json_t *state)
 	free(ids);
 	free(ns);
 	free(res);
+	json_decref(journal);
 	if (status == EXIT_OK) {
 		r = lab_state_remove(lab);
 		if (r < 0 && r != -ENOENT)
 			status = cli_fail("state", r);
 	}
+	return status;
+}
+
+static int veth_name(const struct netns_link *l, void *data)
+{
+	return l->kind && strcmp(l->kind, "veth") == 0 ? lab_strv_add(data, l->name) : 0;
+}
+
+/* Deletes the veths in namespace NS, still IDS: a veth goes with its peer,
+ * at once. Left to the namespace's end, the peer in a node that stays would
+ * go only when the kernel frees the namespace, later, and the next up,
+ * making that link again, would find its name taken. */
+static void veths_delete(const char *ns, const struct netns_id *id)
+{
+	struct lab_strv names = { 0 };
+	struct netns_id now;
+	int fd = netns_fd_open_name(ns);
+
+	if (fd < 0)
+		return;
+	if (netns_fd_id(fd, &now) == 0 && netns_id_equal(&now, id) &&
+	    netns_link_foreach(fd, veth_name, &names) >= 0)
+		for (size_t i = 0; i < names.n; i++)
+			netns_link_delete(fd, names.v[i]);
+	close(fd);
+	for (size_t i = 0; i < names.n; i++)
+		free(names.v[i]);
+	free(names.v);
+}
+
+/* Undoes what an up killed half-way made, as its journal lists it: the
+ * processes in those namespaces and their names (each only while it still
+ * is the namespace listed, or an empty placeholder); with LIVE (a change
+ * to a lab that is up), first the veths in them; then the journal. Prints
+ * what fails; returns an exit status. */
+int lab_undo_journal(const char *lab, bool live)
+{
+	json_t *journal = NULL, *e;
+	const char **ns = NULL;
+	struct netns_id *ids = NULL;
+	int *res = NULL, r, status = EXIT_OK;
+	size_t i, n = 0, killed;
+
+	r = lab_journal_read(lab, &journal);
+	if (r >= 0) {
+		ns = calloc(json_array_size(journal) + 1, sizeof(*ns));
+		ids = calloc(json_array_size(journal) + 1, sizeof(*ids));
+		res = calloc(json_array_size(journal) + 1, sizeof(*res));
+		if (!ns || !ids || !res)
+			r = -ENOMEM;
+	}
+	if (r < 0) {
+		status = cli_fail(lab, r);
+		goto out;
+	}
+	json_array_foreach(journal, i, e)
+		down_entry(lab, e, "ns", ns, ids, &n);
+	killed = lab_kill_procs(ns, ids, n);
+	if (killed)
+		cli_errorf("lab: %s: killed %zu process%s", lab, killed, killed == 1 ? "" : "es");
+	for (i = 0; live && i < n; i++)
+		veths_delete(ns[i], &ids[i]);
+	names_delete(ns, ids, n, res, NULL);
+	for (i = 0; i < n; i++)
+		if (res[i] < 0 && res[i] != -ESTALE)
+			status = cli_fail(ns[i], res[i]);
+	if (status == EXIT_OK && (r = lab_journal_remove(lab)) < 0)
+		status = cli_fail("journal", r);
+out:
+	free(ns);
+	free(ids);
+	free(res);
+	json_decref(journal);
 	return status;
 }

@@ -48,11 +48,14 @@ struct maker {
 	int err;
 	size_t err_node;
 	char msg[256];
-	atomic_uchar *ready; /* per node of the plan: made, its id set */
+	int journal;
 };
 
-
-static int make_one(struct lab_nwork *w)
+/* The identity goes to the journal before the name is made: a kill at any
+ * point leaves either no name, or a name (or its empty placeholder) that
+ * the journal lists with its namespace, which a down then deletes. A
+ * namespace killed before it is named dies with this thread. */
+static int make_one(struct lab_nwork *w, int journal)
 {
 	int fd, r;
 
@@ -64,6 +67,8 @@ static int make_one(struct lab_nwork *w)
 	r = netns_link_set_up(-1, "lo", true);
 	if (r >= 0)
 		r = netns_fd_id(fd, &w->id);
+	if (r >= 0)
+		r = lab_journal_add(journal, w->ns, &w->id);
 	if (r >= 0)
 		r = netns_name_attach_fd(w->ns, fd);
 	close(fd);
@@ -82,7 +87,7 @@ static void *maker_thread(void *arg)
 
 		if (k >= m->n)
 			break;
-		r = make_one(&m->plan->nodes[m->todo[k]]);
+		r = make_one(&m->plan->nodes[m->todo[k]], m->journal);
 		if (r < 0) {
 			const char *msg = netns_error_message();
 
@@ -97,31 +102,24 @@ static void *maker_thread(void *arg)
 			atomic_store(&m->stop, true);
 			break;
 		}
-		atomic_store(&m->ready[m->todo[k]], 1);
 		atomic_fetch_add(&m->done, 1);
 	}
 	atomic_fetch_sub(&m->running, 1);
 	return NULL;
 }
 
-int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, lab_checkpoint save,
-		      void *ctx)
+int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 {
-	struct maker m = { .plan = p, .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct maker m = { .plan = p, .lock = PTHREAD_MUTEX_INITIALIZER, .journal = journal };
 	pthread_t th[MAX_THREADS];
-	struct timespec saved;
 	sigset_t all, old;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t n_threads, started = 0, i;
 	int status = EXIT_OK;
 
 	m.todo = malloc((p->n_nodes + 1) * sizeof(*m.todo));
-	m.ready = calloc(p->n_nodes + 1, sizeof(*m.ready));
-	if (!m.todo || !m.ready) {
-		free(m.todo);
-		free(m.ready);
+	if (!m.todo)
 		return cli_fail("lab", -ENOMEM);
-	}
 	for (i = 0; i < p->n_nodes; i++)
 		if (p->nodes[i].add)
 			m.todo[m.n++] = i;
@@ -152,17 +150,12 @@ int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, lab_checkpoint
 		status = cli_fail("thread", -EAGAIN);
 		goto out;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &saved);
 	while (atomic_load(&m.running) > 0) {
-		struct timespec ts = { 0, 20 * 1000 * 1000 }, now;
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
 		prog->nodes = atomic_load(&m.done);
 		lab_progress_show(prog);
-		/* Recorded as they come, so that a down after a crash (or a
-		 * kill) half-way finds them: a name made but not recorded would
-		 * be left behind. */
-		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (lab_interrupted && !atomic_load(&m.stop)) {
 			pthread_mutex_lock(&m.lock);
 			if (!m.err) {
@@ -171,11 +164,6 @@ int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, lab_checkpoint
 			}
 			pthread_mutex_unlock(&m.lock);
 			atomic_store(&m.stop, true);
-		}
-		if ((now.tv_sec - saved.tv_sec) * 1000 + (now.tv_nsec - saved.tv_nsec) / 1000000 >=
-		    500) {
-			save(p, m.ready, ctx);
-			saved = now;
 		}
 	}
 	for (i = 0; i < started; i++)
@@ -197,7 +185,6 @@ int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, lab_checkpoint
 	}
 out:
 	free(m.todo);
-	free(m.ready);
 	return status;
 }
 

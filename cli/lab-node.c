@@ -394,6 +394,7 @@ int lab_node_remove(struct lab_nwork *w)
 struct visit {
 	struct lab_plan *plan;
 	size_t *idx;  /* the window's node indices */
+	const int *fds; /* and their namespaces */
 	int (*fn)(struct lab_nwork *w);
 	atomic_bool *stop;
 };
@@ -407,7 +408,9 @@ static int visit_one(size_t i, void *arg)
 
 	if (v->stop && atomic_load(v->stop))
 		return -ECANCELED;
+	w->visit_fd = v->fds[i];
 	r = v->fn(w);
+	w->visit_fd = -1;
 	if (r < 0 && v->stop)
 		atomic_store(v->stop, true);
 	return r;
@@ -454,7 +457,7 @@ static int visit(struct lab_plan *p, const size_t *order, size_t n_order,
 		}
 		if (n == 0)
 			break;
-		struct visit v = { .plan = p, .idx = idx, .fn = fn,
+		struct visit v = { .plan = p, .idx = idx, .fds = fds, .fn = fn,
 				   .stop = stop_on_error ? &stop : NULL };
 
 		r = netns_run_many(fds, n, visit_one, &v, res);

@@ -2,6 +2,7 @@
 /* netns lab: what a lab made, recorded as RUNDIR-lab/LAB.json. Not inside
  * the run directory: `ip netns list` prints every entry of /run/netns,
  * a hidden directory included (iproute2 skips only "." and ".."). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -255,6 +256,39 @@ int lab_state_fail(const char *lab, int r)
 	return status;
 }
 
+/* The temporary files of lab_state_write() left by a writer killed before
+ * its rename: LAB.json.PID.tmp. */
+static void tmp_remove(const char *dir, const char *lab)
+{
+	size_t plen = strlen(lab);
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d))) {
+		const char *p = e->d_name, *q;
+
+		if (strncmp(p, lab, plen) != 0 || strncmp(p + plen, ".json.", 6) != 0)
+			continue;
+		q = p + plen + 6;
+		if (!*q || strspn(q, "0123456789") != strlen(q) - 4 || strcmp(q + strlen(q) - 4, ".tmp"))
+			continue;
+		unlinkat(dirfd(d), p, 0);
+	}
+	if (d)
+		closedir(d);
+}
+
+void lab_state_tidy(const char *lab)
+{
+	char *dir = lab_state_dir();
+
+	if (!dir)
+		return;
+	tmp_remove(dir, lab);
+	rmdir(dir); /* when it was the last lab; ENOTEMPTY otherwise */
+	free(dir);
+}
+
 int lab_state_remove(const char *lab)
 {
 	char *path = lab_state_path(lab), *dir = lab_state_dir();
@@ -264,8 +298,12 @@ int lab_state_remove(const char *lab)
 		r = -ENOMEM;
 	else if (unlink(path) < 0)
 		r = -errno;
-	if (dir)
+	/* After the state: what it lists is gone by now. */
+	lab_journal_remove(lab);
+	if (dir) {
+		tmp_remove(dir, lab);
 		rmdir(dir); /* when it was the last lab; ENOTEMPTY otherwise */
+	}
 	free(path);
 	free(dir);
 	return r;
@@ -291,4 +329,111 @@ int lab_state_lock(void)
 		close(fd);
 	}
 	return r < 0 ? r : fd;
+}
+
+/* ---------------------------------------------------------------------------
+ * The journal of an up, RUNDIR-lab/LAB.made: one line per namespace the up
+ * makes, {"ns":NAME,"dev":D,"inode":I}, written with one write(2) after the
+ * namespace exists and before it is named. A kill -9 loses nothing written
+ * (the page cache outlives the process; a reboot would lose the file, but
+ * also the namespaces), so no fsync: one syscall per node.
+ */
+
+char *lab_journal_path(const char *lab)
+{
+	char *dir = lab_state_dir(), *s = NULL;
+
+	if (dir && asprintf(&s, "%s/%s.made", dir, lab) < 0)
+		s = NULL;
+	free(dir);
+	return s;
+}
+
+int lab_journal_open(const char *lab)
+{
+	char *path = lab_journal_path(lab);
+	int fd;
+
+	if (!path)
+		return -ENOMEM;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	free(path);
+	return fd < 0 ? -errno : fd;
+}
+
+int lab_journal_add(int fd, const char *ns, const struct netns_id *id)
+{
+	json_t *o = json_pack("{s:s,s:I,s:I}", "ns", ns, "dev", (json_int_t)id->dev, "inode",
+			      (json_int_t)id->ino);
+	char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	size_t len;
+	ssize_t n;
+	int r = 0;
+
+	json_decref(o);
+	if (!line)
+		return -ENOMEM;
+	/* JSON escapes a newline in a name: a raw one ends the entry. */
+	len = strlen(line);
+	line[len] = '\n';
+	n = write(fd, line, len + 1);
+	if (n < 0)
+		r = -errno;
+	else if ((size_t)n != len + 1)
+		r = -EIO;
+	free(line);
+	return r;
+}
+
+int lab_journal_read(const char *lab, json_t **ret)
+{
+	char *path = lab_journal_path(lab), *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	json_t *a;
+	FILE *f;
+
+	*ret = NULL;
+	if (!path)
+		return -ENOMEM;
+	f = fopen(path, "re");
+	free(path);
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	a = json_array();
+	if (!a || getdelim(&buf, &len, '\0', f) < 0) {
+		int r = a ? (ferror(f) ? -EIO : 0) : -ENOMEM;
+
+		free(buf);
+		fclose(f);
+		*ret = r == 0 ? a : NULL;
+		if (r < 0)
+			json_decref(a);
+		return r;
+	}
+	fclose(f);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *e = json_loads(line, 0, NULL);
+
+		/* Entries are whole (one write each); skip what is not one. */
+		if (json_is_string(json_object_get(e, "ns")) &&
+		    json_is_integer(json_object_get(e, "inode")))
+			json_array_append(a, e);
+		json_decref(e);
+	}
+	free(buf);
+	*ret = a;
+	return 0;
+}
+
+int lab_journal_remove(const char *lab)
+{
+	char *path = lab_journal_path(lab);
+	int r = 0;
+
+	if (!path)
+		return -ENOMEM;
+	if (unlink(path) < 0 && errno != ENOENT)
+		r = -errno;
+	free(path);
+	return r;
 }

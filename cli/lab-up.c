@@ -192,72 +192,261 @@ static int fill_ids(struct lab_plan *p)
 	return 0;
 }
 
-/* The state while additions are under way: the old one and the nodes made
- * so far, so that a down after a crash finds them. */
-static json_t *state_during(json_t *old, json_t *new, struct lab_plan *p)
+/* The state while an up is under way: the old one (or an empty lab),
+ * marked incomplete. What the up makes meanwhile is in its journal, so a
+ * down after a kill -9 deletes the old nodes and the journal's, and the
+ * next up undoes the journal's and starts again from the old state. */
+static json_t *state_during(json_t *old, json_t *new)
 {
 	json_t *st = old ? json_deep_copy(old) :
 			   json_pack("{s:O,s:O?,s:[],s:[]}", "name", json_object_get(new, "name"),
 				     "file", json_object_get(new, "file"), "nodes", "links");
-	json_t *nodes = json_object_get(st, "nodes");
 
-	for (size_t i = 0; st && i < p->n_nodes; i++)
-		if (p->nodes[i].made && json_array_append(nodes, p->nodes[i].state) < 0) {
-			json_decref(st);
-			return NULL;
-		}
+	if (st && json_object_set_new(st, "incomplete", json_true()) < 0) {
+		json_decref(st);
+		return NULL;
+	}
 	return st;
 }
 
-struct checkpoint {
-	const char *lab;
-	json_t *old, *new;
-};
-
-static void checkpoint(struct lab_plan *p, const atomic_uchar *ready, void *ctx)
+/* An up killed half-way left OLD marked incomplete and a journal of the
+ * namespaces it made: those go, and OLD is again what the up before left
+ * (NULL when there was none: a first up, whose state file is left for this
+ * up to overwrite, not removed, as removing the last lab's state removes
+ * the directory whose lock this up holds). Returns an exit status. */
+static int recover(const char *lab, json_t **old)
 {
-	struct checkpoint *c = ctx;
-	json_t *st = c->old ? json_deep_copy(c->old) :
-			      json_pack("{s:O,s:O?,s:[],s:[]}", "name",
-					json_object_get(c->new, "name"), "file",
-					json_object_get(c->new, "file"), "nodes", "links");
-	json_t *nodes = json_object_get(st, "nodes");
+	int status = lab_undo_journal(lab, json_array_size(json_object_get(*old, "nodes")) > 0), r;
 
-	for (size_t i = 0; st && i < p->n_nodes; i++) {
+	if (status != EXIT_OK)
+		return status;
+	json_object_del(*old, "incomplete");
+	if (json_array_size(json_object_get(*old, "nodes")) == 0) {
+		json_decref(*old);
+		*old = NULL;
+		return EXIT_OK;
+	}
+	r = lab_state_write(lab, *old, false);
+	return r < 0 ? cli_fail("state", r) : EXIT_OK;
+}
+
+/* ---------------------------------------------------------------------------
+ * Drift: what was removed by hand from a lab that is up. A node's name gone
+ * (ip netns delete), or left as an empty placeholder (a down killed
+ * half-way), and a link with an end gone (ip link delete in a node: a veth
+ * takes its peer along) are dropped from the old state before the plan, so
+ * that the up makes them again. A name that is another namespace now is not
+ * the lab's to replace: the up fails naming it.
+ */
+
+static bool any_node(const struct lab_nwork *w)
+{
+	(void)w;
+	return true;
+}
+
+/* In the node's namespace: is it still the one recorded, and which of the
+ * interfaces of its links (in BORN) are missing (into GONE)? */
+static int drift_check(struct lab_nwork *w)
+{
+	struct netns_id now, rec;
+	int s, r = netns_fd_id(w->visit_fd, &now);
+
+	if (r < 0)
+		return r;
+	if (lab_state_node_id(w->old, &rec) < 0 || !netns_id_equal(&now, &rec)) {
+		w->err = -ESTALE;
+		return 0;
+	}
+	if (w->born.n == 0)
+		return 0;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	for (size_t i = 0; r >= 0 && i < w->born.n; i++) {
+		struct ifreq ifr = { 0 };
+
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", w->born.v[i]);
+		if (ioctl(s, SIOCGIFINDEX, &ifr) < 0 && errno == ENODEV)
+			r = lab_strv_add(&w->gone, w->born.v[i]);
+	}
+	close(s);
+	return r;
+}
+
+static bool strv_has(const struct lab_strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* Drops from OLD what drifted (with DRY_RUN, placeholders are left in
+ * place); says in one line what will be made again. Returns an exit
+ * status. */
+static int drift_prune(const char *lab, json_t *old, bool dry_run)
+{
+	json_t *on = json_object_get(old, "nodes"), *ol = json_object_get(old, "links"), *v;
+	json_t *nodes = NULL, *links = NULL, *ix = json_object();
+	struct lab_plan *p = NULL;
+	size_t i, n_nodes = 0, n_links = 0;
+	int r, status = EXIT_FAIL;
+
+	/* A plan of OLD's nodes only, in the state's order, to visit them:
+	 * not lab_plan_make(), whose comparisons cost more than the visit. */
+	p = calloc(1, sizeof(*p));
+	if (!ix || !p || !(p->nodes = calloc(json_array_size(on) + 1, sizeof(*p->nodes))))
+		goto oom;
+	json_array_foreach(on, i, v) {
+		struct lab_nwork *w = &p->nodes[p->n_nodes++];
+
+		w->state = w->old = v;
+		w->node = jstr(v, "name");
+		w->ns = jstr(v, "namespace");
+		if (json_object_set_new(ix, w->node, json_integer((json_int_t)i)) < 0)
+			goto oom;
+	}
+	json_array_foreach(ol, i, v)
+		for (size_t x = 0; x < 2; x++) {
+			json_t *end = json_array_get(json_object_get(v, "endpoints"), x);
+			json_t *k = json_object_get(ix, jstr(end, "node"));
+
+			if (k && lab_strv_add(&p->nodes[json_integer_value(k)].born,
+					      jstr(end, "ifname")) < 0)
+				goto oom;
+		}
+	lab_visit_nodes(p, any_node, drift_check, false, NULL, NULL);
+	nodes = json_array();
+	links = json_array();
+	if (!nodes || !links)
+		goto oom;
+	for (i = 0; i < p->n_nodes; i++) {
 		struct lab_nwork *w = &p->nodes[i];
 
-		if (!atomic_load(&ready[i]))
-			continue;
-		if (lab_state_node_set_id(w->state, &w->id) < 0 ||
-		    json_array_append(nodes, w->state) < 0) {
-			json_decref(st);
-			return;
+		if (w->err == -ESTALE) {
+			status = cli_failx("lab %s: node '%s': %s is another namespace now, not the "
+					   "lab's: delete it, or the lab",
+					   lab, w->node, w->ns);
+			goto out;
+		}
+		if (w->err == -EMEDIUMTYPE && !dry_run) {
+			/* The lab's name, an empty placeholder now; any other file
+			 * is refused. */
+			r = netns_name_delete(w->ns);
+			if (r < 0 && r != -ENOENT) {
+				status = cli_fail(w->ns, r);
+				goto out;
+			}
+		} else if (w->err && w->err != -ENOENT && w->err != -EMEDIUMTYPE) {
+			status = cli_fail(w->ns, w->err);
+			goto out;
+		}
+		if (w->err) {
+			w->del = true; /* here: drifted */
+			n_nodes++;
+		} else if (json_array_append(nodes, w->old) < 0) {
+			goto oom;
 		}
 	}
-	if (st)
-		lab_state_write(c->lab, st, false); /* best effort: the next one may do */
-	json_decref(st);
+	json_array_foreach(ol, i, v) {
+		bool lost = false;
+
+		for (size_t x = 0; x < 2; x++) {
+			json_t *end = json_array_get(json_object_get(v, "endpoints"), x);
+			json_t *k = json_object_get(ix, jstr(end, "node"));
+			struct lab_nwork *w = k ? &p->nodes[json_integer_value(k)] : NULL;
+
+			if (!w || w->del || strv_has(&w->gone, jstr(end, "ifname")))
+				lost = true;
+		}
+		if (!lost) {
+			if (json_array_append(links, v) < 0)
+				goto oom;
+			continue;
+		}
+		n_links++;
+		/* The end left in a node that stays: its peer's namespace is
+		 * gone, or dying (the kernel frees it, and the veth, later), and
+		 * the link is made again with this name. */
+		for (size_t x = 0; !dry_run && x < 2; x++) {
+			json_t *end = json_array_get(json_object_get(v, "endpoints"), x);
+			json_t *k = json_object_get(ix, jstr(end, "node"));
+			struct lab_nwork *w = k ? &p->nodes[json_integer_value(k)] : NULL;
+			int fd;
+
+			if (!w || w->del || strv_has(&w->gone, jstr(end, "ifname")))
+				continue;
+			fd = netns_fd_open_name(w->ns);
+			r = fd < 0 ? fd : netns_link_delete(fd, jstr(end, "ifname"));
+			if (fd >= 0)
+				close(fd);
+			if (r < 0 && r != -ENODEV) {
+				char what[512];
+
+				snprintf(what, sizeof(what), "node '%s': interface %s", w->node,
+					 jstr(end, "ifname"));
+				status = cli_fail(what, r);
+				goto out;
+			}
+		}
+	}
+	if (n_nodes || n_links) {
+		cli_errorf("lab: %s: %zu node%s and %zu link%s gone since the last up: made again",
+			   lab, n_nodes, n_nodes == 1 ? "" : "s", n_links, n_links == 1 ? "" : "s");
+		if (json_object_set(old, "nodes", nodes) < 0 ||
+		    json_object_set(old, "links", links) < 0)
+			goto oom;
+	}
+	status = EXIT_OK;
+	goto out;
+oom:
+	status = cli_fail(lab, -ENOMEM);
+out:
+	json_decref(nodes);
+	json_decref(links);
+	json_decref(ix);
+	lab_plan_free(p);
+	return status;
 }
 
 /* Undoes this run: the kept nodes' additions, the links, the processes
- * started in new nodes, the new names; then the state as it was. */
+ * started in new nodes, the new names; then the state as it was, and the
+ * journal. A name that could not be deleted keeps both, incomplete, so
+ * that a down (or the next up) tries again. */
 static void rollback(const char *lab, struct lab_plan *p, json_t *old)
 {
+	bool left = false;
 	size_t i;
 	int r;
 
 	lab_visit_nodes(p, is_kept_with_undo, lab_node_undo, false, NULL, NULL);
 	lab_unmake_links(p);
 	lab_kill_in(lab, p, is_made);
-	if ((r = lab_nodes_delete(p, is_made)) < 0)
+	if ((r = lab_nodes_delete(p, is_made)) < 0) {
 		cli_fail(lab, r);
-	for (i = 0; r == 0 && i < p->n_nodes; i++)
-		if (p->nodes[i].made && p->nodes[i].err < 0)
+		return;
+	}
+	for (i = 0; i < p->n_nodes; i++)
+		if (p->nodes[i].made && p->nodes[i].err < 0) {
 			cli_fail(p->nodes[i].ns, p->nodes[i].err);
+			left = left || p->nodes[i].err != -ESTALE;
+		}
+	if (left)
+		return;
 	if (old)
 		r = lab_state_write(lab, old, false);
 	else
 		r = lab_state_remove(lab);
+	if (r >= 0)
+		r = lab_journal_remove(lab);
 	if (r < 0 && r != -ENOENT)
 		cli_fail("state", r);
 }
@@ -283,7 +472,8 @@ int lab_up(const struct lab *lab, const char *file, bool dry_run)
 	struct lab_progress prog;
 	char err[512];
 	size_t failed, i;
-	int r, lock = -1, status = EXIT_FAIL;
+	int r, lock = -1, journal = -1, status = EXIT_FAIL;
+	bool recovered = false;
 
 	if (!dry_run && (lock = lab_state_lock()) < 0)
 		return cli_fail("state", lock);
@@ -292,6 +482,18 @@ int lab_up(const struct lab *lab, const char *file, bool dry_run)
 		status = lab_state_fail(lab->name, r);
 		goto out;
 	}
+	if (old && json_is_true(json_object_get(old, "incomplete"))) {
+		if (dry_run) {
+			json_object_del(old, "incomplete");
+		} else if ((status = recover(lab->name, &old)) != EXIT_OK) {
+			goto out;
+		}
+		recovered = true;
+		status = EXIT_FAIL;
+	}
+	if (old && (status = drift_prune(lab->name, old, dry_run)) != EXIT_OK)
+		goto out;
+	status = EXIT_FAIL;
 	new = lab_state_json(lab, file);
 	if (!new) {
 		status = cli_fail(lab->name, -ENOMEM);
@@ -317,21 +519,26 @@ int lab_up(const struct lab *lab, const char *file, bool dry_run)
 		status = EXIT_OK;
 		goto out;
 	}
-	if (!old) {
-		/* Recorded before anything is made, and exclusively: of two first
-		 * ups of one lab at once, one makes it and the other nothing. */
-		st = state_during(NULL, new, p);
-		r = st ? lab_state_write(lab->name, st, true) : -ENOMEM;
-		json_decref(st);
-		st = NULL;
-		if (r == -EEXIST) {
-			status = cli_failx("lab %s is being made by another netns", lab->name);
-			goto out;
-		}
-		if (r < 0) {
-			status = cli_fail("state", r);
-			goto out;
-		}
+	/* Recorded before anything is made (a first up's exclusively: of two
+	 * first ups of one lab at once, one makes it and the other nothing),
+	 * and the journal started. */
+	st = state_during(old, new);
+	r = st ? lab_state_write(lab->name, st, !old && !recovered) : -ENOMEM;
+	json_decref(st);
+	st = NULL;
+	if (r == -EEXIST) {
+		status = cli_failx("lab %s is being made by another netns", lab->name);
+		goto out;
+	}
+	if (r >= 0 && (journal = lab_journal_open(lab->name)) < 0)
+		r = journal;
+	if (r < 0) {
+		status = cli_fail("state", r);
+		if (old)
+			lab_state_write(lab->name, old, false);
+		else
+			lab_state_remove(lab->name);
+		goto out;
 	}
 	struct sigaction sa = { .sa_handler = on_signal }, was[3];
 	const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
@@ -342,18 +549,7 @@ int lab_up(const struct lab *lab, const char *file, bool dry_run)
 	lab_progress_init(&prog, lab->name, 0, p->n_links);
 	for (i = 0; i < p->n_nodes; i++)
 		prog.n_nodes += p->nodes[i].add;
-	struct checkpoint ck = { .lab = lab->name, .old = old, .new = new };
-
-	status = lab_make_nodes(p, &prog, checkpoint, &ck);
-	if (status == EXIT_OK && prog.n_nodes) {
-		/* The names made, with their identity, before anything else. */
-		st = state_during(old, new, p);
-		r = st ? fill_ids(p) : -ENOMEM;
-		if (r >= 0)
-			r = lab_state_write(lab->name, st, false);
-		if (r < 0)
-			status = cli_fail("state", r);
-	}
+	status = lab_make_nodes(p, &prog, journal);
 	if (status == EXIT_OK)
 		status = lab_make_links(p, &prog);
 	if (status == EXIT_OK) {
@@ -398,6 +594,10 @@ int lab_up(const struct lab *lab, const char *file, bool dry_run)
 	}
 	if (r >= 0)
 		r = lab_state_write(lab->name, new, false);
+	/* After the state: a kill in between leaves a journal whose names the
+	 * state records too. */
+	if (r >= 0)
+		r = lab_journal_remove(lab->name);
 	if (r < 0)
 		status = cli_fail("state", r);
 restore:
@@ -408,6 +608,8 @@ out:
 	json_decref(old);
 	json_decref(new);
 	lab_plan_free(p);
+	if (journal >= 0)
+		close(journal);
 	if (lock >= 0)
 		close(lock);
 	return status;

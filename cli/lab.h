@@ -108,7 +108,22 @@ int lab_state_load(const char *lab, json_t **ret);
 /* Says why lab_state_load() failed with R, in one line; returns the exit
  * status. */
 int lab_state_fail(const char *lab, int r);
+/* Removes LAB's state, then its journal. */
 int lab_state_remove(const char *lab);
+/* Removes what a writer of LAB's state killed half-way left (its
+ * LAB.json.PID.tmp), and the state directory when it is empty. */
+void lab_state_tidy(const char *lab);
+/* The journal of an up, RUNDIR-lab/LAB.made: the identity of each namespace
+ * it makes, added after the namespace exists and before it is named, so
+ * that a down after a kill -9 finds every name the up may have made, and
+ * knows each one's namespace. _open truncates it; _add writes one entry
+ * (one write(2)); _read returns the entries, [{"ns","dev","inode"}], an
+ * empty list when there is no journal. */
+char *lab_journal_path(const char *lab);
+int lab_journal_open(const char *lab);
+int lab_journal_add(int fd, const char *ns, const struct netns_id *id);
+int lab_journal_read(const char *lab, json_t **ret);
+int lab_journal_remove(const char *lab);
 /* Takes the lock of the state directory (an flock, made if missing) and
  * returns the fd holding it: ups and downs of labs take turns, so that no
  * two change one lab's namespaces and state at once. */
@@ -155,6 +170,7 @@ struct lab_nwork {
 	size_t done[4]; /* how many of mtus, addr_add, sysctl_set, route_add are done */
 	int err;
 	char what[256], msg[256]; /* the failing step and the kernel's message */
+	int visit_fd; /* while lab_visit_*() runs FN in it: the node's namespace */
 };
 
 enum { DONE_MTU, DONE_ADDR, DONE_SYSCTL, DONE_ROUTE };
@@ -212,23 +228,29 @@ int lab_visit_list(struct lab_plan *p, const size_t *order, size_t n, int (*fn)(
 		   bool stop_on_error, size_t *ret_failed);
 
 /* lab-make.c: the namespaces of P's new nodes, made by one thread per CPU
- * (each node's made, id and has_id set), SAVE called about twice a second
- * with the nodes made so far; then P's links. Both print their errors and
- * return an exit status. lab_unmake_links() deletes the links made. */
-typedef void (*lab_checkpoint)(struct lab_plan *p, const atomic_uchar *ready, void *ctx);
-int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, lab_checkpoint save,
-		   void *ctx);
+ * (each node's made, id and has_id set), each one's identity added to the
+ * JOURNAL (lab_journal_open()) before it is named; then P's links. Both
+ * print their errors and return an exit status. lab_unmake_links() deletes
+ * the links made. */
+int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal);
 int lab_make_links(struct lab_plan *p, struct lab_progress *prog);
 void lab_unmake_links(struct lab_plan *p);
 
 /* lab-down.c: deletes the names of the nodes SELECT picks that still are
- * the namespaces recorded (each node's err: 0, -ESTALE for another
- * namespace now, or an errno); ends the processes with a thread in the
- * namespaces IDS (sorted in place) or in the nodes SELECT picks: SIGTERM,
- * a second's grace, SIGKILL. */
+ * the namespaces recorded, or an empty placeholder (each node's err: 0,
+ * -ESTALE for another namespace now, or an errno); ends the processes with
+ * a thread in the namespaces NS[I] that still are IDS[I] (each held open
+ * meanwhile), or in the nodes SELECT picks: SIGTERM, a second's grace,
+ * SIGKILL. */
 int lab_nodes_delete(struct lab_plan *p, bool (*select)(const struct lab_nwork *w));
-size_t lab_kill_procs(struct netns_id *ids, size_t n_ids);
+size_t lab_kill_procs(const char *const *ns, const struct netns_id *ids, size_t n);
 void lab_kill_in(const char *lab, struct lab_plan *p, bool (*select)(const struct lab_nwork *w));
+/* Undoes what an up killed half-way made, as LAB's journal lists it (its
+ * processes, its names while they still are the namespaces listed; with
+ * LIVE, for a change to a lab that was up, first the veths in them, whose
+ * peers are in nodes that stay), then removes the journal. Prints errors;
+ * returns an exit status. */
+int lab_undo_journal(const char *lab, bool live);
 
 /* Set by SIGINT, SIGTERM or SIGHUP during an up: it stops between steps and
  * undoes what it made. */
