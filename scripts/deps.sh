@@ -8,10 +8,11 @@
 # with the reference plugins (containernetworking-plugins), through libcni (a
 # Go driver built offline from golang-go and golang-github-appc-cni-dev) and
 # through podman's CNI backend (podman, runc, a busybox-static image).
-# graphviz draws `netns lab graph -o X.svg` (tests/cli/lab-tools.bats).
+# graphviz draws `netns lab graph -o X.svg` (tests/cli/lab-tools.bats); strace
+# kills `netns lab up` and `down` at exact system calls (tests/cli/lab-crash.bats).
 set -eu
 pkgs="gcc make pkg-config libmnl-dev libjansson-dev libnftables-dev libyaml-dev bats iproute2
-      iptables nftables netcat-openbsd util-linux procps perl jq iputils-ping
+      iptables nftables netcat-openbsd util-linux procps perl jq iputils-ping strace
       containernetworking-plugins golang-go golang-github-appc-cni-dev
       podman runc busybox-static bash-completion man-db manpages manpages-dev graphviz"
 if [ "${1:-}" = fuzz ]; then

@@ -39,7 +39,9 @@ foreign() {
 	for i in $(seq 100); do
 		local now
 		now=$(ns_inode "/proc/$PID/ns/net" 2>/dev/null) || now=
-		[ -n "$now" ] && [ "$now" != "$host" ] && return 0
+		if [ -n "$now" ] && [ "$now" != "$host" ]; then
+			return 0
+		fi
 		sleep 0.02
 	done
 	echo "# unshare -n sleep never got a namespace" >&2
