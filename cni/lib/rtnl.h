@@ -6,7 +6,7 @@
 #define NETNS_CNI_RTNL_H
 
 #include <stdbool.h>
-#include "ipam.h"
+#include "range.h"
 
 struct mnl_socket;
 

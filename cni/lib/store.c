@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ipam.h"
+#include "store.h"
 
 static int mkdir_p(char *path, mode_t mode)
 {

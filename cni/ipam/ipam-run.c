@@ -19,7 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cni.h"
+#include "../lib/cni.h"
+#include "../lib/store.h"
 #include "ipam.h"
 
 struct ipam {

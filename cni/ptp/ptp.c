@@ -17,7 +17,7 @@
 #include <linux/rtnetlink.h>
 
 #include "netns.h"
-#include "ipam.h"
+#include "../ipam/ipam.h"
 #include "ptp.h"
 
 /* ipMasqBackend, which the reference ptp takes as "iptables" or

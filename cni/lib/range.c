@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipam.h"
+#include "range.h"
 
 int cni_ip_parse(const char *s, struct cni_ip *ret)
 {

@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#include "cni.h"
-#include "nft.h"
-#include "rtnl.h"
+#include "../lib/cni.h"
+#include "../lib/nft.h"
+#include "../lib/rtnl.h"
 
 #define MAX_IPS 8
 

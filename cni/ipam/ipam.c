@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cni.h"
+#include "../lib/cni.h"
 #include "ipam.h"
 
 /* Reads the config on stdin and runs the command; *RET gets ADD's result. */

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* netns-ipam's commands as a function (ipam-run.c), which netns-ptp calls
+ * in-process. */
+#ifndef NETNS_CNI_IPAM_H
+#define NETNS_CNI_IPAM_H
+
+#include <jansson.h>
+#include "../lib/cni.h"
+
+/* Runs netns-ipam's command ENV->cmd (ADD, DEL, CHECK, GC, STATUS) in this
+ * process, exactly as the netns-ipam executable would with ENV and CONFIG
+ * (the whole parsed network config, as it would arrive on stdin; its
+ * cniVersion, name, ipam object, args, runtimeConfig, prevResult).
+ * Returns 0 and, for ADD, *RET = the IPAM result object in 1.0.0 form
+ * (caller owns it; NULL for other commands), or -1 with ERR set as the
+ * executable would print it. Never prints, never exits, leaves no fd open,
+ * can be called several times in one process (ADD then DEL on rollback). */
+int cni_ipam_run(const struct cni_env *env, json_t *config, json_t **ret, struct cni_err *err);
+
+#endif
