@@ -149,7 +149,7 @@ $(foreach u,$(patsubst UNIT_USES_%,%,$(filter UNIT_USES_%,$(.VARIABLES))),$(eval
 # link flags. netns-ptp runs netns-ipam's commands in-process (ipam-run.c)
 # and alone uses libnftables (its ipMasq rules).
 CNIDIR  := $(LIBDIR)/cni
-CNI_LIB := cni/lib/cni.c
+CNI_LIB := cni/lib/skel.c cni/lib/cni.c
 CNI_IPAM_LIB := cni/lib/range.c cni/lib/store.c cni/ipam/ipam-run.c
 CNI_SRC_netns-ipam := cni/ipam/ipam.c $(CNI_IPAM_LIB) $(CNI_LIB)
 CNI_SRC_netns-ptp  := cni/ptp/ptp.c cni/ptp/ptp-links.c $(CNI_IPAM_LIB) $(CNI_LIB) \

@@ -560,9 +560,6 @@ static int cmd_status(struct ipam *p)
 	return 0;
 }
 
-static const char *const known_args[] = { "K8S_POD_NAMESPACE", "K8S_POD_NAME",
-					  "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID", "IP", NULL };
-
 /* What cni_config_parse() checked for the executable; a caller in-process
  * may hand over a config it built itself. */
 static int config_check(struct ipam *p)
@@ -589,7 +586,7 @@ static int run(struct ipam *p)
 	if (config_check(p) < 0 || cni_version_allows(p->version, p->env.cmd, p->err) < 0)
 		return -1;
 	if (p->env.cmd != CNI_GC && p->env.cmd != CNI_STATUS) {
-		if (cni_args_check(p->env.args, known_args, p->err) < 0)
+		if (cni_args_check(p->env.args, cni_args_known, p->err) < 0)
 			return -1;
 	}
 	if (cni_ipam_conf_parse(p->config, &p->conf, p->err) < 0)

@@ -442,6 +442,9 @@ static int args_scan(const char *k, size_t klen, const char *v, size_t vlen, voi
 	return 0;
 }
 
+const char *const cni_args_known[] = { "K8S_POD_NAMESPACE", "K8S_POD_NAME",
+				       "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID", "IP", NULL };
+
 int cni_args_check(const char *args, const char *const *known, struct cni_err *err)
 {
 	struct args_check c = { .known = known };

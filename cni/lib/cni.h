@@ -100,6 +100,11 @@ int cni_args_parse(const char *args, cni_args_cb cb, void *data);
  * input). */
 int cni_args_check(const char *args, const char *const *known, struct cni_err *err);
 
+/* The CNI_ARGS keys our plugins know: those Kubernetes runtimes pass
+ * (K8S_POD_*) and IP, host-local's request for an address (which an
+ * interface plugin hands on to its IPAM plugin). NULL-terminated. */
+extern const char *const cni_args_known[];
+
 /* Returns whether S is a valid container id / network name: [A-Za-z0-9]
  * first, then [A-Za-z0-9_.-]. */
 bool cni_id_valid(const char *s);
