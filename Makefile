@@ -150,7 +150,7 @@ $(foreach u,$(patsubst UNIT_USES_%,%,$(filter UNIT_USES_%,$(.VARIABLES))),$(eval
 # and alone uses libnftables (its ipMasq rules).
 CNIDIR  := $(LIBDIR)/cni
 CNI_LIB := cni/lib/skel.c cni/lib/cni.c
-CNI_IPAM_LIB := cni/lib/range.c cni/lib/store.c cni/ipam/ipam-run.c
+CNI_IPAM_LIB := cni/lib/range.c cni/lib/store.c cni/lib/alloc.c cni/ipam/ipam-run.c
 CNI_SRC_netns-ipam := cni/ipam/ipam.c $(CNI_IPAM_LIB) $(CNI_LIB)
 CNI_SRC_netns-ptp  := cni/ptp/ptp.c cni/ptp/ptp-links.c $(CNI_IPAM_LIB) $(CNI_LIB) \
 		      cni/lib/delegate.c cni/lib/rtnl.c cni/lib/retire.c cni/lib/nft.c

@@ -54,5 +54,23 @@ int cni_store_owned(struct cni_store *s, const char *id, const char *ifname, cni
 /* Removes the allocation IPNAME that ID on IFNAME holds. 0 or -errno. */
 int cni_store_release(struct cni_store *s, const char *ipname, const char *id, const char *ifname);
 bool cni_store_has(struct cni_store *s, const struct cni_ip *ip);
+/* Sets ERR (code 5) for error R of S, naming the file it was about:
+ * "WHAT DIR[/FILE]: REASON". Returns -1. */
+int cni_store_fail(const struct cni_store *s, int r, const char *what, struct cni_err *err);
+
+/* What the allocator (alloc.h) needs of a store, each operation as the
+ * cni_store_* function of the same name does it, on STORE, the
+ * implementation's own: cni_store_disk_ops on a struct cni_store, or a
+ * test double. */
+struct cni_store_ops {
+	int (*reserve)(void *store, const char *id, const char *ifname, const struct cni_ip *ip,
+		       size_t set);
+	int (*last_reserved)(void *store, size_t set, struct cni_ip *ret);
+	bool (*has)(void *store, const struct cni_ip *ip);
+	int (*release)(void *store, const char *ipname, const char *id, const char *ifname);
+	int (*owned)(void *store, const char *id, const char *ifname, cni_store_cb cb, void *data);
+	int (*fail)(void *store, int r, const char *what, struct cni_err *err);
+};
+extern const struct cni_store_ops cni_store_disk_ops;
 
 #endif
