@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The CNI protocol both plugins speak: environment, config, versions, errors. */
+/* The CNI protocol every plugin speaks: environment, config, versions,
+ * errors, results, CNI_ARGS (the skeleton, skel.c, puts them together). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>

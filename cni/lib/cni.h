@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What netns-ipam and netns-ptp share: the CNI environment, the network
+ * The CNI protocol, which every plugin speaks: the CNI environment, the network
  * config on stdin, version negotiation, CNI_ARGS, the spec's error JSON and
  * results in the requested version (CNI SPEC.md, 1.1.0).
  */

@@ -177,15 +177,6 @@ static const char *got(struct t *t, size_t set)
 	return buf[set];
 }
 
-static bool str_is(const char *have, const char *want, const char *what)
-{
-	int r = ok(strcmp(have, want) == 0, "%s is %s", what, want);
-
-	if (!r)
-		diag("got %s", have);
-	return r;
-}
-
 static bool msg_has(const struct t *t, const char *part)
 {
 	int r = ok(strstr(t->err.msg, part) != NULL, "the message says \"%s\"", part);

@@ -21,15 +21,6 @@ static const char *fmt(const struct cni_ip *ip)
 	return buf[k];
 }
 
-static bool str_is(const char *got, const char *want, const char *what)
-{
-	int r = ok(strcmp(got, want) == 0, "%s is %s", what, want);
-
-	if (!r)
-		diag("got %s", got);
-	return r;
-}
-
 static void test_addresses(void)
 {
 	struct cni_ip a, b;
