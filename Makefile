@@ -146,11 +146,11 @@ $(foreach u,$(patsubst UNIT_USES_%,%,$(filter UNIT_USES_%,$(.VARIABLES))),$(eval
 # protocol, ranges, the store and its allocator, delegation, netlink,
 # nftables). A plugin is one CNI_SRC_netns-NAME line: its sources, whose
 # objects (and libnetns) make $(BUILD)/netns-NAME; CNI_LIBS_netns-NAME adds
-# link flags. netns-ptp runs netns-ipam's commands in-process (ipam-run.c)
-# and alone uses libnftables (its ipMasq rules).
+# link flags. netns-ptp runs netns-ipam's commands in-process
+# (cni/lib/ipam-run.c) and alone uses libnftables (its ipMasq rules).
 CNIDIR  := $(LIBDIR)/cni
 CNI_LIB := cni/lib/skel.c cni/lib/cni.c
-CNI_IPAM_LIB := cni/lib/range.c cni/lib/store.c cni/lib/alloc.c cni/ipam/ipam-run.c
+CNI_IPAM_LIB := cni/lib/range.c cni/lib/store.c cni/lib/alloc.c cni/lib/ipam-run.c
 CNI_SRC_netns-ipam := cni/ipam/ipam.c $(CNI_IPAM_LIB) $(CNI_LIB)
 CNI_SRC_netns-ptp  := cni/ptp/ptp.c cni/ptp/ptp-links.c $(CNI_IPAM_LIB) $(CNI_LIB) \
 		      cni/lib/delegate.c cni/lib/rtnl.c cni/lib/retire.c cni/lib/nft.c

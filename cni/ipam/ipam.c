@@ -6,7 +6,7 @@
  * in-process.
  */
 #include "../lib/skel.h"
-#include "ipam.h"
+#include "../lib/ipam.h"
 
 static int ipam_cmd(struct cni_call *c)
 {

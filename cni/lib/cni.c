@@ -50,6 +50,16 @@ static const struct {
 	{ "VERSION", CNI_VERSION }, { "GC", CNI_GC }, { "STATUS", CNI_STATUS },
 };
 
+const char *cni_cmd_name(enum cni_cmd cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].cmd == cmd)
+			return commands[i].name;
+	return "?";
+}
+
 int cni_env_read(struct cni_env *env, struct cni_err *err)
 {
 	struct cni_env e = { 0 };
@@ -94,6 +104,19 @@ int cni_env_read(struct cni_env *env, struct cni_err *err)
 		return cni_fail(err, CNI_ERR_ENV, "required environment variable CNI_PATH missing");
 	*env = e;
 	return 0;
+}
+
+int cni_netns_open(const char *path, struct cni_err *err)
+{
+	int fd = netns_fd_open_path(path);
+
+	if (fd == -ENOENT)
+		return cni_fail(err, CNI_ERR_CONTAINER, "CNI_NETNS %s does not exist", path);
+	if (fd == -EMEDIUMTYPE)
+		return cni_fail(err, CNI_ERR_ENV, "CNI_NETNS %s is not a network namespace", path);
+	if (fd < 0)
+		return cni_fail(err, CNI_ERR_ENV, "cannot open CNI_NETNS %s: %s", path, strerror(-fd));
+	return fd;
 }
 
 char *cni_read_all(FILE *in, size_t *ret_len)

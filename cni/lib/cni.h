@@ -41,6 +41,9 @@ struct cni_env {
 	const char *command, *containerid, *netns, *ifname, *args, *path;
 };
 
+/* CMD as CNI_COMMAND spells it ("ADD"). */
+const char *cni_cmd_name(enum cni_cmd cmd);
+
 /* Records CODE and a message in ERR; returns -1 so callers can
  * `return cni_fail(...)`. */
 int cni_fail(struct cni_err *err, int code, const char *fmt, ...)
@@ -50,6 +53,11 @@ int cni_fail(struct cni_err *err, int code, const char *fmt, ...)
  * well-formed (CNI_CONTAINERID as the spec allows, CNI_IFNAME a kernel
  * interface name). Returns 0 or -1 with ERR set (code 4). */
 int cni_env_read(struct cni_env *env, struct cni_err *err);
+
+/* Opens the container's namespace, CNI_NETNS PATH (close-on-exec): the fd,
+ * or -1 with ERR set (3: no such file; 4: not a network namespace, or it
+ * cannot be opened). */
+int cni_netns_open(const char *path, struct cni_err *err);
 
 /* Parses a network config from BUF (LEN bytes): a JSON object with a
  * supported cniVersion, a valid name, a string type. Returns the object

@@ -99,6 +99,11 @@ static void mask_apply(struct cni_ip *ip, unsigned prefix, bool ones)
 	}
 }
 
+void cni_ip_network(struct cni_ip *ip, unsigned prefix)
+{
+	mask_apply(ip, prefix, false);
+}
+
 static bool subnet_contains(const struct cni_range *r, const struct cni_ip *ip)
 {
 	struct cni_ip n = *ip;

@@ -52,6 +52,8 @@ void cni_ip_format(const struct cni_ip *ip, char *buf, size_t len);
 int cni_ip_cmp(const struct cni_ip *a, const struct cni_ip *b);
 bool cni_ip_equal(const struct cni_ip *a, const struct cni_ip *b);
 void cni_ip_next(struct cni_ip *ip);
+/* Clears IP's bits past PREFIX: the network IP/PREFIX is in. */
+void cni_ip_network(struct cni_ip *ip, unsigned prefix);
 /* Parses "ADDR/PREFIX"; RET_NET gets ADDR as written. */
 int cni_cidr_parse(const char *s, struct cni_ip *ret_ip, unsigned *ret_prefix);
 bool cni_range_contains(const struct cni_range *r, const struct cni_ip *ip);

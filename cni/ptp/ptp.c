@@ -17,7 +17,7 @@
 #include <linux/rtnetlink.h>
 
 #include "netns.h"
-#include "../ipam/ipam.h"
+#include "../lib/ipam.h"
 #include "ptp.h"
 
 /* ipMasqBackend, which the reference ptp takes as "iptables" or
@@ -81,32 +81,10 @@ static int conf_parse(struct ptp *p)
 	return 0;
 }
 
-/* Runs the IPAM plugin for COMMAND: netns-ipam in this process (it is
- * linked in: no exec, no second config parse), any other type exec'd from
- * CNI_PATH (delegate.c). netns-ipam must still be in CNI_PATH, so that a
- * node without it fails as it would with the exec. */
-static int ipam_exec(struct ptp *p, const char *command, json_t **ret)
+/* The IPAM plugin, for CMD (cni_ipam_delegate(): netns-ipam in-process). */
+static int ipam_exec(struct ptp *p, enum cni_cmd cmd, json_t **ret)
 {
-	static const struct {
-		const char *name;
-		enum cni_cmd cmd;
-	} cmds[] = { { "ADD", CNI_ADD }, { "DEL", CNI_DEL }, { "CHECK", CNI_CHECK },
-		     { "GC", CNI_GC }, { "STATUS", CNI_STATUS } };
-	struct cni_env env = p->call.env;
-	char path[4096];
-	size_t i;
-
-	if (strcmp(p->ipam_type, "netns-ipam") != 0)
-		return cni_delegate(p->ipam_type, p->call.env.path, command, p->call.raw, p->call.raw_len, ret, &p->call.err);
-	if (cni_plugin_find(p->ipam_type, p->call.env.path, path, sizeof(path), &p->call.err) < 0)
-		return -1;
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && strcmp(cmds[i].name, command) != 0; i++)
-		;
-	if (i == sizeof(cmds) / sizeof(cmds[0]))
-		return cni_fail(&p->call.err, CNI_ERR_GENERIC, "no IPAM command %s", command);
-	env.cmd = cmds[i].cmd;
-	env.command = cmds[i].name;
-	return cni_ipam_run(&env, p->call.config, ret, &p->call.err);
+	return cni_ipam_delegate(&p->call, p->ipam_type, cmd, ret);
 }
 
 /* ---- results ---- */
@@ -114,17 +92,13 @@ static int ipam_exec(struct ptp *p, const char *command, json_t **ret)
 static int addr_parse(struct ptp *p, json_t *ipj, struct addr *a)
 {
 	const char *gw = json_string_value(json_object_get(ipj, "gateway"));
-	size_t i;
 
 	memset(a, 0, sizeof(*a));
 	a->cidr = json_string_value(json_object_get(ipj, "address"));
 	if (!a->cidr || cni_cidr_parse(a->cidr, &a->ip, &a->plen) < 0)
 		return cni_fail(&p->call.err, CNI_ERR_DECODE, "a result address is not a CIDR");
 	a->net = a->ip;
-	for (i = 0; i < 16; i++) {
-		unsigned bits = a->plen > i * 8 ? a->plen - (unsigned)i * 8 : 0;
-		a->net.b[i] &= bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
-	}
+	cni_ip_network(&a->net, a->plen);
 	if (gw) {
 		if (cni_ip_parse(gw, &a->gw) < 0 || a->gw.family != a->ip.family)
 			return cni_fail(&p->call.err, CNI_ERR_DECODE, "gateway %s of %s is not an address of its family", gw, a->cidr);
@@ -153,14 +127,10 @@ static int addrs_parse(struct ptp *p, json_t *ips, struct addr *as, size_t *ret_
 
 static int netns_open(struct ptp *p)
 {
-	int fd = netns_fd_open_path(p->call.env.netns);
+	int fd = cni_netns_open(p->call.env.netns, &p->call.err);
 
-	if (fd == -ENOENT)
-		return cni_fail(&p->call.err, CNI_ERR_CONTAINER, "CNI_NETNS %s does not exist", p->call.env.netns);
-	if (fd == -EMEDIUMTYPE)
-		return cni_fail(&p->call.err, CNI_ERR_ENV, "CNI_NETNS %s is not a network namespace", p->call.env.netns);
 	if (fd < 0)
-		return cni_fail(&p->call.err, CNI_ERR_ENV, "cannot open CNI_NETNS %s: %s", p->call.env.netns, strerror(-fd));
+		return -1;
 	p->nsfd = fd;
 	return 0;
 }
@@ -212,7 +182,7 @@ static int cmd_add(struct ptp *p)
 		cni_fail(&p->call.err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
 		goto out;
 	}
-	if (ipam_exec(p, "ADD", &ipam_res) < 0)
+	if (ipam_exec(p, CNI_ADD, &ipam_res) < 0)
 		goto out;
 	if (addrs_parse(p, json_object_get(ipam_res, "ips"), as, &n) < 0)
 		goto undo;
@@ -273,7 +243,7 @@ undo:
 		netns_link_delete(-1, p->host_if);
 	{
 		struct cni_err keep = p->call.err;
-		ipam_exec(p, "DEL", NULL);
+		ipam_exec(p, CNI_DEL, NULL);
 		p->call.err = keep;
 	}
 out:
@@ -294,7 +264,7 @@ static size_t alias_addrs(struct ptp *p, struct cni_masq *mq)
 {
 	struct mnl_socket *nl = NULL;
 	char alias[256], head[256], *tok, *save = NULL;
-	size_t n = 0, hl, b;
+	size_t n = 0, hl;
 
 	if (cni_rtnl_open(-1, &nl) < 0)
 		return 0;
@@ -310,10 +280,7 @@ static size_t alias_addrs(struct ptp *p, struct cni_masq *mq)
 		if (cni_cidr_parse(tok, &m->ip, &m->plen) < 0)
 			return 0; /* not ours after all: look them up by owner */
 		m->net = m->ip;
-		for (b = 0; b < 16; b++) {
-			unsigned bits = m->plen > b * 8 ? m->plen - (unsigned)b * 8 : 0;
-			m->net.b[b] &= bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
-		}
+		cni_ip_network(&m->net, m->plen);
 		n++;
 	}
 	return n;
@@ -345,7 +312,7 @@ static int cmd_del(struct ptp *p)
 			nft_failed = cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
 				     cni_nft_del(nft, p->owner, mq, n, nmsg, sizeof(nmsg)) < 0;
 	}
-	ipam_failed = ipam_exec(p, "DEL", NULL) < 0;
+	ipam_failed = ipam_exec(p, CNI_DEL, NULL) < 0;
 	if (ipam_failed)
 		ipam_err = p->call.err;
 	r = cni_veth_retire(p->host_if, p->call.env.ifname, fd);
@@ -403,7 +370,7 @@ static int cmd_check(struct ptp *p)
 
 	if (!json_is_object(prev))
 		return cni_fail(&p->call.err, CNI_ERR_CONFIG, "CHECK needs a prevResult");
-	if (ipam_exec(p, "CHECK", NULL) < 0)
+	if (ipam_exec(p, CNI_CHECK, NULL) < 0)
 		return -1;
 	if (netns_open(p) < 0)
 		return -1;
@@ -559,7 +526,7 @@ static int cmd_gc(struct ptp *p)
 			return cni_fail(&p->call.err, CNI_ERR_CONFIG,
 					"cni.dev/valid-attachments[%zu] must be {\"containerID\": string, \"ifname\": string}", i);
 	/* IPAM first: the spec has a delegating plugin pass GC on. */
-	if (ipam_exec(p, "GC", NULL) < 0)
+	if (ipam_exec(p, CNI_GC, NULL) < 0)
 		return -1;
 	snprintf(g.prefix, sizeof(g.prefix), "netns-ptp %s ", p->name);
 	r = cni_rtnl_open(-1, &nl);
@@ -637,7 +604,7 @@ static int ptp_gc(struct cni_call *c)
 /* Ready when its IPAM plugin is (the spec's delegation). */
 static int ptp_status(struct cni_call *c)
 {
-	return ipam_exec(ptp_of(c), "STATUS", NULL);
+	return ipam_exec(ptp_of(c), CNI_STATUS, NULL);
 }
 
 /* IP (in cni_args_known) is for the IPAM plugin, which gets CNI_ARGS as

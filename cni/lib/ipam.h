@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* netns-ipam's commands as a function (ipam-run.c), which netns-ptp calls
- * in-process. */
+/* netns-ipam's commands as a function (ipam-run.c), which the netns-ipam
+ * executable runs and an interface plugin calls in-process. */
 #ifndef NETNS_CNI_IPAM_H
 #define NETNS_CNI_IPAM_H
 
 #include <jansson.h>
-#include "../lib/cni.h"
+#include "cni.h"
+#include "skel.h"
 
 /* Runs netns-ipam's command ENV->cmd (ADD, DEL, CHECK, GC, STATUS) in this
  * process, exactly as the netns-ipam executable would with ENV and CONFIG
@@ -16,5 +17,14 @@
  * executable would print it. Never prints, never exits, leaves no fd open,
  * can be called several times in one process (ADD then DEL on rollback). */
 int cni_ipam_run(const struct cni_env *env, json_t *config, json_t **ret, struct cni_err *err);
+
+/* Runs IPAM plugin TYPE (the config's ipam.type) for command CMD, as an
+ * interface plugin delegates (delegate.c, which needs ipam-run.c linked too): netns-ipam in this process, cni_ipam_run()
+ * on C's config (no exec, no second parse), any other type exec'd from
+ * CNI_PATH with C's raw config (cni_delegate()). netns-ipam must still be
+ * in CNI_PATH, so that a node without it fails as it would with the exec.
+ * 0 and *RET (when not NULL) as cni_delegate() says, or -1 with C->err
+ * set. */
+int cni_ipam_delegate(struct cni_call *c, const char *type, enum cni_cmd cmd, json_t **ret);
 
 #endif

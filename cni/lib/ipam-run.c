@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../lib/cni.h"
-#include "../lib/alloc.h"
+#include "cni.h"
+#include "alloc.h"
 #include "ipam.h"
 
 struct ipam {
