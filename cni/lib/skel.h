@@ -15,12 +15,13 @@
  *     const struct cni_skel naming them, and
  *         int main(void) { struct NAME n = { ... };
  *                          return cni_skel_main(&NAME_skel, &n.call); }
- *     Each command gets the struct cni_call (container_of() back to its
- *     state), returns 0, or -1 with call->err set (cni_fail()); ADD leaves
- *     its result (1.0.0 form) in call->result. The mechanism is in
- *     cni/lib/: cni.h (the protocol, CNI_NETNS, running a plugin), ipam.h
- *     (an interface plugin's IPAM call, cni_ipam_delegate()), range.h,
- *     store.h and alloc.h (addresses), rtnl.h (netlink), nft.h (nftables).
+ *     Each command gets the struct cni_call (offsetof() leads back to
+ *     the state: ptp.c's ptp_of()), returns 0, or -1 with call->err set
+ *     (cni_fail()); ADD leaves its result (1.0.0 form) in call->result.
+ *     The mechanism is in cni/lib/: cni.h (the protocol, CNI_NETNS,
+ *     running a plugin), ipam.h (an interface plugin's IPAM call,
+ *     cni_ipam_delegate()), range.h, store.h and alloc.h (addresses),
+ *     rtnl.h (netlink), nft.h (nftables).
  *  2. One Makefile line, CNI_SRC_netns-NAME := cni/NAME/NAME.c $(CNI_LIB)
  *     and the cni/lib/ files it uses.
  *  3. Its config fields and commands in docs/cni.md; its tests in
