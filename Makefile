@@ -130,32 +130,42 @@ $(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
-# Unit tests of the plugins' pure parts link the cni/ objects they test.
-UNIT_USES_cni-range := cni/range.c cni/cni.c
-$(BUILD)/tests/cni-range.t: $(UNIT_USES_cni-range:%.c=$(BUILD)/%.o)
-$(BUILD)/tests/cni-range.t: $(BUILD)/tests/unit/cni-range.o $(LIBA)
-	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(UNIT_USES_cni-range:%.c=$(BUILD)/%.o) $(LIBA) $(LDLIBS)
+# Unit tests of the plugins' pure parts link the cni/ objects they test:
+# UNIT_USES_NAME lists them for tests/unit/NAME.c.
+UNIT_USES_cni-range := cni/lib/range.c cni/lib/cni.c
+UNIT_USES_cni-alloc := cni/lib/alloc.c cni/lib/range.c cni/lib/cni.c
+define unit_uses
+$(BUILD)/tests/$(1).t: $(BUILD)/tests/unit/$(1).o $$(UNIT_USES_$(1):%.c=$(BUILD)/%.o) $(LIBA)
+	@mkdir -p $$(@D)
+	$$(call say,LD,$$@)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach u,$(patsubst UNIT_USES_%,%,$(filter UNIT_USES_%,$(.VARIABLES))),$(eval $(call unit_uses,$(u))))
 
-# CNI plugins (docs/cni.md): cni/*.c, shared parts in cni/cni.c; netns-ptp
-# alone uses libnftables (its ipMasq rules), netns-ipam's commands run in it
-# too (cni/ipam-run.c).
-CNIDIR       := $(LIBDIR)/cni
-CNI_IPAM_SRC := cni/ipam.c cni/ipam-run.c cni/cni.c cni/range.c cni/store.c
-CNI_PTP_SRC  := cni/ptp.c cni/ptp-links.c cni/cni.c cni/delegate.c cni/range.c cni/rtnl.c cni/retire.c cni/nft.c \
-		cni/ipam-run.c cni/store.c
-CNI_PLUGINS  := $(BUILD)/netns-ipam $(BUILD)/netns-ptp
+# CNI plugins (docs/cni.md): one folder per plugin, cni/NAME/ with its
+# orchestration file, on the shared parts in cni/lib/ (the skeleton, the
+# protocol, ranges, the store and its allocator, delegation, netlink,
+# nftables). A plugin is one CNI_SRC_netns-NAME line: its sources, whose
+# objects (and libnetns) make $(BUILD)/netns-NAME; CNI_LIBS_netns-NAME adds
+# link flags. netns-ptp runs netns-ipam's commands in-process
+# (cni/lib/ipam-run.c) and alone uses libnftables (its ipMasq rules).
+CNIDIR  := $(LIBDIR)/cni
+CNI_LIB := cni/lib/skel.c cni/lib/cni.c
+CNI_IPAM_LIB := cni/lib/range.c cni/lib/store.c cni/lib/alloc.c cni/lib/ipam-run.c
+CNI_SRC_netns-ipam := cni/ipam/ipam.c $(CNI_IPAM_LIB) $(CNI_LIB)
+CNI_SRC_netns-ptp  := cni/ptp/ptp.c cni/ptp/ptp-links.c $(CNI_IPAM_LIB) $(CNI_LIB) \
+		      cni/lib/delegate.c cni/lib/rtnl.c cni/lib/retire.c cni/lib/nft.c
+# libnftables is dlopen()ed on first use (cni/lib/nft.c says why): its
+# headers only, and libdl (part of libc since glibc 2.34).
+CNI_LIBS_netns-ptp := -ldl
+$(BUILD)/cni/lib/nft.o: ALL_CFLAGS += $(shell pkg-config --cflags libnftables 2>/dev/null)
+
+CNI_PLUGINS := $(patsubst CNI_SRC_%,$(BUILD)/%,$(filter CNI_SRC_%,$(.VARIABLES)))
 all: $(CNI_PLUGINS)
-
-$(BUILD)/cni/nft.o: ALL_CFLAGS += $(shell pkg-config --cflags libnftables 2>/dev/null)
-
-$(BUILD)/netns-ipam: $(CNI_IPAM_SRC:%.c=$(BUILD)/%.o) $(LIBA)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
-# libnftables is dlopen()ed on first use (cni/nft.c says why): its headers
-# only, and libdl (part of libc since glibc 2.34).
-$(BUILD)/netns-ptp: $(CNI_PTP_SRC:%.c=$(BUILD)/%.o) $(LIBA)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ldl
+define cni_plugin
+$(BUILD)/$(1): $$(CNI_SRC_$(1):%.c=$(BUILD)/%.o) $(LIBA)
+	$$(call say,LD,$$@)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) $$(CNI_LIBS_$(1))
+endef
+$(foreach p,$(CNI_PLUGINS:$(BUILD)/%=%),$(eval $(call cni_plugin,$(p))))
 
 $(PC): netns.pc.in include/netns.h
 	@mkdir -p $(@D)
@@ -276,9 +286,9 @@ FUZZ_USES_number := cli/common.c
 FUZZ_USES_cidr   :=
 FUZZ_USES_link   := cli/common.c
 FUZZ_USES_name   := cli/common.c
-FUZZ_USES_cni_config := cni/cni.c cni/range.c
-FUZZ_USES_cni_args   := cni/cni.c
-FUZZ_USES_cni_ips    := cni/cni.c cni/range.c
+FUZZ_USES_cni_config := cni/lib/cni.c cni/lib/range.c
+FUZZ_USES_cni_args   := cni/lib/cni.c
+FUZZ_USES_cni_ips    := cni/lib/cni.c cni/lib/range.c
 FUZZ_USES_lab_file   := cli/lab-file.c
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -Wall -Wextra -Werror \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

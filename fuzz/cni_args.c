@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "../cni/cni.h"
+#include "../cni/lib/cni.h"
 #include "fuzz.h"
 
 struct join {

@@ -5,8 +5,8 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#include "../cni/cni.h"
-#include "../cni/ipam.h"
+#include "../cni/lib/cni.h"
+#include "../cni/lib/range.h"
 #include "fuzz.h"
 
 static void check_err(const struct cni_err *err)

@@ -9,8 +9,8 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#include "../cni/cni.h"
-#include "../cni/ipam.h"
+#include "../cni/lib/cni.h"
+#include "../cni/lib/range.h"
 #include "fuzz.h"
 
 static void check_ok(const struct cni_ipam_conf *c)

@@ -22,7 +22,7 @@ need_plugins() {
 		case $p in
 		netns-*)
 			[ -x "$BUILD/$p" ] ||
-				skip "$BUILD/$p is not built (make BUILD=$BUILD builds cni/*.c)"
+				skip "$BUILD/$p is not built (make BUILD=$BUILD builds cni/)"
 			;;
 		*)
 			[ -x "$REF_CNI_DIR/$p" ] ||

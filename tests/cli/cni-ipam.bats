@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# netns-ipam alone (cni/ipam-run.c, cni/store.c, cni/range.c): its index of
+# netns-ipam alone (cni/lib/ipam-run.c, cni/lib/store.c, cni/lib/range.c): its index of
 # the host-local store, host-local and netns-ipam taking turns on one store,
 # and requested addresses (CNI_ARGS IP=, args.cni.ips, runtimeConfig.ips).
 # As in cni.bats, each test runs the plugins in a network namespace of its

@@ -520,6 +520,31 @@ otherp" ]
 	[ -z "$(masq_elems)" ]
 }
 
+@test "cni: an ADD whose result cannot be written fails and is undone, netns-ptp's as netns-ipam's" {
+	local c st
+	c=$(uniq_name c)
+	mkc "$c"
+	st=0
+	plug netns-ipam ADD w1 "/run/netns/$c" < <(ipam_conf 1.0.0 '[[{"subnet":"10.83.0.0/24"}]]') >/dev/full || st=$?
+	[ "$st" -eq 1 ]
+	[ -z "$(store_list)" ]
+	st=0
+	plug netns-ptp ADD w2 "/run/netns/$c" < <(ptp_conf netns-ptp netns-ipam 10.84.0.0/24) >/dev/full || st=$?
+	[ "$st" -eq 1 ]
+	[ -z "$(store_list)" ]
+	[ -z "$(host_veths)" ]
+	[ -z "$(ip -n "$c" -o link show type veth)" ]
+	[ -z "$(masq_elems)" ]
+	# The same ADD with a stdout that takes the result.
+	run plug netns-ptp ADD w2 "/run/netns/$c" < <(ptp_conf netns-ptp netns-ipam 10.84.0.0/24)
+	[ "$status" -eq 0 ]
+	[ "$(store_list | wc -l)" -eq 1 ]
+	[[ $(store_list) == "10.84.0."*" w2|eth0" ]]
+	run plug netns-ptp DEL w2 "/run/netns/$c" < <(ptp_conf netns-ptp netns-ipam 10.84.0.0/24)
+	[ "$status" -eq 0 ]
+	[ -z "$(store_list)" ]
+}
+
 @test "cni: 50 concurrent netns-ptp ADDs get 50 distinct addresses; 50 DELs leave nothing" {
 	local i names=() pids=() fails=0
 	for i in $(seq 50); do names+=("$(uniq_name p$i)"); done

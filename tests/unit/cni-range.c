@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cni/range.c without root or a namespace: addresses, ranges canonicalized
+/* cni/lib/range.c without root or a namespace: addresses, ranges canonicalized
  * as host-local's range.go does, the older "subnet" form beside "ranges",
  * and the addresses requested for ADD, read where host-local reads them. */
 #include <arpa/inet.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "../../cni/ipam.h"
+#include "../../cni/lib/range.h"
 #include "tap.h"
 
 /* ADDR formatted, in a static buffer (one per call site is enough here). */
@@ -19,15 +19,6 @@ static const char *fmt(const struct cni_ip *ip)
 	k = (k + 1) % 4;
 	cni_ip_format(ip, buf[k], sizeof(buf[k]));
 	return buf[k];
-}
-
-static bool str_is(const char *got, const char *want, const char *what)
-{
-	int r = ok(strcmp(got, want) == 0, "%s is %s", what, want);
-
-	if (!r)
-		diag("got %s", got);
-	return r;
 }
 
 static void test_addresses(void)

@@ -48,6 +48,17 @@ static void diag(const char *fmt, ...)
 	putchar('\n');
 }
 
+/* Compares two strings, "WHAT is WANT", and shows what it got on failure. */
+__attribute__((unused))
+static int str_is(const char *got, const char *want, const char *what)
+{
+	int r = ok(strcmp(got, want) == 0, "%s is %s", what, want);
+
+	if (!r)
+		diag("got %s", got);
+	return r;
+}
+
 /* Prints the plan and returns the exit status. */
 static inline int done_testing(void)
 {

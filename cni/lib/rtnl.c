@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* rtnetlink for netns-ptp through libmnl: sequence numbers and port ids
- * checked, every attribute bounded. */
+/* The CNI plugins' rtnetlink, through libmnl: sequence numbers and port ids
+ * checked, every attribute bounded (rtnl.h lists the requests). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -21,12 +21,12 @@
 #include "rtnl.h"
 
 /* A socket of PROTOCOL in namespace FD, made by this thread in a round
- * trip there: netns-ptp is single-threaded and short-lived, and libnetns's
+ * trip there: a plugin is single-threaded and short-lived, and libnetns's
  * netns_socket() hands the job to a worker thread, whose start (clone, an
  * 8 MB stack) and hand-offs cost an ADD 0.5-2 ms of waiting for a CPU on a
  * busy 2-core VM (perf trace: the futex waits). Should the way back fail,
- * nothing may run on in the container's namespace: the process ends, and
- * netns-ptp opens the container's socket before it changes anything. */
+ * nothing may run on in the container's namespace: the process ends (a
+ * plugin opens the container's socket before it changes anything). */
 int cni_socket_in(int fd, int protocol)
 {
 	int home, s, r;
@@ -42,8 +42,8 @@ int cni_socket_in(int fd, int protocol)
 	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
 	r = s < 0 ? -errno : s;
 	if (setns(home, CLONE_NEWNET) < 0) {
-		fprintf(stderr, "netns-ptp: cannot return to the network namespace it started in: %s\n",
-			strerror(errno));
+		fprintf(stderr, "%s: cannot return to the network namespace it started in: %s\n",
+			program_invocation_short_name, strerror(errno));
 		_exit(1);
 	}
 	close(home);

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The rtnetlink requests of netns-ptp: ADD's veth pair, addresses and routes
- * (with a source address and scope, as the reference ptp sets them) in
- * batches, and for DEL, CHECK and GC a link's index, MAC and alias. */
+/* The CNI plugins' rtnetlink (rtnl.c): a socket in the container's
+ * namespace; batches of requests (a veth pair born across namespaces,
+ * addresses, routes with a source address and scope as the reference ptp
+ * sets them, links up and aliased) sent at once; a link's index, MAC and
+ * alias; and for DEL and GC, retiring and deleting a veth (retire.c). */
 #ifndef NETNS_CNI_RTNL_H
 #define NETNS_CNI_RTNL_H
 
 #include <stdbool.h>
-#include "ipam.h"
+#include "range.h"
 
 struct mnl_socket;
 

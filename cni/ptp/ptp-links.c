@@ -53,7 +53,7 @@ static int forwarding_on(struct ptp *p, const char *path)
 		return 0;
 	errno = -r;
 fail:
-	return cni_fail(&p->err, CNI_ERR_GENERIC, "cannot turn on IP forwarding: %s: %s", path, strerror(errno));
+	return cni_fail(&p->call.err, CNI_ERR_GENERIC, "cannot turn on IP forwarding: %s: %s", path, strerror(errno));
 }
 
 /* Forwarding for each family the addresses AS hold (IPv6 only when one is
@@ -102,13 +102,13 @@ static int container_routes(struct ptp *p, int ifindex, const struct addr *as, s
 	json_t *rt;
 
 	if (!cr)
-		return cni_fail(&p->err, CNI_ERR_GENERIC, "out of memory");
+		return cni_fail(&p->call.err, CNI_ERR_GENERIC, "out of memory");
 	*ret = cr;
 	for (i = 0; i < n; i++) {
 		const struct addr *a = &as[i];
 		unsigned full = a->ip.family == AF_INET ? 32 : 128;
 		if (!a->has_gw)
-			return cni_fail(&p->err, CNI_ERR_CONFIG, "address %s has no gateway: netns-ptp routes through one", a->cidr);
+			return cni_fail(&p->call.err, CNI_ERR_CONFIG, "address %s has no gateway: netns-ptp routes through one", a->cidr);
 		cr[k++] = (struct croute){ .rt = { .dst = a->gw, .plen = full, .src = &a->ip, .oif = ifindex,
 						   .scope = RT_SCOPE_LINK },
 					   .what = "to the gateway", .add = true };
@@ -120,14 +120,14 @@ static int container_routes(struct ptp *p, int ifindex, const struct addr *as, s
 		const struct addr *def;
 		*c = (struct croute){ .rt = { .oif = ifindex, .scope = RT_SCOPE_UNIVERSE }, .what = dst, .add = true };
 		if (!dst || cni_cidr_parse(dst, &c->rt.dst, &c->rt.plen) < 0)
-			return cni_fail(&p->err, CNI_ERR_DECODE, "a result route has no valid dst");
+			return cni_fail(&p->call.err, CNI_ERR_DECODE, "a result route has no valid dst");
 		if (gws) {
 			if (cni_ip_parse(gws, &c->gw) < 0 || c->gw.family != c->rt.dst.family)
-				return cni_fail(&p->err, CNI_ERR_DECODE, "route %s: bad gw %s", dst, gws);
+				return cni_fail(&p->call.err, CNI_ERR_DECODE, "route %s: bad gw %s", dst, gws);
 		} else {
 			def = gw_of(as, n, c->rt.dst.family);
 			if (!def)
-				return cni_fail(&p->err, CNI_ERR_CONFIG, "route %s: no gateway of its family", dst);
+				return cni_fail(&p->call.err, CNI_ERR_CONFIG, "route %s: no gateway of its family", dst);
 			c->gw = def->gw;
 		}
 		c->rt.gw = &c->gw;
@@ -167,7 +167,7 @@ static int routes_check(struct ptp *p, const struct cni_rtnl_batch *b, const str
 		int r = b->err[cr[i].slot];
 		if (!cr[i].what || r == 0 || r == -EEXIST)
 			continue;
-		return cni_fail(&p->err, CNI_ERR_GENERIC, "container: cannot add the route %s: %s", cr[i].what,
+		return cni_fail(&p->call.err, CNI_ERR_GENERIC, "container: cannot add the route %s: %s", cr[i].what,
 				strerror(-r));
 	}
 	return 0;
@@ -186,7 +186,7 @@ static int routes_send(struct ptp *p, struct mnl_socket *nl, struct croute *cr, 
 		routes_put(&b, cr, n, i);
 		r = cni_rtnl_batch_run(nl, &b, NULL);
 		if (r < 0)
-			return cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+			return cni_fail(&p->call.err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
 		if (routes_check(p, &b, cr, from, *i) < 0)
 			return -1;
 	}
@@ -214,11 +214,11 @@ static int host_routes_check(struct ptp *p, const struct cni_rtnl_batch *b, cons
 	for (i = 0; i < n; i++) {
 		int r = b->err[slots[i]];
 		if (r == -EEXIST)
-			return cni_fail(&p->err, CNI_ERR_GENERIC,
+			return cni_fail(&p->call.err, CNI_ERR_GENERIC,
 					"host: a route to %s exists already: is the address another container's?",
 					as[i].cidr);
 		if (r < 0)
-			return cni_fail(&p->err, CNI_ERR_GENERIC, "host: cannot add the route %s: %s", as[i].cidr,
+			return cni_fail(&p->call.err, CNI_ERR_GENERIC, "host: cannot add the route %s: %s", as[i].cidr,
 					strerror(-r));
 	}
 	return 0;
@@ -226,8 +226,8 @@ static int host_routes_check(struct ptp *p, const struct cni_rtnl_batch *b, cons
 
 static int veth_fail(struct ptp *p, int r, const char *m)
 {
-	return cni_fail(&p->err, CNI_ERR_GENERIC, "cannot create the veth pair %s / %s: %s%s%s", p->host_if,
-			p->env.ifname, r == -EEXIST ? "an interface of that name exists" : strerror(-r),
+	return cni_fail(&p->call.err, CNI_ERR_GENERIC, "cannot create the veth pair %s / %s: %s%s%s", p->host_if,
+			p->call.env.ifname, r == -EEXIST ? "an interface of that name exists" : strerror(-r),
 			m && *m ? ": " : "", m && *m ? m : "");
 }
 
@@ -236,12 +236,12 @@ static int veth_fail(struct ptp *p, int r, const char *m)
 static void alias_make(struct ptp *p, const struct addr *as, size_t n, char alias[256])
 {
 	size_t i;
-	int o = snprintf(alias, 256, "netns-ptp %s %s %s", p->name, p->env.containerid, p->env.ifname);
+	int o = snprintf(alias, 256, "netns-ptp %s %s %s", p->name, p->call.env.containerid, p->call.env.ifname);
 
 	for (i = 0; i < n && o > 0 && (size_t)o < 256; i++)
 		o += snprintf(alias + o, 256 - (size_t)o, " %s", as[i].cidr);
 	if (o < 0 || (size_t)o >= 256)
-		snprintf(alias, 256, "netns-ptp %s %s %s", p->name, p->env.containerid, p->env.ifname);
+		snprintf(alias, 256, "netns-ptp %s %s %s", p->name, p->call.env.containerid, p->call.env.ifname);
 }
 
 /*
@@ -258,7 +258,7 @@ static void alias_make(struct ptp *p, const struct addr *as, size_t n, char alia
  * followers did goes with the veth in ADD's undo.
  */
 int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cnl, const struct addr *as,
-		       size_t n, json_t *routes, int *ret_hidx, char hmac[18], char cmac[18], bool *ret_veth)
+		       size_t n, json_t *routes, char hmac[18], char cmac[18], bool *ret_veth)
 {
 	/* Not zeroed: only len and n need to be (60 KB of fresh stack). */
 	struct cni_rtnl_batch b, c, h;
@@ -279,22 +279,22 @@ int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cn
 	b.n = c.n = h.n = 0;
 	r = netns_ifname_check(p->host_if);
 	if (r == 0)
-		r = netns_ifname_check(p->env.ifname);
+		r = netns_ifname_check(p->call.env.ifname);
 	if (r < 0)
 		return veth_fail(p, r, NULL);
 	if (forwarding_setup(p, as, n) < 0)
 		return -1;
 	/* 1. The pair, and the host end's index and MAC. */
-	s = cni_rtnl_batch_veth(&b, p->host_if, p->env.ifname, p->nsfd, p->mtu);
+	s = cni_rtnl_batch_veth(&b, p->host_if, p->call.env.ifname, p->nsfd, p->mtu);
 	if (s >= 0)
 		s = cni_rtnl_batch_getlink(&b, 0, p->host_if);
 	if (s < 0 || (r = cni_rtnl_batch_run(hnl, &b, links)) < 0)
-		return cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(s < 0 ? -s : -r));
+		return cni_fail(&p->call.err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(s < 0 ? -s : -r));
 	if (b.err[0] < 0)
 		return veth_fail(p, b.err[0], b.msg[0]);
 	*ret_veth = true;
 	if (b.err[1] < 0 || !links[1].index)
-		return cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(b.err[1] < 0 ? -b.err[1] : ENODEV));
+		return cni_fail(&p->call.err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(b.err[1] < 0 ? -b.err[1] : ENODEV));
 	hidx = links[1].index;
 	memcpy(hmac, links[1].mac, 18);
 	cidx = links[1].peer;
@@ -302,10 +302,10 @@ int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cn
 		/* No IFLA_LINK (not a kernel of ours): ask the container. */
 		struct cni_rtnl_batch q;
 		q.len = q.n = 0;
-		cni_rtnl_batch_getlink(&q, 0, p->env.ifname);
+		cni_rtnl_batch_getlink(&q, 0, p->call.env.ifname);
 		r = cni_rtnl_batch_run(cnl, &q, links);
 		if (r < 0 || q.err[0] < 0 || !links[0].index)
-			return cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s",
+			return cni_fail(&p->call.err, CNI_ERR_GENERIC, "rtnetlink: %s",
 					strerror(r < 0 ? -r : q.err[0] < 0 ? -q.err[0] : ENODEV));
 		cidx = links[0].index;
 	}
@@ -328,7 +328,7 @@ int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cn
 		routes_put(&c, cr, ncr, &sent);
 	r = cni_rtnl_batch_run(cnl, &c, links);
 	if (r < 0) {
-		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+		cni_fail(&p->call.err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
 		goto out;
 	}
 	/* 3. The host end's gateway addresses (one however many use it), its
@@ -350,7 +350,7 @@ int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cn
 		host_routes(&h, hidx, as, n, hslot_rt);
 	r = cni_rtnl_batch_run(hnl, &h, NULL);
 	if (r < 0) {
-		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+		cni_fail(&p->call.err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
 		goto out;
 	}
 	/* The errors, in the order of the steps. */
@@ -369,12 +369,12 @@ int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cn
 			goto out;
 		}
 	if (c.err[cget] < 0 || !links[cget].index) {
-		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(c.err[cget] < 0 ? -c.err[cget] : ENODEV));
+		cni_fail(&p->call.err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(c.err[cget] < 0 ? -c.err[cget] : ENODEV));
 		goto out;
 	}
 	memcpy(cmac, links[cget].mac, 18);
 	if (h.err[alias_slot] < 0) {
-		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-h.err[alias_slot]));
+		cni_fail(&p->call.err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-h.err[alias_slot]));
 		goto out;
 	}
 	for (i = 0, j = 0; i < n; i++) {
@@ -382,7 +382,7 @@ int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cn
 			continue;
 		r = c.err[cslot_addr[j++]];
 		if (r < 0) {
-			cni_fail(&p->err, CNI_ERR_GENERIC, "cannot add %s to %s: %s", as[i].cidr, p->env.ifname,
+			cni_fail(&p->call.err, CNI_ERR_GENERIC, "cannot add %s to %s: %s", as[i].cidr, p->call.env.ifname,
 				 strerror(-r));
 			goto out;
 		}
@@ -393,7 +393,7 @@ int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cn
 		if (r == 0)
 			r = cni_rtnl_settle(hnl, hidx, 10000);
 		if (r < 0) {
-			cni_fail(&p->err, CNI_ERR_GENERIC, "IPv6 addresses did not settle: %s",
+			cni_fail(&p->call.err, CNI_ERR_GENERIC, "IPv6 addresses did not settle: %s",
 				 r == -EADDRINUSE ? "duplicate address detected" : strerror(-r));
 			goto out;
 		}
@@ -409,13 +409,12 @@ int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cn
 		host_routes(&h, hidx, as, n, hslot_rt);
 		r = cni_rtnl_batch_run(hnl, &h, NULL);
 		if (r < 0) {
-			cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+			cni_fail(&p->call.err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
 			goto out;
 		}
 	}
 	if (host_routes_check(p, &h, as, n, hslot_rt) < 0)
 		goto out;
-	*ret_hidx = hidx;
 	ret = 0;
 out:
 	free(cr);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* netns-ptp's parts: ptp.c reads the config and runs the commands;
+/* netns-ptp's parts: ptp.c, its commands on the skeleton (cni/lib/skel.h);
  * ptp-links.c makes ADD's veth pair, addresses and routes in a few netlink
  * batches. */
 #ifndef NETNS_CNI_PTP_H
@@ -9,25 +9,22 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#include "cni.h"
-#include "nft.h"
-#include "rtnl.h"
+#include "../lib/cni.h"
+#include "../lib/skel.h"
+#include "../lib/nft.h"
+#include "../lib/rtnl.h"
 
 #define MAX_IPS 8
 
 struct ptp {
-	struct cni_env env;
-	json_t *config;
-	char *raw;          /* the config as read, for the IPAM plugin */
-	size_t raw_len;
-	const char *version, *name, *ipam_type;
+	struct cni_call call; /* the environment, the config (raw for the IPAM plugin) */
+	const char *name, *ipam_type;
 	bool ip_masq;
 	unsigned mtu;
 	json_t *dns;        /* borrowed from config, or NULL */
 	char host_if[16];
 	char owner[CNI_NFT_OWNER_MAX]; /* of its masquerade elements */
 	int nsfd;
-	struct cni_err err;
 };
 
 /* An address from a result, with its gateway. */
@@ -41,10 +38,10 @@ struct addr {
 struct mnl_socket;
 
 /* ADD's links, addresses and routes for the N addresses AS and the
- * result's ROUTES: the host end's index into *RET_HIDX, both ends' MACs
- * into HMAC and CMAC; *RET_VETH is set once the pair exists (the caller's
- * undo deletes it). 0, or -1 with P->err set. */
+ * result's ROUTES: both ends' MACs into HMAC and CMAC; *RET_VETH is set
+ * once the pair exists (the caller's undo deletes it). 0, or -1 with
+ * P->call.err set. */
 int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cnl, const struct addr *as,
-		    size_t n, json_t *routes, int *ret_hidx, char hmac[18], char cmac[18], bool *ret_veth);
+		    size_t n, json_t *routes, char hmac[18], char cmac[18], bool *ret_veth);
 
 #endif

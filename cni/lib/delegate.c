@@ -5,7 +5,8 @@
  * on stdin, and reads its result or error from stdout. Its output is
  * bounded (16 MiB); a plugin that exits before reading all of its stdin
  * makes our write fail with EPIPE, so the process must ignore SIGPIPE
- * (netns-ptp's main() does). */
+ * (netns-ptp's main() does). cni_ipam_delegate() (at the end) runs
+ * netns-ipam in-process instead. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "cni.h"
+#include "ipam.h"
 
 int cni_plugin_find(const char *type, const char *cni_path, char *path, size_t len,
 		    struct cni_err *err)
@@ -192,4 +194,18 @@ out:
 			close(outp[i]);
 	}
 	return r;
+}
+
+int cni_ipam_delegate(struct cni_call *c, const char *type, enum cni_cmd cmd, json_t **ret)
+{
+	struct cni_env env = c->env;
+	char path[4096];
+
+	if (strcmp(type, "netns-ipam") != 0)
+		return cni_delegate(type, c->env.path, cni_cmd_name(cmd), c->raw, c->raw_len, ret, &c->err);
+	if (cni_plugin_find(type, c->env.path, path, sizeof(path), &c->err) < 0)
+		return -1;
+	env.cmd = cmd;
+	env.command = cni_cmd_name(cmd);
+	return cni_ipam_run(&env, c->config, ret, &c->err);
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipam.h"
+#include "range.h"
 
 int cni_ip_parse(const char *s, struct cni_ip *ret)
 {
@@ -97,6 +97,11 @@ static void mask_apply(struct cni_ip *ip, unsigned prefix, bool ones)
 		uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
 		ip->b[i] = ones ? (uint8_t)(ip->b[i] | ~m) : (uint8_t)(ip->b[i] & m);
 	}
+}
+
+void cni_ip_network(struct cni_ip *ip, unsigned prefix)
+{
+	mask_apply(ip, prefix, false);
 }
 
 static bool subnet_contains(const struct cni_range *r, const struct cni_ip *ip)

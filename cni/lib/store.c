@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ipam.h"
+#include "store.h"
 
 static int mkdir_p(char *path, mode_t mode)
 {
@@ -325,6 +325,54 @@ int cni_store_release(struct cni_store *s, const char *ipname, const char *id, c
 	index_remove(s, id, ifname, ipname);
 	return 0;
 }
+
+int cni_store_fail(const struct cni_store *s, int r, const char *what, struct cni_err *err)
+{
+	if (s->refused[0])
+		return cni_fail(err, CNI_ERR_IO, "%s %s/%s: %s", what, s->path, s->refused,
+				cni_store_strerror(r));
+	return cni_fail(err, CNI_ERR_IO, "%s %s: %s", what, s->path, cni_store_strerror(r));
+}
+
+/* The disk store behind the allocator's interface. */
+static int disk_reserve(void *s, const char *id, const char *ifname, const struct cni_ip *ip, size_t set)
+{
+	return cni_store_reserve(s, id, ifname, ip, set);
+}
+
+static int disk_last_reserved(void *s, size_t set, struct cni_ip *ret)
+{
+	return cni_store_last_reserved(s, set, ret);
+}
+
+static bool disk_has(void *s, const struct cni_ip *ip)
+{
+	return cni_store_has(s, ip);
+}
+
+static int disk_release(void *s, const char *ipname, const char *id, const char *ifname)
+{
+	return cni_store_release(s, ipname, id, ifname);
+}
+
+static int disk_owned(void *s, const char *id, const char *ifname, cni_store_cb cb, void *data)
+{
+	return cni_store_owned(s, id, ifname, cb, data);
+}
+
+static int disk_fail(void *s, int r, const char *what, struct cni_err *err)
+{
+	return cni_store_fail(s, r, what, err);
+}
+
+const struct cni_store_ops cni_store_disk_ops = {
+	.reserve = disk_reserve,
+	.last_reserved = disk_last_reserved,
+	.has = disk_has,
+	.release = disk_release,
+	.owned = disk_owned,
+	.fail = disk_fail,
+};
 
 /*
  * The index: CNI_IPAM_INDEX_DIR/DEV-INO/ for the store directory DEV:INO,

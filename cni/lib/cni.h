@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What netns-ipam and netns-ptp share: the CNI environment, the network
+ * The CNI protocol, which every plugin speaks: the CNI environment, the network
  * config on stdin, version negotiation, CNI_ARGS, the spec's error JSON and
  * results in the requested version (CNI SPEC.md, 1.1.0).
  */
@@ -41,6 +41,9 @@ struct cni_env {
 	const char *command, *containerid, *netns, *ifname, *args, *path;
 };
 
+/* CMD as CNI_COMMAND spells it ("ADD"). */
+const char *cni_cmd_name(enum cni_cmd cmd);
+
 /* Records CODE and a message in ERR; returns -1 so callers can
  * `return cni_fail(...)`. */
 int cni_fail(struct cni_err *err, int code, const char *fmt, ...)
@@ -50,6 +53,11 @@ int cni_fail(struct cni_err *err, int code, const char *fmt, ...)
  * well-formed (CNI_CONTAINERID as the spec allows, CNI_IFNAME a kernel
  * interface name). Returns 0 or -1 with ERR set (code 4). */
 int cni_env_read(struct cni_env *env, struct cni_err *err);
+
+/* Opens the container's namespace, CNI_NETNS PATH (close-on-exec): the fd,
+ * or -1 with ERR set (3: no such file; 4: not a network namespace, or it
+ * cannot be opened). */
+int cni_netns_open(const char *path, struct cni_err *err);
 
 /* Parses a network config from BUF (LEN bytes): a JSON object with a
  * supported cniVersion, a valid name, a string type. Returns the object
@@ -99,6 +107,11 @@ int cni_args_parse(const char *args, cni_args_cb cb, void *data);
  * error. 0 or -1 with ERR set (code 2 for an unknown key, 4 for malformed
  * input). */
 int cni_args_check(const char *args, const char *const *known, struct cni_err *err);
+
+/* The CNI_ARGS keys our plugins know: those Kubernetes runtimes pass
+ * (K8S_POD_*) and IP, host-local's request for an address (which an
+ * interface plugin hands on to its IPAM plugin). NULL-terminated. */
+extern const char *const cni_args_known[];
 
 /* Returns whether S is a valid container id / network name: [A-Za-z0-9]
  * first, then [A-Za-z0-9_.-]. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The CNI protocol both plugins speak: environment, config, versions, errors. */
+/* The CNI protocol every plugin speaks: environment, config, versions,
+ * errors, results, CNI_ARGS (the skeleton, skel.c, puts them together). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -49,6 +50,16 @@ static const struct {
 	{ "VERSION", CNI_VERSION }, { "GC", CNI_GC }, { "STATUS", CNI_STATUS },
 };
 
+const char *cni_cmd_name(enum cni_cmd cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].cmd == cmd)
+			return commands[i].name;
+	return "?";
+}
+
 int cni_env_read(struct cni_env *env, struct cni_err *err)
 {
 	struct cni_env e = { 0 };
@@ -93,6 +104,19 @@ int cni_env_read(struct cni_env *env, struct cni_err *err)
 		return cni_fail(err, CNI_ERR_ENV, "required environment variable CNI_PATH missing");
 	*env = e;
 	return 0;
+}
+
+int cni_netns_open(const char *path, struct cni_err *err)
+{
+	int fd = netns_fd_open_path(path);
+
+	if (fd == -ENOENT)
+		return cni_fail(err, CNI_ERR_CONTAINER, "CNI_NETNS %s does not exist", path);
+	if (fd == -EMEDIUMTYPE)
+		return cni_fail(err, CNI_ERR_ENV, "CNI_NETNS %s is not a network namespace", path);
+	if (fd < 0)
+		return cni_fail(err, CNI_ERR_ENV, "cannot open CNI_NETNS %s: %s", path, strerror(-fd));
+	return fd;
 }
 
 char *cni_read_all(FILE *in, size_t *ret_len)
@@ -441,6 +465,9 @@ static int args_scan(const char *k, size_t klen, const char *v, size_t vlen, voi
 		snprintf(c->unknown, sizeof(c->unknown), "%.*s", (int)(klen < 60 ? klen : 60), k);
 	return 0;
 }
+
+const char *const cni_args_known[] = { "K8S_POD_NAMESPACE", "K8S_POD_NAME",
+				       "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID", "IP", NULL };
 
 int cni_args_check(const char *args, const char *const *known, struct cni_err *err)
 {

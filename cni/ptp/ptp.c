@@ -17,7 +17,7 @@
 #include <linux/rtnetlink.h>
 
 #include "netns.h"
-#include "ipam.h"
+#include "../lib/ipam.h"
 #include "ptp.h"
 
 /* ipMasqBackend, which the reference ptp takes as "iptables" or
@@ -29,84 +29,62 @@ static int masq_backend_check(struct ptp *p)
 {
 	const char *b = NULL;
 
-	if (cni_get_string(p->config, "ipMasqBackend", "", &b, &p->err) < 0)
+	if (cni_get_string(p->call.config, "ipMasqBackend", "", &b, &p->call.err) < 0)
 		return -1;
 	if (!b || strcmp(b, "nftables") == 0)
 		return 0;
 	if (strcmp(b, "iptables") != 0)
-		return cni_fail(&p->err, CNI_ERR_CONFIG,
+		return cni_fail(&p->call.err, CNI_ERR_CONFIG,
 				"ipMasqBackend \"%.64s\" is unknown: netns-ptp masquerades through \"nftables\"", b);
-	if (p->ip_masq && (p->env.cmd == CNI_ADD || p->env.cmd == CNI_CHECK))
-		return cni_fail(&p->err, CNI_ERR_CONFIG,
+	if (p->ip_masq && (p->call.env.cmd == CNI_ADD || p->call.env.cmd == CNI_CHECK))
+		return cni_fail(&p->call.err, CNI_ERR_CONFIG,
 				"ipMasqBackend \"iptables\" is not supported: netns-ptp masquerades through nftables (set \"nftables\" or leave it out)");
 	return 0;
 }
 
 static int conf_parse(struct ptp *p)
 {
-	json_t *ipam = json_object_get(p->config, "ipam");
+	json_t *ipam = json_object_get(p->call.config, "ipam");
 
-	p->name = json_string_value(json_object_get(p->config, "name"));
-	if (cni_get_bool(p->config, "ipMasq", "", &p->ip_masq, &p->err) < 0)
+	p->name = json_string_value(json_object_get(p->call.config, "name"));
+	if (cni_get_bool(p->call.config, "ipMasq", "", &p->ip_masq, &p->call.err) < 0)
 		return -1;
 	/* Only ADD uses the MTU. The others take any integer, as the
 	 * reference's (an int in Go): a config whose mtu ADD refuses must
 	 * not make its DEL fail. */
-	if (p->env.cmd != CNI_ADD) {
-		json_t *mtu = json_object_get(p->config, "mtu");
+	if (p->call.env.cmd != CNI_ADD) {
+		json_t *mtu = json_object_get(p->call.config, "mtu");
 		if (mtu && !json_is_null(mtu) && !json_is_integer(mtu))
-			return cni_fail(&p->err, CNI_ERR_CONFIG, "mtu must be an integer");
-	} else if (cni_get_uint(p->config, "mtu", "", 65535, &p->mtu, &p->err) < 0) {
+			return cni_fail(&p->call.err, CNI_ERR_CONFIG, "mtu must be an integer");
+	} else if (cni_get_uint(p->call.config, "mtu", "", 65535, &p->mtu, &p->call.err) < 0) {
 		return -1;
 	}
 	if (masq_backend_check(p) < 0)
 		return -1;
 	if (p->mtu && p->mtu < 68)
-		return cni_fail(&p->err, CNI_ERR_CONFIG, "mtu %u is below the minimum of 68", p->mtu);
+		return cni_fail(&p->call.err, CNI_ERR_CONFIG, "mtu %u is below the minimum of 68", p->mtu);
 	if (!json_is_object(ipam))
-		return cni_fail(&p->err, CNI_ERR_CONFIG, "netns-ptp needs an \"ipam\" object with a \"type\"");
-	if (cni_get_string(ipam, "type", "ipam.", &p->ipam_type, &p->err) < 0)
+		return cni_fail(&p->call.err, CNI_ERR_CONFIG, "netns-ptp needs an \"ipam\" object with a \"type\"");
+	if (cni_get_string(ipam, "type", "ipam.", &p->ipam_type, &p->call.err) < 0)
 		return -1;
 	if (!p->ipam_type || !*p->ipam_type || strchr(p->ipam_type, '/') ||
 	    strcmp(p->ipam_type, "..") == 0 || strcmp(p->ipam_type, ".") == 0)
-		return cni_fail(&p->err, CNI_ERR_CONFIG, "ipam.type must name a plugin in CNI_PATH");
-	p->dns = json_object_get(p->config, "dns");
+		return cni_fail(&p->call.err, CNI_ERR_CONFIG, "ipam.type must name a plugin in CNI_PATH");
+	p->dns = json_object_get(p->call.config, "dns");
 	if (p->dns && !json_is_object(p->dns) && !json_is_null(p->dns))
-		return cni_fail(&p->err, CNI_ERR_CONFIG, "dns must be an object");
+		return cni_fail(&p->call.err, CNI_ERR_CONFIG, "dns must be an object");
 	if (json_is_null(p->dns))
 		p->dns = NULL;
-	snprintf(p->host_if, sizeof(p->host_if), "veth%08x", cni_hash(p->env.containerid, p->env.ifname));
-	if (p->name && p->env.containerid && p->env.ifname)
-		cni_nft_owner(p->name, p->env.containerid, p->env.ifname, p->owner);
+	snprintf(p->host_if, sizeof(p->host_if), "veth%08x", cni_hash(p->call.env.containerid, p->call.env.ifname));
+	if (p->name && p->call.env.containerid && p->call.env.ifname)
+		cni_nft_owner(p->name, p->call.env.containerid, p->call.env.ifname, p->owner);
 	return 0;
 }
 
-/* Runs the IPAM plugin for COMMAND: netns-ipam in this process (it is
- * linked in: no exec, no second config parse), any other type exec'd from
- * CNI_PATH (delegate.c). netns-ipam must still be in CNI_PATH, so that a
- * node without it fails as it would with the exec. */
-static int ipam_exec(struct ptp *p, const char *command, json_t **ret)
+/* The IPAM plugin, for CMD (cni_ipam_delegate(): netns-ipam in-process). */
+static int ipam_exec(struct ptp *p, enum cni_cmd cmd, json_t **ret)
 {
-	static const struct {
-		const char *name;
-		enum cni_cmd cmd;
-	} cmds[] = { { "ADD", CNI_ADD }, { "DEL", CNI_DEL }, { "CHECK", CNI_CHECK },
-		     { "GC", CNI_GC }, { "STATUS", CNI_STATUS } };
-	struct cni_env env = p->env;
-	char path[4096];
-	size_t i;
-
-	if (strcmp(p->ipam_type, "netns-ipam") != 0)
-		return cni_delegate(p->ipam_type, p->env.path, command, p->raw, p->raw_len, ret, &p->err);
-	if (cni_plugin_find(p->ipam_type, p->env.path, path, sizeof(path), &p->err) < 0)
-		return -1;
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && strcmp(cmds[i].name, command) != 0; i++)
-		;
-	if (i == sizeof(cmds) / sizeof(cmds[0]))
-		return cni_fail(&p->err, CNI_ERR_GENERIC, "no IPAM command %s", command);
-	env.cmd = cmds[i].cmd;
-	env.command = cmds[i].name;
-	return cni_ipam_run(&env, p->config, ret, &p->err);
+	return cni_ipam_delegate(&p->call, p->ipam_type, cmd, ret);
 }
 
 /* ---- results ---- */
@@ -114,20 +92,16 @@ static int ipam_exec(struct ptp *p, const char *command, json_t **ret)
 static int addr_parse(struct ptp *p, json_t *ipj, struct addr *a)
 {
 	const char *gw = json_string_value(json_object_get(ipj, "gateway"));
-	size_t i;
 
 	memset(a, 0, sizeof(*a));
 	a->cidr = json_string_value(json_object_get(ipj, "address"));
 	if (!a->cidr || cni_cidr_parse(a->cidr, &a->ip, &a->plen) < 0)
-		return cni_fail(&p->err, CNI_ERR_DECODE, "a result address is not a CIDR");
+		return cni_fail(&p->call.err, CNI_ERR_DECODE, "a result address is not a CIDR");
 	a->net = a->ip;
-	for (i = 0; i < 16; i++) {
-		unsigned bits = a->plen > i * 8 ? a->plen - (unsigned)i * 8 : 0;
-		a->net.b[i] &= bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
-	}
+	cni_ip_network(&a->net, a->plen);
 	if (gw) {
 		if (cni_ip_parse(gw, &a->gw) < 0 || a->gw.family != a->ip.family)
-			return cni_fail(&p->err, CNI_ERR_DECODE, "gateway %s of %s is not an address of its family", gw, a->cidr);
+			return cni_fail(&p->call.err, CNI_ERR_DECODE, "gateway %s of %s is not an address of its family", gw, a->cidr);
 		a->has_gw = true;
 	}
 	return 0;
@@ -139,9 +113,9 @@ static int addrs_parse(struct ptp *p, json_t *ips, struct addr *as, size_t *ret_
 	size_t i;
 
 	if (!json_is_array(ips) || json_array_size(ips) == 0)
-		return cni_fail(&p->err, CNI_ERR_DECODE, "the IPAM result has no \"ips\"");
+		return cni_fail(&p->call.err, CNI_ERR_DECODE, "the IPAM result has no \"ips\"");
 	if (json_array_size(ips) > MAX_IPS)
-		return cni_fail(&p->err, CNI_ERR_DECODE, "more than %d addresses", MAX_IPS);
+		return cni_fail(&p->call.err, CNI_ERR_DECODE, "more than %d addresses", MAX_IPS);
 	json_array_foreach(ips, i, ipj)
 		if (addr_parse(p, ipj, &as[i]) < 0)
 			return -1;
@@ -153,14 +127,10 @@ static int addrs_parse(struct ptp *p, json_t *ips, struct addr *as, size_t *ret_
 
 static int netns_open(struct ptp *p)
 {
-	int fd = netns_fd_open_path(p->env.netns);
+	int fd = cni_netns_open(p->call.env.netns, &p->call.err);
 
-	if (fd == -ENOENT)
-		return cni_fail(&p->err, CNI_ERR_CONTAINER, "CNI_NETNS %s does not exist", p->env.netns);
-	if (fd == -EMEDIUMTYPE)
-		return cni_fail(&p->err, CNI_ERR_ENV, "CNI_NETNS %s is not a network namespace", p->env.netns);
 	if (fd < 0)
-		return cni_fail(&p->err, CNI_ERR_ENV, "cannot open CNI_NETNS %s: %s", p->env.netns, strerror(-fd));
+		return -1;
 	p->nsfd = fd;
 	return 0;
 }
@@ -197,7 +167,7 @@ static int cmd_add(struct ptp *p)
 	struct mnl_socket *hnl = NULL, *cnl = NULL;
 	struct cni_nft *nft = NULL;
 	size_t n = 0, i;
-	int r, hidx = 0, ret = -1;
+	int r, ret = -1;
 	bool veth = false, masq = false;
 	struct cni_masq mq[MAX_IPS];
 
@@ -209,24 +179,24 @@ static int cmd_add(struct ptp *p)
 	if (r == 0)
 		r = cni_rtnl_open(-1, &hnl);
 	if (r < 0) {
-		cni_fail(&p->err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
+		cni_fail(&p->call.err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
 		goto out;
 	}
-	if (ipam_exec(p, "ADD", &ipam_res) < 0)
+	if (ipam_exec(p, CNI_ADD, &ipam_res) < 0)
 		goto out;
 	if (addrs_parse(p, json_object_get(ipam_res, "ips"), as, &n) < 0)
 		goto undo;
 	for (i = 0; i < n; i++)
 		if (!as[i].has_gw) {
-			cni_fail(&p->err, CNI_ERR_CONFIG, "address %s has no gateway: netns-ptp routes through one", as[i].cidr);
+			cni_fail(&p->call.err, CNI_ERR_CONFIG, "address %s has no gateway: netns-ptp routes through one", as[i].cidr);
 			goto undo;
 		}
 	routes = json_object_get(ipam_res, "routes");
 	if (routes && !json_is_array(routes)) {
-		cni_fail(&p->err, CNI_ERR_DECODE, "the IPAM result's routes is not a list");
+		cni_fail(&p->call.err, CNI_ERR_DECODE, "the IPAM result's routes is not a list");
 		goto undo;
 	}
-	if (ptp_links_setup(p, hnl, cnl, as, n, routes, &hidx, hmac, cmac, &veth) < 0)
+	if (ptp_links_setup(p, hnl, cnl, as, n, routes, hmac, cmac, &veth) < 0)
 		goto undo;
 	if (p->ip_masq) {
 		for (i = 0; i < n; i++)
@@ -238,14 +208,14 @@ static int cmd_add(struct ptp *p)
 		if (cni_nft_add_fast(p->owner, mq, n) < 0 &&
 		    (cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
 		     cni_nft_add(nft, p->owner, mq, n, nmsg, sizeof(nmsg)) < 0)) {
-			cni_fail(&p->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
+			cni_fail(&p->call.err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
 			goto undo;
 		}
 	}
 	result = json_object();
 	ifaces = json_pack("[{s:s, s:s}, {s:s, s:s, s:s}]", "name", p->host_if, "mac", hmac, "name",
-			   p->env.ifname, "mac", cmac, "sandbox", p->env.netns);
-	json_object_set_new(result, "cniVersion", json_string(p->version));
+			   p->call.env.ifname, "mac", cmac, "sandbox", p->call.env.netns);
+	json_object_set_new(result, "cniVersion", json_string(p->call.version));
 	json_object_set_new(result, "interfaces", ifaces);
 	ips = json_deep_copy(json_object_get(ipam_res, "ips"));
 	json_array_foreach(ips, i, ipj) {
@@ -256,10 +226,9 @@ static int cmd_add(struct ptp *p)
 	if (routes && json_array_size(routes))
 		json_object_set(result, "routes", routes);
 	json_object_set_new(result, "dns", dns_result(p->dns, json_object_get(ipam_res, "dns")));
-	if (cni_result_print(stdout, result, p->version) < 0) {
-		cni_fail(&p->err, CNI_ERR_IO, "cannot write the result");
-		goto undo;
-	}
+	/* The skeleton prints it, and undoes the ADD with DEL if it cannot. */
+	p->call.result = result;
+	result = NULL;
 	ret = 0;
 	goto out;
 undo:
@@ -273,12 +242,11 @@ undo:
 	if (veth)
 		netns_link_delete(-1, p->host_if);
 	{
-		struct cni_err keep = p->err;
-		ipam_exec(p, "DEL", NULL);
-		p->err = keep;
+		struct cni_err keep = p->call.err;
+		ipam_exec(p, CNI_DEL, NULL);
+		p->call.err = keep;
 	}
 out:
-	(void)hidx;
 	cni_nft_close(nft);
 	cni_rtnl_close(hnl);
 	cni_rtnl_close(cnl);
@@ -296,15 +264,15 @@ static size_t alias_addrs(struct ptp *p, struct cni_masq *mq)
 {
 	struct mnl_socket *nl = NULL;
 	char alias[256], head[256], *tok, *save = NULL;
-	size_t n = 0, hl, b;
+	size_t n = 0, hl;
 
 	if (cni_rtnl_open(-1, &nl) < 0)
 		return 0;
 	if (cni_rtnl_link_alias_get(nl, p->host_if, alias, sizeof(alias)) < 0)
 		alias[0] = '\0';
 	cni_rtnl_close(nl);
-	hl = (size_t)snprintf(head, sizeof(head), "netns-ptp %s %s %s ", p->name, p->env.containerid,
-			      p->env.ifname);
+	hl = (size_t)snprintf(head, sizeof(head), "netns-ptp %s %s %s ", p->name, p->call.env.containerid,
+			      p->call.env.ifname);
 	if (hl >= sizeof(head) || strncmp(alias, head, hl) != 0)
 		return 0;
 	for (tok = strtok_r(alias + hl, " ", &save); tok && n < MAX_IPS; tok = strtok_r(NULL, " ", &save)) {
@@ -312,10 +280,7 @@ static size_t alias_addrs(struct ptp *p, struct cni_masq *mq)
 		if (cni_cidr_parse(tok, &m->ip, &m->plen) < 0)
 			return 0; /* not ours after all: look them up by owner */
 		m->net = m->ip;
-		for (b = 0; b < 16; b++) {
-			unsigned bits = m->plen > b * 8 ? m->plen - (unsigned)b * 8 : 0;
-			m->net.b[b] &= bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
-		}
+		cni_ip_network(&m->net, m->plen);
 		n++;
 	}
 	return n;
@@ -332,8 +297,8 @@ static int cmd_del(struct ptp *p)
 
 	/* Every step runs whatever the others did, so that a DEL retried after
 	 * a partial failure finishes the job; the first error is reported. */
-	if (p->env.netns)
-		fd = netns_fd_open_path(p->env.netns);
+	if (p->call.env.netns)
+		fd = netns_fd_open_path(p->call.env.netns);
 	if (p->ip_masq) {
 		/* The rules first, while the host end's alias says which
 		 * elements are this attachment's; without it (the namespace
@@ -347,12 +312,12 @@ static int cmd_del(struct ptp *p)
 			nft_failed = cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
 				     cni_nft_del(nft, p->owner, mq, n, nmsg, sizeof(nmsg)) < 0;
 	}
-	ipam_failed = ipam_exec(p, "DEL", NULL) < 0;
+	ipam_failed = ipam_exec(p, CNI_DEL, NULL) < 0;
 	if (ipam_failed)
-		ipam_err = p->err;
-	r = cni_veth_retire(p->host_if, p->env.ifname, fd);
+		ipam_err = p->call.err;
+	r = cni_veth_retire(p->host_if, p->call.env.ifname, fd);
 	if (r < 0 && fd >= 0)
-		netns_link_delete(fd, p->env.ifname);
+		netns_link_delete(fd, p->call.env.ifname);
 	if (r < 0)
 		r = netns_link_delete(-1, p->host_if);
 	if (fd >= 0)
@@ -361,13 +326,13 @@ static int cmd_del(struct ptp *p)
 		close(nft_fd);
 	cni_nft_close(nft);
 	if (nft_failed && !ipam_failed)
-		return cni_fail(&p->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
+		return cni_fail(&p->call.err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
 	if (ipam_failed) {
-		p->err = ipam_err;
+		p->call.err = ipam_err;
 		return -1;
 	}
 	if (r < 0 && r != -ENODEV)
-		return cni_fail(&p->err, CNI_ERR_GENERIC, "cannot delete %s: %s", p->host_if, strerror(-r));
+		return cni_fail(&p->call.err, CNI_ERR_GENERIC, "cannot delete %s: %s", p->host_if, strerror(-r));
 	return 0;
 }
 
@@ -395,7 +360,7 @@ static int has_addr_cb(const struct netns_link *l, void *data)
 
 static int cmd_check(struct ptp *p)
 {
-	json_t *prev = json_object_get(p->config, "prevResult"), *ips, *ipj, *rt;
+	json_t *prev = json_object_get(p->call.config, "prevResult"), *ips, *ipj, *rt;
 	struct addr as[MAX_IPS];
 	struct mnl_socket *cnl = NULL, *hnl = NULL;
 	struct cni_nft *nft = NULL;
@@ -404,8 +369,8 @@ static int cmd_check(struct ptp *p)
 	int cidx, hidx, r, ret = -1;
 
 	if (!json_is_object(prev))
-		return cni_fail(&p->err, CNI_ERR_CONFIG, "CHECK needs a prevResult");
-	if (ipam_exec(p, "CHECK", NULL) < 0)
+		return cni_fail(&p->call.err, CNI_ERR_CONFIG, "CHECK needs a prevResult");
+	if (ipam_exec(p, CNI_CHECK, NULL) < 0)
 		return -1;
 	if (netns_open(p) < 0)
 		return -1;
@@ -413,33 +378,33 @@ static int cmd_check(struct ptp *p)
 	if (addrs_parse(p, ips, as, &n) < 0)
 		return -1;
 	if (cni_rtnl_open(p->nsfd, &cnl) < 0 || cni_rtnl_open(-1, &hnl) < 0) {
-		cni_fail(&p->err, CNI_ERR_GENERIC, "cannot open rtnetlink");
+		cni_fail(&p->call.err, CNI_ERR_GENERIC, "cannot open rtnetlink");
 		goto out;
 	}
-	r = cni_rtnl_link(cnl, p->env.ifname, &cidx, mac);
+	r = cni_rtnl_link(cnl, p->call.env.ifname, &cidx, mac);
 	if (r < 0) {
-		cni_fail(&p->err, CNI_ERR_GENERIC, "interface %s is missing in %s", p->env.ifname, p->env.netns);
+		cni_fail(&p->call.err, CNI_ERR_GENERIC, "interface %s is missing in %s", p->call.env.ifname, p->call.env.netns);
 		goto out;
 	}
 	r = cni_rtnl_link(hnl, p->host_if, &hidx, mac);
 	if (r < 0) {
-		cni_fail(&p->err, CNI_ERR_GENERIC, "host interface %s is missing", p->host_if);
+		cni_fail(&p->call.err, CNI_ERR_GENERIC, "host interface %s is missing", p->host_if);
 		goto out;
 	}
 	json_array_foreach(ips, i, ipj) {
-		struct has_addr h = { .ifname = p->env.ifname, .cidr = as[i].cidr };
+		struct has_addr h = { .ifname = p->call.env.ifname, .cidr = as[i].cidr };
 		unsigned full = as[i].ip.family == AF_INET ? 32 : 128;
 		struct cni_route gw = { .dst = as[i].gw, .plen = full, .oif = cidx };
 		struct cni_route host = { .dst = as[i].ip, .plen = full, .oif = hidx };
 		netns_link_foreach(p->nsfd, has_addr_cb, &h);
 		if (!h.addr) {
-			cni_fail(&p->err, CNI_ERR_GENERIC, "address %s is missing on %s in %s", as[i].cidr,
-				 p->env.ifname, p->env.netns);
+			cni_fail(&p->call.err, CNI_ERR_GENERIC, "address %s is missing on %s in %s", as[i].cidr,
+				 p->call.env.ifname, p->call.env.netns);
 			goto out;
 		}
 		if (as[i].has_gw && cni_rtnl_route_find(cnl, &gw) != 1) {
-			cni_fail(&p->err, CNI_ERR_GENERIC, "the route to the gateway of %s is missing in %s",
-				 as[i].cidr, p->env.netns);
+			cni_fail(&p->call.err, CNI_ERR_GENERIC, "the route to the gateway of %s is missing in %s",
+				 as[i].cidr, p->call.env.netns);
 			goto out;
 		}
 		if (cni_rtnl_route_find(hnl, &host) != 1) {
@@ -447,7 +412,7 @@ static int cmd_check(struct ptp *p)
 
 			/* What ADD made: a route to the address alone, not its subnet. */
 			cni_ip_format(&as[i].ip, ipbuf, sizeof(ipbuf));
-			cni_fail(&p->err, CNI_ERR_GENERIC, "the host route %s/%u dev %s is missing", ipbuf, full,
+			cni_fail(&p->call.err, CNI_ERR_GENERIC, "the host route %s/%u dev %s is missing", ipbuf, full,
 				 p->host_if);
 			goto out;
 		}
@@ -456,11 +421,11 @@ static int cmd_check(struct ptp *p)
 		const char *dst = json_string_value(json_object_get(rt, "dst"));
 		struct cni_route cr = { .oif = cidx };
 		if (!dst || cni_cidr_parse(dst, &cr.dst, &cr.plen) < 0) {
-			cni_fail(&p->err, CNI_ERR_DECODE, "prevResult: a route has no valid dst");
+			cni_fail(&p->call.err, CNI_ERR_DECODE, "prevResult: a route has no valid dst");
 			goto out;
 		}
 		if (cni_rtnl_route_find(cnl, &cr) != 1) {
-			cni_fail(&p->err, CNI_ERR_GENERIC, "the route to %s is missing in %s", dst, p->env.netns);
+			cni_fail(&p->call.err, CNI_ERR_GENERIC, "the route to %s is missing in %s", dst, p->call.env.netns);
 			goto out;
 		}
 	}
@@ -472,12 +437,12 @@ static int cmd_check(struct ptp *p)
 		if (r == 0)
 			r = cni_nft_check(nft, p->owner, mq, n, nmsg, sizeof(nmsg));
 		if (r < 0) {
-			cni_fail(&p->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
+			cni_fail(&p->call.err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
 			goto out;
 		}
 		if (r == 0) {
-			cni_fail(&p->err, CNI_ERR_GENERIC, "the ipMasq rules of container %s are missing",
-				 p->env.containerid);
+			cni_fail(&p->call.err, CNI_ERR_GENERIC, "the ipMasq rules of container %s are missing",
+				 p->call.env.containerid);
 			goto out;
 		}
 	}
@@ -542,7 +507,7 @@ static int gc_link(const char *ifname, const char *alias, void *data)
 
 static int cmd_gc(struct ptp *p)
 {
-	json_t *valid = json_object_get(p->config, "cni.dev/valid-attachments"), *att;
+	json_t *valid = json_object_get(p->call.config, "cni.dev/valid-attachments"), *att;
 	struct gc g = { .p = p, .valid = valid };
 	struct mnl_socket *nl = NULL;
 	struct cni_nft *nft = NULL;
@@ -553,35 +518,35 @@ static int cmd_gc(struct ptp *p)
 	int r, ret = -1;
 
 	if (!json_is_array(valid))
-		return cni_fail(&p->err, CNI_ERR_CONFIG,
+		return cni_fail(&p->call.err, CNI_ERR_CONFIG,
 				"GC needs \"cni.dev/valid-attachments\": a list of {\"containerID\", \"ifname\"}");
 	json_array_foreach(valid, i, att)
 		if (!json_is_string(json_object_get(att, "containerID")) ||
 		    !json_is_string(json_object_get(att, "ifname")))
-			return cni_fail(&p->err, CNI_ERR_CONFIG,
+			return cni_fail(&p->call.err, CNI_ERR_CONFIG,
 					"cni.dev/valid-attachments[%zu] must be {\"containerID\": string, \"ifname\": string}", i);
 	/* IPAM first: the spec has a delegating plugin pass GC on. */
-	if (ipam_exec(p, "GC", NULL) < 0)
+	if (ipam_exec(p, CNI_GC, NULL) < 0)
 		return -1;
 	snprintf(g.prefix, sizeof(g.prefix), "netns-ptp %s ", p->name);
 	r = cni_rtnl_open(-1, &nl);
 	if (r == 0)
 		r = cni_rtnl_link_aliases(nl, gc_link, &g);
 	if (r < 0) {
-		cni_fail(&p->err, CNI_ERR_GENERIC, "cannot list the host's links: %s", strerror(-r));
+		cni_fail(&p->call.err, CNI_ERR_GENERIC, "cannot list the host's links: %s", strerror(-r));
 		goto out;
 	}
 	for (i = 0; i < g.n; i++) {
 		r = netns_link_delete(-1, g.doomed[i]);
 		if (r < 0 && r != -ENODEV) {
-			cni_fail(&p->err, CNI_ERR_GENERIC, "cannot delete %s: %s", g.doomed[i], strerror(-r));
+			cni_fail(&p->call.err, CNI_ERR_GENERIC, "cannot delete %s: %s", g.doomed[i], strerror(-r));
 			goto out;
 		}
 	}
 	keep = calloc(json_array_size(valid) + 1, sizeof(*keep));
 	owners = calloc(json_array_size(valid) + 1, sizeof(*owners));
 	if (!keep || !owners) {
-		cni_fail(&p->err, CNI_ERR_GENERIC, "out of memory");
+		cni_fail(&p->call.err, CNI_ERR_GENERIC, "out of memory");
 		goto out;
 	}
 	json_array_foreach(valid, i, att) {
@@ -593,7 +558,7 @@ static int cmd_gc(struct ptp *p)
 	/* Whatever ipMasq says now: the rules may be from when it was on. */
 	if (cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
 	    cni_nft_gc(nft, p->name, keep, n, nmsg, sizeof(nmsg)) < 0) {
-		cni_fail(&p->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
+		cni_fail(&p->call.err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
 		goto out;
 	}
 	ret = 0;
@@ -606,60 +571,66 @@ out:
 	return ret;
 }
 
-static int run(struct ptp *p)
+static struct ptp *ptp_of(struct cni_call *c)
 {
-	if (cni_env_read(&p->env, &p->err) < 0)
-		return -1;
-	if (p->env.cmd == CNI_VERSION) {
-		cni_version_print(stdout);
-		return 0;
-	}
-	p->raw = cni_read_all(stdin, &p->raw_len);
-	if (!p->raw)
-		return cni_fail(&p->err, CNI_ERR_IO, "cannot read the network config from stdin: %s", strerror(errno));
-	p->config = cni_config_parse(p->raw, p->raw_len, &p->err);
-	if (!p->config)
-		return -1;
-	p->version = json_string_value(json_object_get(p->config, "cniVersion"));
-	if (cni_version_allows(p->version, p->env.cmd, &p->err) < 0)
-		return -1;
-	/* IP is for the IPAM plugin (host-local's and netns-ipam's request
-	 * for an address), which gets CNI_ARGS as they are. */
-	if (cni_args_check(p->env.args, (const char *const[]){ "K8S_POD_NAMESPACE", "K8S_POD_NAME",
-				"K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID", "IP", NULL }, &p->err) < 0)
-		return -1;
-	if (conf_parse(p) < 0)
-		return -1;
-	switch (p->env.cmd) {
-	case CNI_ADD:
-		return cmd_add(p);
-	case CNI_DEL:
-		return cmd_del(p);
-	case CNI_CHECK:
-		return cmd_check(p);
-	case CNI_GC:
-		return cmd_gc(p);
-	case CNI_STATUS:
-		/* Ready when its IPAM plugin is (the spec's delegation). */
-		return ipam_exec(p, "STATUS", NULL);
-	default:
-		return 0;
-	}
+	return (struct ptp *)((char *)c - offsetof(struct ptp, call));
 }
+
+static int ptp_conf(struct cni_call *c)
+{
+	return conf_parse(ptp_of(c));
+}
+
+static int ptp_add(struct cni_call *c)
+{
+	return cmd_add(ptp_of(c));
+}
+
+static int ptp_del(struct cni_call *c)
+{
+	return cmd_del(ptp_of(c));
+}
+
+static int ptp_check(struct cni_call *c)
+{
+	return cmd_check(ptp_of(c));
+}
+
+static int ptp_gc(struct cni_call *c)
+{
+	return cmd_gc(ptp_of(c));
+}
+
+/* Ready when its IPAM plugin is (the spec's delegation). */
+static int ptp_status(struct cni_call *c)
+{
+	return ipam_exec(ptp_of(c), CNI_STATUS, NULL);
+}
+
+/* IP (in cni_args_known) is for the IPAM plugin, which gets CNI_ARGS as
+ * they are. */
+static const struct cni_skel ptp_skel = {
+	.known_args = cni_args_known,
+	.args_checked = CNI_CMD_BIT(CNI_ADD) | CNI_CMD_BIT(CNI_DEL) | CNI_CMD_BIT(CNI_CHECK) |
+			CNI_CMD_BIT(CNI_GC) | CNI_CMD_BIT(CNI_STATUS),
+	.conf = ptp_conf,
+	.add = ptp_add,
+	.del = ptp_del,
+	.check = ptp_check,
+	.gc = ptp_gc,
+	.status = ptp_status,
+};
 
 int main(void)
 {
 	struct ptp p = { .nsfd = -1 };
 	int r;
 
+	/* A delegated IPAM plugin that exits before reading its stdin must
+	 * not kill us (delegate.c). */
 	signal(SIGPIPE, SIG_IGN);
-	r = run(&p);
-	if (r < 0)
-		cni_error_print(stdout, &p.err, p.version);
+	r = cni_skel_main(&ptp_skel, &p.call);
 	if (p.nsfd >= 0)
 		close(p.nsfd);
-	json_decref(p.config);
-	free(p.raw);
-	fflush(stdout);
-	return r < 0 ? 1 : 0;
+	return r;
 }

@@ -33,7 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "ipam.h"
+#include "range.h"
 
 /* One masqueraded address and its network. */
 struct cni_masq {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* netns-ptp's DEL of a veth pair: out of the way at once, deleted a moment
+/* An interface plugin's DEL of a veth pair (netns-ptp's): out of the way at once, deleted a moment
  * later by a process of its own (docs/cni.md describes it). */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Addresses, ranges and the IPAM config (range.c): the "ipam" object of a
+ * network config as host-local reads it, and the addresses requested for
+ * ADD. */
+#ifndef NETNS_CNI_RANGE_H
+#define NETNS_CNI_RANGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include "cni.h"
+
+/* An IPv4 or IPv6 address; IPv4 in the first 4 bytes. */
+struct cni_ip {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t b[16];
+};
+
+struct cni_range {
+	struct cni_ip subnet; /* the network address */
+	unsigned prefix;
+	struct cni_ip start, end, gateway;
+};
+
+struct cni_rangeset {
+	struct cni_range *r;
+	size_t n;
+};
+
+#define CNI_IPAM_MAX_REQUESTED 32
+
+struct cni_ipam_conf {
+	const char *name;    /* the network's */
+	const char *data_dir;
+	const char *resolv_conf;
+	json_t *routes;      /* borrowed: [{dst, gw}] or NULL */
+	struct cni_rangeset *sets;
+	size_t nsets;
+	/* Addresses requested for ADD, each once, in the order host-local
+	 * reads them (cni_ipam_requested_parse). */
+	struct cni_ip requested[CNI_IPAM_MAX_REQUESTED];
+	size_t nrequested;
+};
+
+int cni_ip_parse(const char *s, struct cni_ip *ret);
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address, as Go's
+ * To4() reads it; any other address as it is. */
+void cni_ip_unmap(struct cni_ip *ip);
+/* "a.b.c.d" or RFC 5952 form, as Go's net.IP.String() names store files. */
+void cni_ip_format(const struct cni_ip *ip, char *buf, size_t len);
+int cni_ip_cmp(const struct cni_ip *a, const struct cni_ip *b);
+bool cni_ip_equal(const struct cni_ip *a, const struct cni_ip *b);
+void cni_ip_next(struct cni_ip *ip);
+/* Clears IP's bits past PREFIX: the network IP/PREFIX is in. */
+void cni_ip_network(struct cni_ip *ip, unsigned prefix);
+/* Parses "ADDR/PREFIX"; RET_NET gets ADDR as written. */
+int cni_cidr_parse(const char *s, struct cni_ip *ret_ip, unsigned *ret_prefix);
+bool cni_range_contains(const struct cni_range *r, const struct cni_ip *ip);
+
+/* Parses the "ipam" object of CONF into C (which borrows CONF's strings).
+ * 0, or -1 with ERR set (code 7). cni_ipam_conf_free() frees it. */
+int cni_ipam_conf_parse(json_t *conf, struct cni_ipam_conf *c, struct cni_err *err);
+void cni_ipam_conf_free(struct cni_ipam_conf *c);
+
+/* Collects into C the addresses requested for ADD, as host-local does:
+ * CNI_ARGS "IP=" (a comma-separated list; the last IP= wins), then CONF's
+ * args.cni.ips, then runtimeConfig.ips (the "ips" capability); each an
+ * address or "ADDR/PREFIX" (the prefix ignored), an IPv4-mapped IPv6
+ * address as IPv4. 0, or -1 with ERR set (code 4 for a bad CNI_ARGS, 7 for
+ * a bad config). */
+int cni_ipam_requested_parse(json_t *conf, const char *cni_args, struct cni_ipam_conf *c,
+			     struct cni_err *err);
+
+#endif
