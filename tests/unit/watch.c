@@ -143,6 +143,36 @@ static int record(unsigned event, const char *name, const struct netns_id *id, v
 	return e->stop_at && e->n == e->stop_at ? -42 : 0;
 }
 
+/* The kernel's inotify queue length (read, never changed), or 0. */
+static long max_queued_events(void)
+{
+	FILE *f = fopen("/proc/sys/fs/inotify/max_queued_events", "re");
+	long max = 0;
+
+	if (f) {
+		if (fscanf(f, "%ld", &max) != 1)
+			max = 0;
+		fclose(f);
+	}
+	return max;
+}
+
+/* Overflows the queue of a watch on DIR: more create/unlink pairs of
+ * DIR/flood than the kernel queues (MAX events). */
+static void flood(const char *dir, long max)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/flood", dir);
+	for (long i = 0; i < max / 2 + 2; i++) {
+		int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0444);
+
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+	}
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -315,14 +345,8 @@ static void test_watch(const char *dir, struct netns_rundir *rd)
 	 * never changed), then change things that raise no event we can get:
 	 * only the rescan after IN_Q_OVERFLOW sees them. */
 	{
-		FILE *f = fopen("/proc/sys/fs/inotify/max_queued_events", "re");
-		long max = 0;
+		long max = max_queued_events();
 
-		if (f) {
-			if (fscanf(f, "%ld", &max) != 1)
-				max = 0;
-			fclose(f);
-		}
 		netns_name_add_at(rd, "o1", 0, NULL);
 		o1 = ino_at(dir, "o1");
 		e.n = 0;
@@ -331,13 +355,7 @@ static void test_watch(const char *dir, struct netns_rundir *rd)
 		if (max <= 0 || max > (1 << 20)) {
 			ok(1, "# SKIP max_queued_events is %ld: too many events to overflow", max);
 		} else {
-			snprintf(path, sizeof(path), "%s/flood", dir);
-			for (long i = 0; i < max / 2 + 2; i++) {
-				fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0444);
-				if (fd >= 0)
-					close(fd);
-				unlink(path);
-			}
+			flood(dir, max);
 			/* Unmounted, the placeholder left: no inotify event. */
 			snprintf(path, sizeof(path), "%s/o1", dir);
 			umount2(path, MNT_DETACH);
@@ -525,17 +543,9 @@ static void test_entries(const char *dir, struct netns_rundir *rd)
 	/* Overflow: more create/unlink pairs than the kernel queues, then a
 	 * name made and one removed whose events are dropped. */
 	{
-		FILE *f = fopen("/proc/sys/fs/inotify/max_queued_events", "re");
 		struct tally t = { .names = { "flood", "s2", "late", "gone" } };
-		char path[PATH_MAX];
-		long max = 0;
-		int fd;
+		long max = max_queued_events();
 
-		if (f) {
-			if (fscanf(f, "%ld", &max) != 1)
-				max = 0;
-			fclose(f);
-		}
 		placeholder(dir, "gone");
 		e.n = 0;
 		pump(w, &e, 1, 2000);
@@ -543,13 +553,7 @@ static void test_entries(const char *dir, struct netns_rundir *rd)
 		if (max <= 0 || max > (1 << 20)) {
 			ok(1, "# SKIP max_queued_events is %ld: too many events to overflow", max);
 		} else {
-			snprintf(path, sizeof(path), "%s/flood", dir);
-			for (long i = 0; i < max / 2 + 2; i++) {
-				fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0444);
-				if (fd >= 0)
-					close(fd);
-				unlink(path);
-			}
+			flood(dir, max);
 			placeholder(dir, "late");
 			unlink_at(dir, "gone");
 			{
