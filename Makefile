@@ -137,6 +137,17 @@ $(BUILD)/tests/cni-range.t: $(BUILD)/tests/unit/cni-range.o $(LIBA)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(UNIT_USES_cni-range:%.c=$(BUILD)/%.o) $(LIBA) $(LDLIBS)
 
+# The lab file's parser and the plan of an up, without root: lab-state.c
+# turns a parsed lab into the state the plan compares; it brings
+# common.c for lab_state_fail()'s messages, which the tests never call.
+UNIT_USES_lab-file := cli/lab-file.c
+UNIT_USES_lab-plan := cli/lab-file.c cli/lab-diff.c cli/lab-state.c cli/common.c
+$(BUILD)/tests/lab-file.t: $(UNIT_USES_lab-file:%.c=$(BUILD)/%.o)
+$(BUILD)/tests/lab-plan.t: $(UNIT_USES_lab-plan:%.c=$(BUILD)/%.o)
+$(BUILD)/tests/lab-file.t $(BUILD)/tests/lab-plan.t: $(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIBA)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(UNIT_USES_$*:%.c=$(BUILD)/%.o) $(LIBA) $(LDLIBS)
+
 # CNI plugins (docs/cni.md): cni/*.c, shared parts in cni/cni.c; netns-ptp
 # alone uses libnftables (its ipMasq rules), netns-ipam's commands run in it
 # too (cni/ipam-run.c).
