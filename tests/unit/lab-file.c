@@ -380,6 +380,70 @@ static void test_refusals(void)
 		"a YAML syntax error");
 	refused(HEAD "    a:\n---\nname: f\n",
 		"t.yml:5:1: a second YAML document: a lab file holds one", "a second document");
+	refused("name: \"a\\0b\"\ntopology:\n  nodes:\n    a:\n", "t.yml:1:7: name holds a NUL byte",
+		"a name with a NUL byte");
+	refused(HEAD "    a: { [x]: 1 }\n", "t.yml:4:10: a key in a node must be a string",
+		"a node key that is a list");
+	refused(HEAD "    a: { exec: [], exec: [] }\n",
+		"t.yml:4:20: duplicate key 'exec' in a node", "a node key given twice");
+	refused(HEAD "    a:\n  links:\n    - endpoints: [{ node: \"a:b\", interface: e1 }, \"a:e2\"]\n",
+		"t.yml:6:19: endpoint 'a:b:e1': a name holds ':'",
+		"an extended endpoint whose node holds ':'");
+	refused(HEAD "    a: { sysctls: [net.ipv4.ip_forward] }\n",
+		"t.yml:4:19: sysctls must be a mapping", "sysctls as a list");
+	refused("name: e\ntopology:\n  kinds: [linux]\n  nodes:\n    a:\n",
+		"t.yml:3:10: kinds must be a mapping", "kinds as a list");
+	refused("name: e\ntopology:\n  groups:\n    g: { mtu: 1 }\n  nodes:\n    a:\n",
+		"t.yml:4:10: unknown key 'mtu' in groups", "an unknown key in a group");
+	refused("name: e\ntopology:\n  nodes:\n    a:\n  links: {}\n",
+		"t.yml:5:10: links must be a list", "links as a mapping");
+}
+
+/* The settings all nodes inherit are counted against LAB_SETTINGS_MAX:
+ * each exec line here counts 64 bytes and its 960, so 256 lines given by
+ * defaults to 1,024 nodes take the limit exactly, and a 1,025th node is
+ * refused at the first line it inherits. */
+static void test_settings_limit(void)
+{
+	enum { LINES = 256, LINE = 960, NODES = 1024 };
+	size_t cap = (size_t)LINES * (LINE + 16) + (size_t)(NODES + 1) * 16 + 128, n;
+	char *text = malloc(cap);
+	struct lab *lab;
+
+	if (!ok(text != NULL, "a buffer for a large lab"))
+		return;
+	for (int extra = 0; extra < 2; extra++) {
+		n = (size_t)snprintf(text, cap, "name: big\ntopology:\n  defaults:\n    exec:\n");
+		for (int i = 0; i < LINES; i++) {
+			n += (size_t)snprintf(text + n, cap - n, "      - ");
+			memset(text + n, 'x', LINE);
+			n += LINE;
+			text[n++] = '\n';
+		}
+		n += (size_t)snprintf(text + n, cap - n, "  nodes:\n");
+		for (int i = 0; i < NODES + extra; i++)
+			n += (size_t)snprintf(text + n, cap - n, "    n%d:\n", i);
+		if (!ok(n < cap, "the file fits its buffer"))
+			break;
+		lab = NULL;
+		if (!extra) {
+			if (is(lab_parse(text, n, "t.yml", &lab, err, sizeof(err)), 0,
+			       "settings of exactly 256 MiB are read"))
+				is(lab->n_nodes * lab->nodes[NODES - 1].n_exec, NODES * LINES,
+				   "every node with every line");
+			else
+				diag("%s", err);
+		} else {
+			is(lab_parse(text, n, "t.yml", &lab, err, sizeof(err)), -EINVAL,
+			   "one more node is refused");
+			str_is(err, "t.yml:5:9: node 'n1024': the nodes' addresses, routes, sysctls and "
+				    "exec lines take more than 256 MiB once inherited, the limit of a "
+				    "lab file",
+			       "at the first line it inherits, where the file writes it");
+		}
+		lab_free(lab);
+	}
+	free(text);
 }
 
 static void test_limits(void)
@@ -451,5 +515,6 @@ int main(void)
 	test_bridge();
 	test_refusals();
 	test_limits();
+	test_settings_limit();
 	return done_testing();
 }
