@@ -18,7 +18,7 @@ static int parse(const char *text, struct lab **ret)
 	return lab_parse(text, strlen(text), "t.yml", ret, err, sizeof(err));
 }
 
-static bool str_is(const char *got, const char *want, const char *what)
+static bool text_is(const char *got, const char *want, const char *what)
 {
 	int r = ok(got && strcmp(got, want) == 0, "%s is '%s'", what, want);
 
@@ -34,7 +34,7 @@ static void refused(const char *text, const char *want, const char *what)
 
 	is(parse(text, &lab), -EINVAL, "%s: refused", what);
 	ok(lab == NULL, "%s: nothing returned", what);
-	str_is(err, want, what);
+	text_is(err, want, what);
 	lab_free(lab);
 }
 
@@ -52,10 +52,10 @@ static void test_minimal(void)
 
 	if (!is(parse("name: m\ntopology:\n  nodes:\n    a:\n", &lab), 0, "a minimal file parses"))
 		return diag("%s", err);
-	str_is(lab->name, "m", "its name");
+	text_is(lab->name, "m", "its name");
 	is(lab->n_nodes, 1, "one node");
-	str_is(lab->nodes[0].name, "a", "named a");
-	str_is(lab->nodes[0].kind, "linux", "of kind linux when none is given");
+	text_is(lab->nodes[0].name, "a", "named a");
+	text_is(lab->nodes[0].kind, "linux", "of kind linux when none is given");
 	ok(!lab->nodes[0].bridge, "not a bridge");
 	is(lab->nodes[0].n_addrs + lab->nodes[0].n_routes + lab->nodes[0].n_sysctls +
 		   lab->nodes[0].n_exec,
@@ -95,31 +95,31 @@ static void test_containerlab(void)
 
 	if (!is(parse(text, &lab), 0, "a containerlab file parses"))
 		return diag("%s", err);
-	str_is(lab->name, "clab", "its name");
+	text_is(lab->name, "clab", "its name");
 	is(lab->n_nodes, 3, "three nodes");
-	str_is(lab->nodes[0].name, "r1", "in file order: r1");
-	str_is(lab->nodes[1].name, "r2", "r2");
-	str_is(lab->nodes[2].name, "h1", "h1");
+	text_is(lab->nodes[0].name, "r1", "in file order: r1");
+	text_is(lab->nodes[1].name, "r2", "r2");
+	text_is(lab->nodes[2].name, "h1", "h1");
 	is(lab->n_links, 2, "two links");
 	l = &lab->links[0];
 	is(l->end[0].node, 0, "link 1 end 0 is r1");
-	str_is(l->end[0].ifname, "eth1", "on eth1");
+	text_is(l->end[0].ifname, "eth1", "on eth1");
 	ok(l->end[0].cidr == NULL, "with no address");
 	is(l->end[1].node, 1, "link 1 end 1 is r2");
-	str_is(l->end[1].ifname, "eth1", "on eth1");
-	str_is(l->end[1].cidr, "10.0.0.2/30", "with its address");
+	text_is(l->end[1].ifname, "eth1", "on eth1");
+	text_is(l->end[1].cidr, "10.0.0.2/30", "with its address");
 	is(l->mtu, 9000, "link 1 mtu");
 	l = &lab->links[1];
 	is(l->end[0].node, 1, "extended link end 0 is r2");
-	str_is(l->end[0].ifname, "eth2", "on eth2");
+	text_is(l->end[0].ifname, "eth2", "on eth2");
 	is(l->end[1].node, 2, "extended link end 1 is h1");
-	str_is(l->end[1].ifname, "eth0", "on eth0");
+	text_is(l->end[1].ifname, "eth0", "on eth0");
 	is(l->mtu, 0, "no mtu: the kernel's default");
 	/* Each container-only key noted once, where it first appears. */
 	if (is(lab->n_notes, 2, "two notes (prefix, image), image once"))  {
-		str_is(lab->notes[0], "t.yml:2:1: 'prefix' is ignored: nodes are namespaces",
+		text_is(lab->notes[0], "t.yml:2:1: 'prefix' is ignored: nodes are namespaces",
 		       "the note on prefix");
-		str_is(lab->notes[1], "t.yml:8:7: 'image' is ignored: nodes are namespaces",
+		text_is(lab->notes[1], "t.yml:8:7: 'image' is ignored: nodes are namespaces",
 		       "the note on image");
 	}
 	lab_free(lab);
@@ -178,27 +178,27 @@ static void test_inheritance(void)
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		if (!ok((n = node(lab, want[i].node)) != NULL, "node %s", want[i].node))
 			continue;
-		str_is(n->kind, want[i].kind, "its kind");
+		text_is(n->kind, want[i].kind, "its kind");
 		if (is(n->n_addrs, 1, "%s: one address, not merged", n->name)) {
-			str_is(n->addrs[0].ifname, "lo", "its interface");
-			str_is(n->addrs[0].cidr, want[i].addr, "its address");
+			text_is(n->addrs[0].ifname, "lo", "its interface");
+			text_is(n->addrs[0].cidr, want[i].addr, "its address");
 		}
 		if (is(n->n_routes, 1, "%s: one route", n->name)) {
-			str_is(n->routes[0].dst, want[i].route, "its destination");
-			str_is(n->routes[0].dev, "lo", "its device");
+			text_is(n->routes[0].dst, want[i].route, "its destination");
+			text_is(n->routes[0].dev, "lo", "its device");
 			ok(n->routes[0].via == NULL, "no gateway");
 		}
 		if (is(n->n_sysctls, 1, "%s: one sysctl", n->name)) {
-			str_is(n->sysctls[0].key, "net.ipv4.ip_forward", "its key");
-			str_is(n->sysctls[0].value, want[i].sysctl, "its value");
+			text_is(n->sysctls[0].key, "net.ipv4.ip_forward", "its key");
+			text_is(n->sysctls[0].value, want[i].sysctl, "its value");
 		}
 		if (is(n->n_exec, 1, "%s: one exec line", n->name))
-			str_is(n->exec[0], want[i].exec, "it");
+			text_is(n->exec[0], want[i].exec, "it");
 	}
 	/* The node's kind beats its group's; an empty list of its own wins. */
 	if (ok((n = node(lab, "mix")) != NULL, "node mix")) {
-		str_is(n->kind, "gk", "its own kind over its group's");
-		str_is(n->n_addrs ? n->addrs[0].cidr : NULL, "10.0.0.2/32",
+		text_is(n->kind, "gk", "its own kind over its group's");
+		text_is(n->n_addrs ? n->addrs[0].cidr : NULL, "10.0.0.2/32",
 		       "its group's address over its kind's (gk has none)");
 		is(n->n_exec, 0, "its own empty exec list over its group's");
 	}
@@ -226,21 +226,21 @@ static void test_settings(void)
 	if (!is(parse(text, &lab), 0, "a node with every setting parses"))
 		return diag("%s", err);
 	n = &lab->nodes[0];
-	str_is(n->kind, "no-such-kind", "a kind not in kinds is kept: any kind is a namespace");
+	text_is(n->kind, "no-such-kind", "a kind not in kinds is kept: any kind is a namespace");
 	is(n->n_addrs, 2, "two addresses");
-	str_is(n->addrs[1].cidr, "fd00::1/64", "the IPv6 one");
+	text_is(n->addrs[1].cidr, "fd00::1/64", "the IPv6 one");
 	is(n->addrs[1].mark.line + 1, 6, "each remembers its line");
 	is(n->n_routes, 2, "two routes");
-	str_is(n->routes[0].dst, "default", "a default route");
-	str_is(n->routes[0].via, "10.0.0.2", "via its gateway");
+	text_is(n->routes[0].dst, "default", "a default route");
+	text_is(n->routes[0].via, "10.0.0.2", "via its gateway");
 	ok(n->routes[0].dev == NULL, "with no device");
-	str_is(n->routes[1].via, "10.0.0.2", "a route with both: its gateway");
-	str_is(n->routes[1].dev, "eth1", "and its device");
+	text_is(n->routes[1].via, "10.0.0.2", "a route with both: its gateway");
+	text_is(n->routes[1].dev, "eth1", "and its device");
 	is(n->n_sysctls, 2, "two sysctls");
-	str_is(n->sysctls[1].key, "net.ipv6.conf.all.forwarding", "the second's key");
-	str_is(n->sysctls[1].value, "1", "a number read as its text");
+	text_is(n->sysctls[1].key, "net.ipv6.conf.all.forwarding", "the second's key");
+	text_is(n->sysctls[1].value, "1", "a number read as its text");
 	is(n->n_exec, 2, "two exec lines");
-	str_is(n->exec[1], "true", "the second");
+	text_is(n->exec[1], "true", "the second");
 	lab_free(lab);
 }
 
@@ -261,9 +261,9 @@ static void test_bridge(void)
 	if (!is(parse(text, &lab), 0, "a lab with a bridge parses"))
 		return diag("%s", err);
 	ok(lab->nodes[0].bridge, "kind bridge is a bridge");
-	str_is(lab->nodes[0].kind, "bridge", "of kind bridge");
+	text_is(lab->nodes[0].kind, "bridge", "of kind bridge");
 	ok(!lab->nodes[1].bridge, "h1 is not");
-	str_is(lab->nodes[0].n_addrs ? lab->nodes[0].addrs[0].ifname : NULL, "sw",
+	text_is(lab->nodes[0].n_addrs ? lab->nodes[0].addrs[0].ifname : NULL, "sw",
 	       "an address on the bridge itself");
 	is(lab->n_links, 2, "two ports");
 	lab_free(lab);
@@ -436,7 +436,7 @@ static void test_settings_limit(void)
 		} else {
 			is(lab_parse(text, n, "t.yml", &lab, err, sizeof(err)), -EINVAL,
 			   "one more node is refused");
-			str_is(err, "t.yml:5:9: node 'n1024': the nodes' addresses, routes, sysctls and "
+			text_is(err, "t.yml:5:9: node 'n1024': the nodes' addresses, routes, sysctls and "
 				    "exec lines take more than 256 MiB once inherited, the limit of a "
 				    "lab file",
 			       "at the first line it inherits, where the file writes it");
@@ -471,12 +471,12 @@ static void test_limits(void)
 			 * not for depth. */
 			is(lab_parse(deep, n, "t.yml", &lab, err, sizeof(err)), -EINVAL,
 			   "64 levels: read, refused for what they hold");
-			str_is(err, "t.yml:2:31: an exec line must be a string",
+			text_is(err, "t.yml:2:31: an exec line must be a string",
 			       "not for their depth");
 		} else {
 			is(lab_parse(deep, n, "t.yml", &lab, err, sizeof(err)), -EINVAL,
 			   "65 levels are refused");
-			str_is(err, "t.yml:2:90: nested deeper than 64 levels, the limit of a lab file",
+			text_is(err, "t.yml:2:90: nested deeper than 64 levels, the limit of a lab file",
 			       "where the 65th starts");
 		}
 		lab_free(lab);
@@ -489,7 +489,7 @@ static void test_limits(void)
 		lab = NULL;
 		is(lab_parse(big, (size_t)LAB_FILE_MAX + 1, "t.yml", &lab, err, sizeof(err)),
 		   -EINVAL, "a file past 16 MiB is refused");
-		str_is(err, "t.yml: larger than 16777216 bytes (16 MiB), the limit of a lab file",
+		text_is(err, "t.yml: larger than 16777216 bytes (16 MiB), the limit of a lab file",
 		       "with the limit in the message");
 		ok(lab == NULL, "nothing returned");
 	}

@@ -68,7 +68,7 @@ static const char *lines(const struct lab_plan *p)
 	return buf;
 }
 
-static bool str_is(const char *got, const char *want, const char *what)
+static bool text_is(const char *got, const char *want, const char *what)
 {
 	int r = ok(got && strcmp(got, want) == 0, "%s", what);
 
@@ -85,7 +85,7 @@ static bool strv_is(const struct lab_strv *v, const char *want, const char *what
 
 	for (size_t i = 0; i < v->n; i++)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : "", v->v[i]);
-	return str_is(buf, want, what);
+	return text_is(buf, want, what);
 }
 
 static const struct lab_nwork *work(const struct lab_plan *p, const char *node)
@@ -113,7 +113,7 @@ static void test_first_up(void)
 
 	if (!p)
 		return;
-	str_is(lines(p), "+ node a\n+ node b\n+ link a:eth1 b:eth1\n",
+	text_is(lines(p), "+ node a\n+ node b\n+ link a:eth1 b:eth1\n",
 	       "from nothing: every node, then every link, and no line for their settings");
 	is(p->n_nodes, 2, "two nodes to work on");
 	is(p->n_links, 1, "one link to make");
@@ -125,7 +125,7 @@ static void test_first_up(void)
 	if (ok(a && b, "both nodes in the plan")) {
 		ok(a->add, "a is made");
 		ok(!a->del, "not removed");
-		str_is(a->ns, "pl-a", "in namespace pl-a");
+		text_is(a->ns, "pl-a", "in namespace pl-a");
 		is(a->lab_idx, 0, "the file's first node");
 		strv_is(&a->born, "eth1", "a's eth1 is born up with its link (end 0)");
 		strv_is(&b->ups, "eth1", "b's eth1 is set up in b (end 1)");
@@ -184,7 +184,7 @@ static void test_nodes(void)
 		      "    - endpoints: [\"a:eth1:10.0.0.1/30\", \"b:eth1:10.0.0.2/30\"]\n"
 		      "    - endpoints: [\"c:eth0\", \"a:eth2:10.0.1.1/30\"]\n");
 	if (p) {
-		str_is(lines(p), "+ node c\n+ link c:eth0 a:eth2\n", "a node added with its link");
+		text_is(lines(p), "+ node c\n+ link c:eth0 a:eth2\n", "a node added with its link");
 		is(p->n_links, 1, "only the new link is made");
 		if (ok((w = work(p, "c")) != NULL, "c in the plan"))
 			ok(w->add, "c is made");
@@ -202,10 +202,10 @@ static void test_nodes(void)
 		 "name: pl\ntopology:\n  nodes:\n    a:\n    b:\n  links:\n"
 		 "    - endpoints: [\"a:eth1\", \"b:eth1\"]\n");
 	if (p) {
-		str_is(lines(p), "- link a:eth2 c:eth0\n- node c\n",
+		text_is(lines(p), "- link a:eth2 c:eth0\n- node c\n",
 		       "a node removed: its link, then it");
 		if (is(p->n_nodes, 3, "the plan holds the node that goes")) {
-			str_is(p->nodes[2].node, "c", "after the file's nodes");
+			text_is(p->nodes[2].node, "c", "after the file's nodes");
 			ok(p->nodes[2].del, "removed");
 			is(p->nodes[2].lab_idx, SIZE_MAX, "in no file");
 		}
@@ -228,15 +228,15 @@ static void test_links(void)
 	snprintf(new, sizeof(new), "%s  links:\n    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
 		 "    - endpoints: [\"b:eth2\", \"c:eth1\"]\n", three);
 	if ((p = plan(old, new))) {
-		str_is(lines(p), "+ link b:eth2 c:eth1\n", "a link added");
+		text_is(lines(p), "+ link b:eth2 c:eth1\n", "a link added");
 		is(p->n_links, 1, "one link made");
-		str_is(p->links[0].ifname[0], "eth2", "from b's eth2");
-		str_is(p->links[0].ifname[1], "eth1", "to c's eth1");
+		text_is(p->links[0].ifname[0], "eth2", "from b's eth2");
+		text_is(p->links[0].ifname[1], "eth1", "to c's eth1");
 	}
 	plan_free(p);
 
 	if ((p = plan(new, old))) {
-		str_is(lines(p), "- link b:eth2 c:eth1\n", "a link removed");
+		text_is(lines(p), "- link b:eth2 c:eth1\n", "a link removed");
 		is(p->n_links, 0, "no link made");
 		if (ok((w = work(p, "b")) != NULL, "b in the plan"))
 			strv_is(&w->link_del, "eth2", "b deletes its end (one end deletes a veth)");
@@ -250,7 +250,7 @@ static void test_links(void)
 	snprintf(new, sizeof(new), "%s  links:\n    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
 		 "      mtu: 9000\n", three);
 	if ((p = plan(old, new))) {
-		str_is(lines(p), "~ mtu a:eth1 b:eth1 1500 -> 9000\n",
+		text_is(lines(p), "~ mtu a:eth1 b:eth1 1500 -> 9000\n",
 		       "an mtu set: changed in place");
 		is(p->n_links, 0, "the link is not made again");
 		if (ok((w = work(p, "a")) != NULL, "a in the plan"))
@@ -274,7 +274,7 @@ static void test_settings(void)
 		      "    b:\n  links:\n"
 		      "    - endpoints: [\"a:eth1:10.0.0.1/30\", \"b:eth1:10.0.0.2/30\"]\n");
 	if (p) {
-		str_is(lines(p),
+		text_is(lines(p),
 		       "~ addr a lo 10.9.0.1/32 -> 10.9.0.9/32\n"
 		       "+ addr a lo fd00::9/128\n"
 		       "+ route a 10.7.0.0/16 dev eth1\n"
@@ -344,7 +344,7 @@ static void test_order(void)
 
 	if (!p)
 		return;
-	str_is(lines(p),
+	text_is(lines(p),
 	       "+ node r3\n"
 	       "+ link r1:eth3 r3:eth0\n"
 	       "~ mtu h1:eth1 sw:p2 1500 -> 9000\n"
@@ -395,7 +395,7 @@ static void test_refused(void)
 	is(lab_plan_make(o, n, &p, err, sizeof(err)), -EINVAL,
 	   "a node turned into a bridge is refused");
 	ok(p == NULL, "with no plan");
-	str_is(err, "node 's' changes kind between bridge and not: remove it in one up and add "
+	text_is(err, "node 's' changes kind between bridge and not: remove it in one up and add "
 		    "it back in the next",
 	       "and says how to do it");
 	json_decref(o);
@@ -409,7 +409,7 @@ static void test_refused(void)
 	is(lab_plan_make(o, n, &p, err, sizeof(err)), -EINVAL,
 	   "an interface moved to another link is refused");
 	ok(p == NULL, "with no plan");
-	str_is(err, "interface a:eth1 moves to another link: remove the old link in one up and "
+	text_is(err, "interface a:eth1 moves to another link: remove the old link in one up and "
 		    "add the new one in the next",
 	       "and says how to do it");
 	json_decref(o);
