@@ -63,13 +63,6 @@ DEMOS     := $(DEMO_SRC:demos/%.c=$(BUILD)/%)
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 EXAMPLES  := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.t)
-# tests/unit/lab-file.c and lab-plan.c, the lab parser and the plan of an
-# up without root, link the cli/ objects they test (UNIT_USES_NAME, as the
-# cni/ unit tests do); lab-state.c turns a parsed lab into the state the
-# plan compares, and brings common.c for lab_state_fail()'s messages,
-# which the tests never call.
-UNIT_USES_lab-file := cli/lab-file.c
-UNIT_USES_lab-plan := cli/lab-file.c cli/lab-diff.c cli/lab-state.c cli/common.c
 
 LIBA  := $(BUILD)/libnetns.a
 LIBSO := $(BUILD)/$(SONAME)
@@ -137,10 +130,15 @@ $(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
-# Unit tests of the plugins' pure parts link the cni/ objects they test:
+# Unit tests of pure parts outside lib/ link the objects they test:
 # UNIT_USES_NAME lists them for tests/unit/NAME.c.
 UNIT_USES_cni-range := cni/lib/range.c cni/lib/cni.c
 UNIT_USES_cni-alloc := cni/lib/alloc.c cni/lib/range.c cni/lib/cni.c
+# The lab parser and the plan of an up (lab-state.c turns a parsed lab
+# into the state the plan compares; it brings common.c for
+# lab_state_fail()'s messages, which the tests never call).
+UNIT_USES_lab-file := cli/lab-file.c
+UNIT_USES_lab-plan := cli/lab-file.c cli/lab-diff.c cli/lab-state.c cli/common.c
 define unit_uses
 $(BUILD)/tests/$(1).t: $(BUILD)/tests/unit/$(1).o $$(UNIT_USES_$(1):%.c=$(BUILD)/%.o) $(LIBA)
 	@mkdir -p $$(@D)
@@ -330,16 +328,6 @@ fuzz-regress: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%-regress)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-tsan build-asan build-fuzz
-
-# Their link rule, where no generic UNIT_USES_ rule exists (a tree without
-# the unit_uses macro); remove once it does.
-ifndef unit_uses
-$(BUILD)/tests/lab-file.t $(BUILD)/tests/lab-plan.t: $(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIBA)
-	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(UNIT_USES_$*:%.c=$(BUILD)/%.o) $(LIBA) $(LDLIBS)
-$(BUILD)/tests/lab-file.t: $(UNIT_USES_lab-file:%.c=$(BUILD)/%.o)
-$(BUILD)/tests/lab-plan.t: $(UNIT_USES_lab-plan:%.c=$(BUILD)/%.o)
-endif
 
 .PHONY: all deps check cni-driver tsan demo bench install uninstall deps-deb deb clean deps-fuzz fuzz fuzz-regress
 .SECONDARY:
