@@ -53,7 +53,8 @@ int nsi_rundir_lock(const struct netns_rundir *rd);
 #define NSI_THREAD_HERE (-1)
 int nsi_thread_run(int fd, int (*fn)(void *arg), void *arg);
 
-/* socket-here.c: a socket made in namespace FD (already checked) on the
+/* socket-here.c: a socket made in namespace FD (a bad FD: -EBADF, one that
+ * is no network namespace: -EMEDIUMTYPE) on the
  * calling thread, which goes there and back with every signal blocked, when
  * the way back is proved. Returns 1 with the close-on-exec socket or a
  * negative errno in *RET, or 0 when it could not prove the way back (the

@@ -91,11 +91,15 @@ NETNS_EXPORT int netns_socket(int fd, int domain, int type, int protocol)
 	int r, s;
 
 	nsi_error_set(NULL); /* it never describes an earlier call */
+	if (fd < 0)
+		return -EBADF;
+	/* setns(2) checks FD there as netns_fd_check() would (EBADF, or
+	 * EINVAL for what is not a network namespace): one ioctl less. */
+	if (nsi_here_socket(fd, domain, type, protocol, &s))
+		return s;
 	r = netns_fd_check(fd);
 	if (r < 0)
 		return r;
-	if (nsi_here_socket(fd, domain, type, protocol, &s))
-		return s;
 	return nsi_worker_socket(fd, domain, type, protocol);
 }
 
