@@ -51,6 +51,7 @@ endif
 
 LIB_SRC   := $(wildcard lib/*.c)
 CLI_SRC   := $(wildcard cli/*.c)
+LAB_SRC   := $(wildcard lab/*.c)
 DEMO_SRC  := $(wildcard demos/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 EXAMPLE_SRC := $(wildcard examples/*.c)
@@ -59,12 +60,16 @@ UNIT_SRC  := $(wildcard tests/unit/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 LIBA_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+LAB_OBJ   := $(LAB_SRC:%.c=$(BUILD)/%.o)
 DEMOS     := $(DEMO_SRC:demos/%.c=$(BUILD)/%)
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 EXAMPLES  := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.t)
 
 LIBA  := $(BUILD)/libnetns.a
+# The lab engine (lab/): an internal static library the command links, not
+# installed.
+LABA  := $(BUILD)/liblab.a
 LIBSO := $(BUILD)/$(SONAME)
 NETNS := $(BUILD)/netns
 PC    := $(BUILD)/netns.pc
@@ -108,8 +113,15 @@ PROG_LIB     := $(LIBA)
 PROG_LIBLINK := $(LIBA)
 endif
 
-$(NETNS): $(CLI_OBJ) $(PROG_LIB)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(PROG_LIBLINK) $(LDLIBS)
+$(LABA): $(LAB_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)$(AR) rcs $@ $^
+
+# The command includes the engine's header, lab/lab.h.
+$(BUILD)/cli/%.o: ALL_CFLAGS += -Ilab
+
+$(NETNS): $(CLI_OBJ) $(LABA) $(PROG_LIB)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LABA) $(PROG_LIBLINK) $(LDLIBS)
 
 $(BUILD)/%: $(BUILD)/demos/%.o $(PROG_LIB)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(PROG_LIBLINK) $(LDLIBS)
@@ -289,13 +301,13 @@ FUZZ_USES_name   := cli/common.c
 FUZZ_USES_cni_config := cni/lib/cni.c cni/lib/range.c
 FUZZ_USES_cni_args   := cni/lib/cni.c
 FUZZ_USES_cni_ips    := cni/lib/cni.c cni/lib/range.c
-FUZZ_USES_lab_file   := cli/lab-file.c
+FUZZ_USES_lab_file   := lab/file.c
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -Wall -Wextra -Werror \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 
 .SECONDEXPANSION: # for $$(FUZZ_USES_$$*)
-$(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h $$(FUZZ_USES_$$*) $(LIB_SRC) $(wildcard lib/*.h cli/*.h include/*.h)
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h $$(FUZZ_USES_$$*) $(LIB_SRC) $(wildcard lib/*.h cli/*.h lab/*.h include/*.h)
 	@mkdir -p $(@D)
 	$(call say,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_USES_$*) $(LIB_SRC) $(LDLIBS)
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "lab.h"
+#include "lab-cmd.h"
 
 const char *lab_graph_format(const char *out)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* netns lab up on a lab that is up: the difference between what the state
  * records and what the file asks for, as a plan of work per node and per
- * link. A first up is the difference from nothing. lab-up.c carries it out. */
+ * link. A first up is the difference from nothing. up.c carries it out. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>

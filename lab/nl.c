@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The command's own rtnetlink requests (nsid, lab links): a socket that
- * asks for the kernel's reasons, and reading them from an error. */
+/* The lab engine's rtnetlink sockets (the command's nsid uses them too): a
+ * socket that asks for the kernel's reasons, and reading them from an
+ * error. */
 #include <errno.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -8,16 +9,16 @@
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 
-#include "cli.h"
+#include "lab.h"
 
-struct mnl_socket *cli_nl_open(unsigned groups)
+struct mnl_socket *lab_nl_open(unsigned groups)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
-	return fd < 0 ? NULL : cli_nl_fdopen(fd, groups);
+	return fd < 0 ? NULL : lab_nl_fdopen(fd, groups);
 }
 
-struct mnl_socket *cli_nl_fdopen(int fd, unsigned groups)
+struct mnl_socket *lab_nl_fdopen(int fd, unsigned groups)
 {
 	struct mnl_socket *nl;
 	int one = 1;
@@ -45,7 +46,7 @@ struct mnl_socket *cli_nl_fdopen(int fd, unsigned groups)
 	return nl;
 }
 
-void cli_nl_extack(const struct nlmsghdr *m, char *buf, size_t len)
+void lab_nl_extack(const struct nlmsghdr *m, char *buf, size_t len)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
 	size_t off = sizeof(*e), plen = mnl_nlmsg_get_payload_len(m);

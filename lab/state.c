@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "netns.h"
-#include "cli.h"
 #include "lab.h"
 
 char *lab_state_dir(void)
@@ -240,16 +239,16 @@ int lab_state_load(const char *lab, json_t **ret)
 	return 0;
 }
 
-int lab_state_fail(const char *lab, int r)
+int lab_state_fail(const struct lab_ctx *ctx, const char *lab, int r)
 {
 	char *path;
 	int status;
 
 	if (r == -ENOENT)
-		return cli_failx("no lab %s", lab);
+		return lab_failx(ctx, "no lab %s", lab);
 	if (r != -EBADMSG || !(path = lab_state_path(lab)))
-		return cli_fail(lab, r);
-	status = cli_failx("lab %s: its state %s is not one netns wrote (no \"nodes\" and "
+		return lab_fail(ctx, lab, r);
+	status = lab_failx(ctx, "lab %s: its state %s is not one netns wrote (no \"nodes\" and "
 			   "\"links\" lists); remove it, and the lab's names with "
 			   "netns delete --prefix %s-", lab, path, lab);
 	free(path);

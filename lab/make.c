@@ -24,7 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "lab.h"
 
 /* Namespace fds held at once by the link phase; maker threads at most. */
@@ -110,16 +109,17 @@ static void *maker_thread(void *arg)
 
 int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 {
+	const struct lab_ctx *ctx = p->ctx;
 	struct maker m = { .plan = p, .lock = PTHREAD_MUTEX_INITIALIZER, .journal = journal };
 	pthread_t th[MAX_THREADS];
 	sigset_t all, old;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t n_threads, started = 0, i;
-	int status = EXIT_OK;
+	int status = LAB_OK;
 
 	m.todo = malloc((p->n_nodes + 1) * sizeof(*m.todo));
 	if (!m.todo)
-		return cli_fail("lab", -ENOMEM);
+		return lab_fail(ctx, "lab", -ENOMEM);
 	for (i = 0; i < p->n_nodes; i++)
 		if (p->nodes[i].add)
 			m.todo[m.n++] = i;
@@ -129,7 +129,7 @@ int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 	int r = netns_rundir_create();
 
 	if (r < 0) {
-		status = cli_fail(netns_rundir_get(), r);
+		status = lab_fail(ctx, netns_rundir_get(), r);
 		goto out;
 	}
 	n_threads = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (size_t)cpus;
@@ -147,7 +147,7 @@ int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (started == 0) {
-		status = cli_fail("thread", -EAGAIN);
+		status = lab_fail(ctx, "thread", -EAGAIN);
 		goto out;
 	}
 	while (atomic_load(&m.running) > 0) {
@@ -156,7 +156,7 @@ int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 		nanosleep(&ts, NULL);
 		prog->nodes = atomic_load(&m.done);
 		lab_progress_show(prog);
-		if (lab_interrupted && !atomic_load(&m.stop)) {
+		if (lab_cancelled(ctx) && !atomic_load(&m.stop)) {
 			pthread_mutex_lock(&m.lock);
 			if (!m.err) {
 				m.err = -EINTR;
@@ -171,7 +171,7 @@ int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 	prog->nodes = atomic_load(&m.done);
 	if (m.err == -EINTR && m.err_node == SIZE_MAX) {
 		lab_progress_end(prog);
-		status = cli_failx("interrupted");
+		status = lab_failx(ctx, "interrupted");
 	} else if (m.err) {
 		struct lab_nwork *w = &p->nodes[m.err_node];
 		char what[512];
@@ -179,9 +179,9 @@ int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 		lab_progress_end(prog);
 		snprintf(what, sizeof(what), "node '%s': namespace '%s'", w->node, w->ns);
 		if (m.msg[0])
-			status = cli_failx("%s: %s (%s)", what, strerror(-m.err), m.msg);
+			status = lab_failx(ctx, "%s: %s (%s)", what, strerror(-m.err), m.msg);
 		else
-			status = cli_fail(what, m.err);
+			status = lab_fail(ctx, what, m.err);
 	}
 out:
 	free(m.todo);
@@ -254,7 +254,7 @@ static int nl_ack(struct mnl_socket *nl, unsigned seq, char *msg, size_t msglen)
 			if (mnl_nlmsg_get_payload_len(h) < sizeof(*e))
 				return -EBADMSG;
 			if (e->error)
-				cli_nl_extack(h, msg, msglen);
+				lab_nl_extack(h, msg, msglen);
 			return e->error > 0 ? -e->error : e->error;
 		}
 	}
@@ -307,6 +307,7 @@ static int veth_make(struct mnl_socket *nl, unsigned seq, const struct lab_link_
 
 int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 {
+	const struct lab_ctx *ctx = p->ctx;
 	struct fd_cache c;
 	struct mnl_socket *nl;
 	char msg[256] = "", what[512];
@@ -315,9 +316,9 @@ int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 	size_t i;
 
 	if (p->n_links == 0)
-		return EXIT_OK;
-	if (!(nl = cli_nl_open(0)))
-		return cli_fail("netlink", -errno);
+		return LAB_OK;
+	if (!(nl = lab_nl_open(0)))
+		return lab_fail(ctx, "netlink", -errno);
 	cache_init(&c, p);
 	for (i = 0; i < p->n_links; i++) {
 		struct lab_link_work *l = &p->links[i];
@@ -338,16 +339,16 @@ int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 			snprintf(what, sizeof(what), "link %s:%s -- %s:%s", p->nodes[l->node[0]].node,
 				 l->ifname[0], p->nodes[l->node[1]].node, l->ifname[1]);
 			if (msg[0])
-				cli_failx("%s: %s (%s)", what, strerror(-r), msg);
+				lab_failx(ctx, "%s: %s (%s)", what, strerror(-r), msg);
 			else
-				cli_fail(what, r);
+				lab_fail(ctx, what, r);
 			break;
 		}
 		l->made = true;
 		prog->links++;
-		if (lab_interrupted) {
+		if (lab_cancelled(ctx)) {
 			lab_progress_end(prog);
-			cli_failx("interrupted");
+			lab_failx(ctx, "interrupted");
 			r = -EINTR;
 			break;
 		}
@@ -356,7 +357,7 @@ int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 	}
 	cache_free(&c);
 	mnl_socket_close(nl);
-	return r < 0 ? EXIT_FAIL : EXIT_OK;
+	return r < 0 ? LAB_FAILED : LAB_OK;
 }
 
 /* Deletes the links this run made, from end 0's node. */

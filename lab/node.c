@@ -26,7 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "lab.h"
 
 /* Namespace fds held at once by lab_visit_nodes(). */
@@ -305,7 +304,7 @@ int lab_node_add(struct lab_nwork *w)
 	return 0;
 }
 
-/* A bridge made by this run, up. Last of all nodes' work (lab-up.c's
+/* A bridge made by this run, up. Last of all nodes' work (up.c's
  * bridge_order()), because in a lab whose bridges are chained (mininet's
  * linear shape, one layer-2 domain) every IPv6 neighbour solicitation, MLD
  * report and router solicitation sent while the domain is joined is
@@ -481,7 +480,7 @@ static int visit(struct lab_plan *p, const size_t *order, size_t n_order,
 			lab_progress_show(prog);
 		}
 		n = 0;
-		if (stop_on_error && !first && lab_interrupted) {
+		if (stop_on_error && !first && lab_cancelled(p->ctx)) {
 			first = -EINTR;
 			failed = SIZE_MAX;
 		}
