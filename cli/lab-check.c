@@ -160,7 +160,7 @@ static int check_load(struct check *c, json_t *state)
 
 		n->name = str(v, "name");
 		n->ns = str(v, "namespace");
-		n->bridge = strcmp(str(v, "kind"), "bridge") == 0;
+		n->bridge = lab_kind_find(str(v, "kind"))->ports;
 		n->addrs = json_object_get(v, "addrs");
 		n->up = i;
 		c->by_name[i] = n;

@@ -91,10 +91,12 @@ struct lab_sysctl {
 	char *value;
 };
 
+struct lab_kind;
+
 struct lab_node {
 	char *name;
 	char *kind; /* "linux" when none is given */
-	bool bridge;
+	const struct lab_kind *type; /* its entry in kind.c's table */
 	struct lab_addr *addrs;
 	size_t n_addrs;
 	struct lab_route *routes;
@@ -218,8 +220,9 @@ struct lab_nwork {
 	json_t *state, *old; /* the node in the new state, in the old (NULL: new) */
 	const char *node, *ns;
 	size_t lab_idx; /* in struct lab's nodes; SIZE_MAX for a node that goes */
-	bool add, del, bridge;
-	bool bridge_up; /* a bridge this run made, brought up */
+	bool add, del;
+	const struct lab_kind *kind; /* the node's kind (kind.c), from its state */
+	bool bridge_up; /* a kind's up (a bridge this run made) is done */
 	struct lab_strv born, ups, ports, gone, mtus, addr_add, addr_del, route_add, route_del,
 		sysctl_set, sysctl_old, link_del, route_pre, addr_pre, route_fix;
 	/* Filled in by up.c. */
@@ -268,6 +271,30 @@ void lab_progress_init(struct lab_progress *p, const struct lab_ctx *ctx, const 
 		       size_t nodes, size_t links);
 void lab_progress_show(struct lab_progress *p);
 void lab_progress_end(struct lab_progress *p);
+
+/* kind.c: node kinds. Each is an entry with what differs between kinds;
+ * the ops run on a thread in the node's namespace, and on failure say what
+ * failed with lab_node_error(). PORTS: the node's link ends are ports of a
+ * device of its own named after the node (a bridge), which may take
+ * addresses too. NAME_OK (NULL: any node name) checks the node's name,
+ * NAME_RULE saying what it must be. MAKE (NULL: nothing) makes what the
+ * node holds besides its namespace, PORT adds one of its link ends to it,
+ * UP (NULL: nothing) brings it up once all nodes are set up. */
+struct lab_kind {
+	const char *name;
+	bool ports;
+	bool (*name_ok)(const char *name);
+	const char *name_rule;
+	int (*make)(struct lab_nwork *w);
+	int (*port)(struct lab_nwork *w, const char *ifname);
+	int (*up)(struct lab_nwork *w);
+};
+/* The entry of kind NAME; linux's for any kind the table does not hold
+ * (every kind is a namespace) and for NULL. */
+const struct lab_kind *lab_kind_find(const char *name);
+/* Records in W that step FMT failed with R, and the kernel's message. */
+void lab_node_error(struct lab_nwork *w, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* node.c: the work inside one node, from a thread in its namespace. The
  * additions (counted in W->done for lab_node_undo()), their undo, and the

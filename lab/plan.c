@@ -287,8 +287,8 @@ int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, si
 		w->ns = str(v, "namespace");
 		w->lab_idx = i;
 		w->add = !w->old;
-		w->bridge = json_is_true(json_object_get(v, "bridge"));
-		if (w->old && json_is_true(json_object_get(w->old, "bridge")) != w->bridge) {
+		w->kind = lab_kind_find(str(v, "kind"));
+		if (w->old && json_is_true(json_object_get(w->old, "bridge")) != w->kind->ports) {
 			r = plan_fail(err, errlen, -EINVAL,
 				      "node '%s' changes kind between bridge and not: remove it in one "
 				      "up and add it back in the next",
@@ -309,6 +309,7 @@ int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, si
 		w->node = str(v, "name");
 		w->ns = str(v, "namespace");
 		w->lab_idx = SIZE_MAX;
+		w->kind = lab_kind_find(str(v, "kind"));
 		w->del = true;
 		if ((r = strv_add(&b[L_NODE_DEL], "- node %s", w->node)) < 0)
 			goto out;
@@ -381,7 +382,7 @@ int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, si
 				goto out;
 			if (x == 0 && (r = strv_add(&w->born, "%s", lw->ifname[0])) < 0)
 				goto out;
-			if (w->bridge && (r = strv_add(&w->ports, "%s", lw->ifname[x])) < 0)
+			if (w->kind->ports && (r = strv_add(&w->ports, "%s", lw->ifname[x])) < 0)
 				goto out;
 		}
 	}

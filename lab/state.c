@@ -159,7 +159,7 @@ json_t *lab_state_json(const struct lab *lab, const char *file)
 					    json_string(n->sysctls[j].value));
 		json_array_append_new(nodes, json_pack("{s:s,s:s?,s:s,s:b,s:o*,s:o*,s:o*}", "name",
 						       n->name, "namespace", ns, "kind", n->kind,
-						       "bridge", n->bridge, "addrs", node_addrs(lab, i, ends[i]),
+						       "bridge", n->type->ports, "addrs", node_addrs(lab, i, ends[i]),
 						       "routes", routes, "sysctls", sysctls));
 		free(ns);
 	}

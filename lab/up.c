@@ -147,7 +147,7 @@ static size_t *bridge_order(const struct lab_plan *p, size_t *ret_n)
 	if (!all)
 		return NULL;
 	for (i = 0; i < p->n_nodes; i++)
-		if (p->nodes[i].add && p->nodes[i].bridge && !p->nodes[i].bridge_up)
+		if (p->nodes[i].add && p->nodes[i].kind->up && !p->nodes[i].bridge_up)
 			all[n++] = i;
 	order = malloc((n + 1) * sizeof(*order));
 	if (!order) {
@@ -304,6 +304,7 @@ static int drift_prune(const struct lab_ctx *ctx, const char *lab, json_t *old, 
 		w->state = w->old = v;
 		w->node = jstr(v, "name");
 		w->ns = jstr(v, "namespace");
+		w->kind = lab_kind_find(jstr(v, "kind"));
 		if (json_object_set_new(ix, w->node, json_integer((json_int_t)i)) < 0)
 			goto oom;
 	}
