@@ -580,6 +580,7 @@ static int parse_link(struct ctx *c, yaml_node_t *n)
 {
 	static const char *const keys[] = { "endpoints", "mtu", "type", NULL };
 	struct lab *lab = c->lab;
+	const struct lab_link_type *type = lab_link_type_find(NULL);
 	struct lab_link *ll;
 	yaml_node_t *eps, *v;
 	const char *s;
@@ -588,11 +589,11 @@ static int parse_link(struct ctx *c, yaml_node_t *n)
 
 	if ((r = check_keys(c, n, "a link", keys, true)) < 0)
 		return r;
-	/* containerlab's extended links: only veth pairs are links here. */
+	/* containerlab's extended links: the types link.c's table holds. */
 	if ((v = get(c, n, "type"))) {
 		if ((r = want_scalar(c, v, "type", &s)) < 0)
 			return r;
-		if (strcmp(s, "veth") != 0)
+		if (!(type = lab_link_type_find(s)))
 			return fail(c, v, "link type '%s': only veth links are made", s);
 	}
 	eps = get(c, n, "endpoints");
@@ -604,6 +605,7 @@ static int parse_link(struct ctx *c, yaml_node_t *n)
 	if ((r = push(&lab->links, &lab->n_links, sizeof(*lab->links))) < 0)
 		return r;
 	ll = &lab->links[lab->n_links - 1];
+	ll->type = type;
 	ll->end[0].node = ll->end[1].node = (size_t)-1;
 	for (int e = 0; e < 2; e++) {
 		yaml_node_t *en = node_at(c, eps->data.sequence.items.start[e]);

@@ -71,6 +71,9 @@ struct nlmsghdr;
 struct mnl_socket *lab_nl_open(unsigned groups);
 struct mnl_socket *lab_nl_fdopen(int fd, unsigned groups);
 void lab_nl_extack(const struct nlmsghdr *m, char *buf, size_t len);
+/* Waits for the ack of request SEQ on NL: 0 or its negative errno, the
+ * kernel's extended ack into MSG (MSGLEN bytes; "" when none). */
+int lab_nl_ack(struct mnl_socket *nl, unsigned seq, char *msg, size_t msglen);
 
 /* An address "CIDR" on interface IFNAME of a node. */
 struct lab_addr {
@@ -113,7 +116,10 @@ struct lab_end {
 	char *cidr; /* "r1:eth1:10.0.0.1/30": the address, or NULL */
 };
 
+struct lab_link_type;
+
 struct lab_link {
+	const struct lab_link_type *type; /* link.c's entry: veth */
 	struct lab_end end[2];
 	unsigned mtu; /* 0: the kernel's default */
 };
@@ -237,6 +243,7 @@ struct lab_nwork {
 enum { DONE_MTU, DONE_ADDR, DONE_SYSCTL, DONE_ROUTE };
 
 struct lab_link_work {
+	const struct lab_link_type *type;
 	json_t *state;
 	const char *ifname[2];
 	size_t node[2]; /* index in lab_plan.nodes */
@@ -271,6 +278,21 @@ void lab_progress_init(struct lab_progress *p, const struct lab_ctx *ctx, const 
 		       size_t nodes, size_t links);
 void lab_progress_show(struct lab_progress *p);
 void lab_progress_end(struct lab_progress *p);
+
+/* link.c: link types, an entry each (link-veth.c). MAKE makes link L, end
+ * I in the namespace of fd FD0/FD1, with request SEQ on NL (a socket of the
+ * caller's namespace), the kernel's message into MSG; REMOVE deletes it
+ * from end 0's namespace FD. Both return 0 or a negative errno.
+ * lab_link_type_find() gives the type NAME (NULL: the default, veth), NULL
+ * for a type there is none of. */
+struct lab_link_type {
+	const char *name;
+	int (*make)(struct mnl_socket *nl, unsigned seq, const struct lab_link_work *l, int fd0,
+		    int fd1, char *msg, size_t msglen);
+	int (*remove)(int fd, const struct lab_link_work *l);
+};
+extern const struct lab_link_type lab_link_veth;
+const struct lab_link_type *lab_link_type_find(const char *name);
 
 /* kind.c: node kinds. Each is an entry with what differs between kinds;
  * the ops run on a thread in the node's namespace, and on failure say what

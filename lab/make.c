@@ -230,81 +230,6 @@ static void cache_free(struct fd_cache *c)
 			close(c->fd[i]);
 }
 
-/* The kernel's extended ack, if any, into MSG. */
-static int nl_ack(struct mnl_socket *nl, unsigned seq, char *msg, size_t msglen)
-{
-	char buf[8192];
-	unsigned portid = mnl_socket_get_portid(nl);
-
-	msg[0] = '\0';
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
-		int len = (int)n;
-
-		if (n < 0)
-			return -errno;
-		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
-			const struct nlmsgerr *e;
-
-			if (!mnl_nlmsg_portid_ok(h, portid) || !mnl_nlmsg_seq_ok(h, seq) ||
-			    h->nlmsg_type != NLMSG_ERROR)
-				continue;
-			e = mnl_nlmsg_get_payload(h);
-			if (mnl_nlmsg_get_payload_len(h) < sizeof(*e))
-				return -EBADMSG;
-			if (e->error)
-				lab_nl_extack(h, msg, msglen);
-			return e->error > 0 ? -e->error : e->error;
-		}
-	}
-}
-
-static bool end_put(struct nlmsghdr *h, size_t len, const char *ifname, unsigned mtu, int fd)
-{
-	return mnl_attr_put_strz_check(h, len, IFLA_IFNAME, ifname) &&
-	       (!mtu || mnl_attr_put_u32_check(h, len, IFLA_MTU, mtu)) &&
-	       mnl_attr_put_u32_check(h, len, IFLA_NET_NS_FD, (uint32_t)fd);
-}
-
-static int veth_make(struct mnl_socket *nl, unsigned seq, const struct lab_link_work *l,
-		     int fd0, int fd1, char *msg, size_t msglen)
-{
-	char buf[1024];
-	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifm;
-	struct nlattr *info, *data, *peer;
-
-	h->nlmsg_type = RTM_NEWLINK;
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
-	h->nlmsg_seq = seq;
-	ifm = mnl_nlmsg_put_extra_header(h, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	/* Applied to end 0 once the pair is registered; end 1's flags would be
-	 * applied before it has a peer (veth_open(): -ENOTCONN). */
-	ifm->ifi_flags = IFF_UP;
-	ifm->ifi_change = IFF_UP;
-	if (!end_put(h, sizeof(buf), l->ifname[0], l->mtu, fd0))
-		return -ENOBUFS;
-	info = mnl_attr_nest_start_check(h, sizeof(buf), IFLA_LINKINFO);
-	if (!info || !mnl_attr_put_strz_check(h, sizeof(buf), IFLA_INFO_KIND, "veth"))
-		return -ENOBUFS;
-	data = mnl_attr_nest_start_check(h, sizeof(buf), IFLA_INFO_DATA);
-	peer = data ? mnl_attr_nest_start_check(h, sizeof(buf), VETH_INFO_PEER) : NULL;
-	if (!peer || h->nlmsg_len + MNL_ALIGN(sizeof(*ifm)) > sizeof(buf))
-		return -ENOBUFS;
-	ifm = mnl_nlmsg_put_extra_header(h, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	if (!end_put(h, sizeof(buf), l->ifname[1], l->mtu, fd1))
-		return -ENOBUFS;
-	mnl_attr_nest_end(h, peer);
-	mnl_attr_nest_end(h, data);
-	mnl_attr_nest_end(h, info);
-	if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0)
-		return -errno;
-	return nl_ack(nl, seq, msg, msglen);
-}
-
 int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 {
 	const struct lab_ctx *ctx = p->ctx;
@@ -331,7 +256,7 @@ int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 			fd1 = own = netns_fd_open_name(p->nodes[l->node[1]].ns);
 		else
 			fd1 = cache_get(&c, l->node[1]);
-		r = fd0 < 0 ? fd0 : fd1 < 0 ? fd1 : veth_make(nl, ++seq, l, fd0, fd1, msg, sizeof(msg));
+		r = fd0 < 0 ? fd0 : fd1 < 0 ? fd1 : l->type->make(nl, ++seq, l, fd0, fd1, msg, sizeof(msg));
 		if (own >= 0)
 			close(own);
 		if (r < 0) {
@@ -360,7 +285,7 @@ int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 	return r < 0 ? LAB_FAILED : LAB_OK;
 }
 
-/* Deletes the links this run made, from end 0's node. */
+/* Deletes the links this run made, from end 0's node (its type's remove). */
 void lab_unmake_links(struct lab_plan *p)
 {
 	for (size_t i = 0; i < p->n_links; i++) {
@@ -371,7 +296,7 @@ void lab_unmake_links(struct lab_plan *p)
 			continue;
 		fd = netns_fd_open_name(p->nodes[l->node[0]].ns);
 		if (fd >= 0) {
-			netns_link_delete(fd, l->ifname[0]);
+			l->type->remove(fd, l);
 			close(fd);
 		}
 		l->made = false;

@@ -70,3 +70,34 @@ void lab_nl_extack(const struct nlmsghdr *m, char *buf, size_t len)
 			snprintf(buf, len, "%s", mnl_attr_get_str(attr));
 	}
 }
+
+/* Waits for the ack of request SEQ on NL: 0 or its error, the kernel's
+ * extended ack, if any, into MSG. */
+int lab_nl_ack(struct mnl_socket *nl, unsigned seq, char *msg, size_t msglen)
+{
+	char buf[8192];
+	unsigned portid = mnl_socket_get_portid(nl);
+
+	msg[0] = '\0';
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+		int len = (int)n;
+
+		if (n < 0)
+			return -errno;
+		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+			const struct nlmsgerr *e;
+
+			if (!mnl_nlmsg_portid_ok(h, portid) || !mnl_nlmsg_seq_ok(h, seq) ||
+			    h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			e = mnl_nlmsg_get_payload(h);
+			if (mnl_nlmsg_get_payload_len(h) < sizeof(*e))
+				return -EBADMSG;
+			if (e->error)
+				lab_nl_extack(h, msg, msglen);
+			return e->error > 0 ? -e->error : e->error;
+		}
+	}
+}

@@ -356,6 +356,8 @@ int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, si
 			continue;
 		}
 		lw->state = v;
+		/* The state records no type: every link is veth's so far. */
+		lw->type = lab_link_type_find(NULL);
 		lw->mtu = link_mtu(v);
 		for (int x = 0; x < 2; x++) {
 			json_t *end = json_array_get(e, x);
