@@ -211,10 +211,14 @@ struct lab_strv {
 	size_t n, cap;
 };
 int lab_strv_add(struct lab_strv *v, const char *s);
+bool lab_strv_has(const struct lab_strv *v, const char *s);
+/* The string KEY of object O, "" when O has none. */
+const char *lab_json_str(json_t *o, const char *key);
 
 /* What one node gets. Its interfaces: BORN, made up with their link (end 0),
  * UPS, set up in the node (end 1), PORTS, enslaved to the node's bridge,
- * GONE, on links that go; MTUS "IF NEW OLD"; addresses "IF CIDR"; routes
+ * GONE, on links that go; MTUS, interface IFNAME's MTU from WAS to NOW
+ * (IFNAME: the state's string); addresses "IF CIDR"; routes
  * as the state records them; SYSCTL_SET "KEY=VALUE" (SYSCTL_OLD: the values
  * they had, read before writing, for the undo); LINK_DEL: interfaces to
  * delete (a link that goes, from one of its nodes that stays); ROUTE_PRE:
@@ -222,6 +226,11 @@ int lab_strv_add(struct lab_strv *v, const char *s);
  * destination replaces them; ADDR_PRE: addresses of ADDR_DEL deleted
  * early, as a new one on the same interface replaces them; ROUTE_FIX: routes
  * put back after that (the kernel drops routes with their subnet). */
+struct lab_mtu {
+	const char *ifname;
+	unsigned now, was;
+};
+
 struct lab_nwork {
 	json_t *state, *old; /* the node in the new state, in the old (NULL: new) */
 	const char *node, *ns;
@@ -229,7 +238,11 @@ struct lab_nwork {
 	bool add, del;
 	const struct lab_kind *kind; /* the node's kind (kind.c), from its state */
 	bool bridge_up; /* a kind's up (a bridge this run made) is done */
-	struct lab_strv born, ups, ports, gone, mtus, addr_add, addr_del, route_add, route_del,
+	struct {
+		struct lab_mtu *v;
+		size_t n, cap;
+	} mtus;
+	struct lab_strv born, ups, ports, gone, addr_add, addr_del, route_add, route_del,
 		sysctl_set, sysctl_old, link_del, route_pre, addr_pre, route_fix;
 	/* Filled in by up.c. */
 	struct netns_id id;

@@ -122,17 +122,6 @@ static int addr_do(const char *s, bool add)
 	return add ? netns_addr_add(-1, ifname, sp + 1) : netns_addr_delete(-1, ifname, sp + 1);
 }
 
-/* "IF NEW OLD" */
-static int mtu_do(const char *s, bool undo)
-{
-	char ifname[IFNAMSIZ];
-	unsigned now, was;
-
-	if (sscanf(s, "%15s %u %u", ifname, &now, &was) != 3)
-		return -EINVAL;
-	return set_mtu(ifname, undo ? was : now);
-}
-
 void lab_node_error(struct lab_nwork *w, int r, const char *fmt, ...)
 {
 	const char *m = netns_error_message();
@@ -143,14 +132,6 @@ void lab_node_error(struct lab_nwork *w, int r, const char *fmt, ...)
 	va_end(ap);
 	snprintf(w->msg, sizeof(w->msg), "%s", m ? m : "");
 	w->err = r;
-}
-
-static bool strv_has(const struct lab_strv *v, const char *s)
-{
-	for (size_t i = 0; i < v->n; i++)
-		if (strcmp(v->v[i], s) == 0)
-			return true;
-	return false;
 }
 
 /* Puts back the routes NODE (a node of a state) has that are missing, after
@@ -195,8 +176,9 @@ int lab_node_add(struct lab_nwork *w)
 		if ((r = w->kind->port(w, w->ports.v[i])) < 0)
 			return r;
 	for (i = 0; i < w->mtus.n; i++, w->done[DONE_MTU]++)
-		if ((r = mtu_do(w->mtus.v[i], false)) < 0) {
-			lab_node_error(w, r, "node '%s': mtu %s", w->node, w->mtus.v[i]);
+		if ((r = set_mtu(w->mtus.v[i].ifname, w->mtus.v[i].now)) < 0) {
+			lab_node_error(w, r, "node '%s': mtu %s %u %u", w->node, w->mtus.v[i].ifname,
+				       w->mtus.v[i].now, w->mtus.v[i].was);
 			return r;
 		}
 	/* An address that replaces one on the same interface: the old one
@@ -207,7 +189,7 @@ int lab_node_add(struct lab_nwork *w)
 
 		for (size_t j = 0; j < w->addr_del.n; j++) {
 			if (strncmp(w->addr_del.v[j], w->addr_add.v[i], il) != 0 ||
-			    strv_has(&w->addr_pre, w->addr_del.v[j]))
+			    lab_strv_has(&w->addr_pre, w->addr_del.v[j]))
 				continue;
 			r = addr_do(w->addr_del.v[j], false);
 			if (r == 0)
@@ -297,7 +279,7 @@ int lab_node_undo(struct lab_nwork *w)
 	if (w->addr_pre.n || w->done[DONE_ADDR])
 		routes_fix(w, w->old, NULL);
 	for (i = w->done[DONE_MTU]; i-- > 0;)
-		mtu_do(w->mtus.v[i], true);
+		set_mtu(w->mtus.v[i].ifname, w->mtus.v[i].was);
 	return 0;
 }
 

@@ -266,21 +266,6 @@ static int drift_check(struct lab_nwork *w)
 	return r;
 }
 
-static bool strv_has(const struct lab_strv *v, const char *s)
-{
-	for (size_t i = 0; i < v->n; i++)
-		if (strcmp(v->v[i], s) == 0)
-			return true;
-	return false;
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 /* Drops from OLD what drifted (with DRY_RUN, placeholders are left in
  * place); says in one line what will be made again. Returns an exit
  * status. */
@@ -302,19 +287,19 @@ static int drift_prune(const struct lab_ctx *ctx, const char *lab, json_t *old, 
 		struct lab_nwork *w = &p->nodes[p->n_nodes++];
 
 		w->state = w->old = v;
-		w->node = jstr(v, "name");
-		w->ns = jstr(v, "namespace");
-		w->kind = lab_kind_find(jstr(v, "kind"));
+		w->node = lab_json_str(v, "name");
+		w->ns = lab_json_str(v, "namespace");
+		w->kind = lab_kind_find(lab_json_str(v, "kind"));
 		if (json_object_set_new(ix, w->node, json_integer((json_int_t)i)) < 0)
 			goto oom;
 	}
 	json_array_foreach(ol, i, v)
 		for (size_t x = 0; x < 2; x++) {
 			json_t *end = json_array_get(json_object_get(v, "endpoints"), x);
-			json_t *k = json_object_get(ix, jstr(end, "node"));
+			json_t *k = json_object_get(ix, lab_json_str(end, "node"));
 
 			if (k && lab_strv_add(&p->nodes[json_integer_value(k)].born,
-					      jstr(end, "ifname")) < 0)
+					      lab_json_str(end, "ifname")) < 0)
 				goto oom;
 		}
 	lab_visit_nodes(p, any_node, drift_check, false, NULL, NULL);
@@ -355,10 +340,10 @@ static int drift_prune(const struct lab_ctx *ctx, const char *lab, json_t *old, 
 
 		for (size_t x = 0; x < 2; x++) {
 			json_t *end = json_array_get(json_object_get(v, "endpoints"), x);
-			json_t *k = json_object_get(ix, jstr(end, "node"));
+			json_t *k = json_object_get(ix, lab_json_str(end, "node"));
 			struct lab_nwork *w = k ? &p->nodes[json_integer_value(k)] : NULL;
 
-			if (!w || w->del || strv_has(&w->gone, jstr(end, "ifname")))
+			if (!w || w->del || lab_strv_has(&w->gone, lab_json_str(end, "ifname")))
 				lost = true;
 		}
 		if (!lost) {
@@ -372,21 +357,21 @@ static int drift_prune(const struct lab_ctx *ctx, const char *lab, json_t *old, 
 		 * the link is made again with this name. */
 		for (size_t x = 0; !dry_run && x < 2; x++) {
 			json_t *end = json_array_get(json_object_get(v, "endpoints"), x);
-			json_t *k = json_object_get(ix, jstr(end, "node"));
+			json_t *k = json_object_get(ix, lab_json_str(end, "node"));
 			struct lab_nwork *w = k ? &p->nodes[json_integer_value(k)] : NULL;
 			int fd;
 
-			if (!w || w->del || strv_has(&w->gone, jstr(end, "ifname")))
+			if (!w || w->del || lab_strv_has(&w->gone, lab_json_str(end, "ifname")))
 				continue;
 			fd = netns_fd_open_name(w->ns);
-			r = fd < 0 ? fd : netns_link_delete(fd, jstr(end, "ifname"));
+			r = fd < 0 ? fd : netns_link_delete(fd, lab_json_str(end, "ifname"));
 			if (fd >= 0)
 				close(fd);
 			if (r < 0 && r != -ENODEV) {
 				char what[512];
 
 				snprintf(what, sizeof(what), "node '%s': interface %s", w->node,
-					 jstr(end, "ifname"));
+					 lab_json_str(end, "ifname"));
 				status = lab_fail(ctx, what, r);
 				goto out;
 			}
