@@ -185,6 +185,7 @@ static int lab_cmd_up(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct lab_strv lines = { 0 };
 	struct lab *lab;
 	bool dry_run = false;
 	int c, status;
@@ -204,7 +205,7 @@ static int lab_cmd_up(int argc, char **argv)
 	if (!lab)
 		return status;
 	if (dry_run) {
-		status = lab_up(&lab_cli_ctx, lab, argv[optind], true, stdout);
+		status = lab_up(&lab_cli_ctx, lab, argv[optind], true, &lines);
 	} else {
 		struct sigaction sa = { .sa_handler = on_signal }, was[3];
 		const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
@@ -212,10 +213,13 @@ static int lab_cmd_up(int argc, char **argv)
 		/* No SA_RESTART: the engine's wait loops wake up. */
 		for (int k = 0; k < 3; k++)
 			sigaction(sigs[k], &sa, &was[k]);
-		status = lab_up(&lab_cli_ctx, lab, argv[optind], false, stdout);
+		status = lab_up(&lab_cli_ctx, lab, argv[optind], false, &lines);
 		for (int k = 0; k < 3; k++)
 			sigaction(sigs[k], &was[k], NULL);
 	}
+	for (size_t i = 0; i < lines.n; i++)
+		printf("%s\n", lines.v[i]);
+	lab_strv_free(&lines);
 	lab_free(lab);
 	return exit_status(status);
 }

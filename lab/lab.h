@@ -211,6 +211,7 @@ struct lab_strv {
 	size_t n, cap;
 };
 int lab_strv_add(struct lab_strv *v, const char *s);
+void lab_strv_free(struct lab_strv *v);
 bool lab_strv_has(const struct lab_strv *v, const char *s);
 /* The string KEY of object O, "" when O has none. */
 const char *lab_json_str(json_t *o, const char *key);
@@ -377,10 +378,12 @@ int lab_undo_journal(const struct lab_ctx *ctx, const char *lab, bool live);
 
 /* up.c: the work of netns lab up and down. Both report their errors and
  * return LAB_OK or LAB_FAILED. An up stops between steps once CTX->cancel
- * is set, and undoes what it made. With DRY_RUN, the plan's lines (or
- * UP_TO_DATE) are written to OUT. */
+ * is set, and undoes what it made. RET_LINES (empty, the caller's to free
+ * with lab_strv_free()) gets what to show: with DRY_RUN the plan's lines,
+ * "+ node r3" and so on, changing nothing; "lab LAB is up to date" when
+ * there is nothing to change. */
 int lab_up(const struct lab_ctx *ctx, const struct lab *lab, const char *file, bool dry_run,
-	   FILE *out);
+	   struct lab_strv *ret_lines);
 /* Ends the processes still in the lab's namespaces, deletes every name
  * STATE records with the namespace it records (a missing one is not an
  * error, one that is another namespace now is left alone), then the state

@@ -40,11 +40,12 @@ static int strv_add(struct lab_strv *v, const char *fmt, ...)
 	return 0;
 }
 
-static void strv_free(struct lab_strv *v)
+void lab_strv_free(struct lab_strv *v)
 {
 	for (size_t i = 0; i < v->n; i++)
 		free(v->v[i]);
 	free(v->v);
+	*v = (struct lab_strv){ 0 };
 }
 
 bool lab_strv_has(const struct lab_strv *v, const char *s)
@@ -462,7 +463,7 @@ int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, si
 	r = 0;
 out:
 	for (int k = 0; k < L_N; k++)
-		strv_free(&b[k]);
+		lab_strv_free(&b[k]);
 	json_decref(oix);
 	json_decref(nix);
 	json_decref(olx);
@@ -484,12 +485,12 @@ void lab_plan_free(struct lab_plan *p)
 					   &w->route_fix };
 
 		for (size_t j = 0; j < sizeof(all) / sizeof(all[0]); j++)
-			strv_free(all[j]);
+			lab_strv_free(all[j]);
 		free(w->mtus.v);
 	}
 	free(p->nodes);
 	free(p->links);
-	strv_free(&p->lines);
+	lab_strv_free(&p->lines);
 	free(p);
 }
 

@@ -447,7 +447,7 @@ static int report_node(struct lab_plan *p, size_t failed, int r)
 }
 
 int lab_up(const struct lab_ctx *ctx, const struct lab *lab, const char *file, bool dry_run,
-	   FILE *out)
+	   struct lab_strv *ret_lines)
 {
 	json_t *old = NULL, *new = NULL, *st = NULL;
 	struct lab_plan *p = NULL;
@@ -493,13 +493,22 @@ int lab_up(const struct lab_ctx *ctx, const struct lab *lab, const char *file, b
 		goto out;
 	}
 	if (old && p->lines.n == 0) {
-		fprintf(out, "lab %s is up to date\n", lab->name);
-		status = LAB_OK;
+		char *line = NULL;
+
+		if (asprintf(&line, "lab %s is up to date", lab->name) < 0)
+			line = NULL;
+		if (!line || lab_strv_add(ret_lines, line) < 0)
+			status = lab_fail(ctx, lab->name, -ENOMEM);
+		else
+			status = LAB_OK;
+		free(line);
 		goto out;
 	}
 	if (dry_run) {
-		for (i = 0; i < p->lines.n; i++)
-			fprintf(out, "%s\n", p->lines.v[i]);
+		/* Handed over whole: the caller frees them with its vector. */
+		lab_strv_free(ret_lines);
+		*ret_lines = p->lines;
+		p->lines = (struct lab_strv){ 0 };
 		status = LAB_OK;
 		goto out;
 	}
