@@ -51,6 +51,7 @@ endif
 
 LIB_SRC   := $(wildcard lib/*.c)
 CLI_SRC   := $(wildcard cli/*.c)
+LAB_SRC   := $(wildcard lab/*.c)
 DEMO_SRC  := $(wildcard demos/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 EXAMPLE_SRC := $(wildcard examples/*.c)
@@ -59,12 +60,16 @@ UNIT_SRC  := $(wildcard tests/unit/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 LIBA_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+LAB_OBJ   := $(LAB_SRC:%.c=$(BUILD)/%.o)
 DEMOS     := $(DEMO_SRC:demos/%.c=$(BUILD)/%)
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 EXAMPLES  := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.t)
 
 LIBA  := $(BUILD)/libnetns.a
+# The lab engine (lab/): an internal static library the command links, not
+# installed.
+LABA  := $(BUILD)/liblab.a
 LIBSO := $(BUILD)/$(SONAME)
 NETNS := $(BUILD)/netns
 PC    := $(BUILD)/netns.pc
@@ -108,8 +113,15 @@ PROG_LIB     := $(LIBA)
 PROG_LIBLINK := $(LIBA)
 endif
 
-$(NETNS): $(CLI_OBJ) $(PROG_LIB)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(PROG_LIBLINK) $(LDLIBS)
+$(LABA): $(LAB_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)$(AR) rcs $@ $^
+
+# The command includes the engine's header, lab/lab.h.
+$(BUILD)/cli/%.o: ALL_CFLAGS += -Ilab
+
+$(NETNS): $(CLI_OBJ) $(LABA) $(PROG_LIB)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LABA) $(PROG_LIBLINK) $(LDLIBS)
 
 $(BUILD)/%: $(BUILD)/demos/%.o $(PROG_LIB)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(PROG_LIBLINK) $(LDLIBS)
@@ -134,11 +146,9 @@ $(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIBA)
 # UNIT_USES_NAME lists them for tests/unit/NAME.c.
 UNIT_USES_cni-range := cni/lib/range.c cni/lib/cni.c
 UNIT_USES_cni-alloc := cni/lib/alloc.c cni/lib/range.c cni/lib/cni.c
-# The lab parser and the plan of an up (lab-state.c turns a parsed lab
-# into the state the plan compares; it brings common.c for
-# lab_state_fail()'s messages, which the tests never call).
-UNIT_USES_lab-file := cli/lab-file.c
-UNIT_USES_lab-plan := cli/lab-file.c cli/lab-diff.c cli/lab-state.c cli/common.c
+# The lab parser and the plan of an up, on the whole engine (lab/).
+UNIT_USES_lab-file := $(LAB_SRC)
+UNIT_USES_lab-plan := $(LAB_SRC)
 define unit_uses
 $(BUILD)/tests/$(1).t: $(BUILD)/tests/unit/$(1).o $$(UNIT_USES_$(1):%.c=$(BUILD)/%.o) $(LIBA)
 	@mkdir -p $$(@D)
@@ -294,13 +304,15 @@ FUZZ_USES_name   := cli/common.c
 FUZZ_USES_cni_config := cni/lib/cni.c cni/lib/range.c
 FUZZ_USES_cni_args   := cni/lib/cni.c
 FUZZ_USES_cni_ips    := cni/lib/cni.c cni/lib/range.c
-FUZZ_USES_lab_file   := cli/lab-file.c
+# The parser looks kinds and link types up in their tables, whose entries
+# reach into the rest of the engine: the fuzzer links all of lab/.
+FUZZ_USES_lab_file   := $(LAB_SRC)
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -Wall -Wextra -Werror \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 
 .SECONDEXPANSION: # for $$(FUZZ_USES_$$*)
-$(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h $$(FUZZ_USES_$$*) $(LIB_SRC) $(wildcard lib/*.h cli/*.h include/*.h)
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h $$(FUZZ_USES_$$*) $(LIB_SRC) $(wildcard lib/*.h cli/*.h lab/*.h include/*.h)
 	@mkdir -p $(@D)
 	$(call say,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_USES_$*) $(LIB_SRC) $(LDLIBS)
 

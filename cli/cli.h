@@ -61,18 +61,6 @@ int cli_color_init(const char *when);
 enum cli_color { CLI_COLOR_NAME, CLI_COLOR_GOOD, CLI_COLOR_BAD, CLI_COLOR_OFF };
 const char *cli_color_seq(enum cli_color c);
 
-/* nl.c: the command's own rtnetlink requests. An rtnetlink socket (SOCK_CLOEXEC)
- * bound to GROUPS that asks for extended acks; NULL with errno set. */
-struct mnl_socket;
-struct nlmsghdr;
-struct mnl_socket *cli_nl_open(unsigned groups);
-/* The same made of FD, an rtnetlink socket opened elsewhere (in another
- * namespace: netns_socket()), which it takes: closed on failure. */
-struct mnl_socket *cli_nl_fdopen(int fd, unsigned groups);
-/* The kernel's message (NLMSGERR_ATTR_MSG) in NLMSG_ERROR M into BUF (LEN
- * bytes); "" when it gave none. */
-void cli_nl_extack(const struct nlmsghdr *m, char *buf, size_t len);
-
 /* Progress of long work, "N of M" on stderr, overwritten in place, only when
  * stderr is a terminal and at most every 100 ms (and at DONE == TOTAL);
  * cli_progress_end() clears the line. Silent otherwise. */

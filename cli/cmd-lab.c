@@ -1,15 +1,51 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* netns lab: up, down, list, show. The file is lab-file.c's, the state
- * lab-state.c's, the work lab-up.c's. */
+/* netns lab: up, down, list, show, exec, gen, check, graph: the front end
+ * of the lab engine (lab/: the file is lab/file.c's, the state
+ * lab/state.c's, the work lab/up.c's). It turns the engine's reports into
+ * the command's lines, owns the signals that cancel an up, and maps results
+ * to exit statuses. */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "lab.h"
+#include "lab-cmd.h"
+
+static void report(void *data, const struct lab_report *r)
+{
+	(void)data;
+	if (r->level == LAB_PROGRESS) {
+		if (r->text)
+			cli_progress_line(r->final, "%s", r->text);
+		else
+			cli_progress_end();
+	} else if (r->err) {
+		cli_fail(r->text, r->err);
+	} else {
+		cli_failx("%s", r->text);
+	}
+}
+
+/* Set by SIGINT, SIGTERM or SIGHUP during an up: the engine stops between
+ * steps and undoes what it made. */
+static volatile sig_atomic_t interrupted;
+
+const struct lab_ctx lab_cli_ctx = { .report = report, .cancel = &interrupted };
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static int exit_status(int r)
+{
+	return r == LAB_OK ? EXIT_OK : EXIT_FAIL;
+}
 
 /* Reads and parses FILE, printing its notes; NULL after printing an error. */
 static struct lab *lab_load(const char *file, int *ret_status)
@@ -115,7 +151,7 @@ static int load_state(const char *arg, char **ret_name, json_t **ret_state)
 		return status;
 	r = lab_state_load(name, ret_state);
 	if (r < 0) {
-		status = lab_state_fail(name, r);
+		status = exit_status(lab_state_fail(&lab_cli_ctx, name, r));
 		free(name);
 		return status;
 	}
@@ -149,6 +185,7 @@ static int lab_cmd_up(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct lab_strv lines = { 0 };
 	struct lab *lab;
 	bool dry_run = false;
 	int c, status;
@@ -167,9 +204,24 @@ static int lab_cmd_up(int argc, char **argv)
 	lab = lab_load(argv[optind], &status);
 	if (!lab)
 		return status;
-	status = lab_up(lab, argv[optind], dry_run);
+	if (dry_run) {
+		status = lab_up(&lab_cli_ctx, lab, argv[optind], true, &lines);
+	} else {
+		struct sigaction sa = { .sa_handler = on_signal }, was[3];
+		const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+
+		/* No SA_RESTART: the engine's wait loops wake up. */
+		for (int k = 0; k < 3; k++)
+			sigaction(sigs[k], &sa, &was[k]);
+		status = lab_up(&lab_cli_ctx, lab, argv[optind], false, &lines);
+		for (int k = 0; k < 3; k++)
+			sigaction(sigs[k], &was[k], NULL);
+	}
+	for (size_t i = 0; i < lines.n; i++)
+		printf("%s\n", lines.v[i]);
+	lab_strv_free(&lines);
 	lab_free(lab);
-	return status;
+	return exit_status(status);
 }
 
 static int lab_cmd_down(int argc, char **argv)
@@ -186,7 +238,7 @@ static int lab_cmd_down(int argc, char **argv)
 		return status;
 	/* The state is loaded under the lock, and with none, what an up
 	 * killed before it wrote one left is cleared all the same. */
-	status = lab_down(name, NULL);
+	status = exit_status(lab_down(&lab_cli_ctx, name, NULL));
 	free(name);
 	return status;
 }
@@ -497,7 +549,7 @@ static int lab_cmd_graph(int argc, char **argv)
 }
 
 /* lab gen SHAPE N [NAME]: a topology file of that shape on stdout
- * (lab-gen.c); --help says what N counts for each shape. */
+ * (lab/gen.c); --help says what N counts for each shape. */
 static int lab_cmd_gen(int argc, char **argv)
 {
 	const struct lab_gen_shape *s;

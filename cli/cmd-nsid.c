@@ -20,6 +20,7 @@
 #include <linux/rtnetlink.h>
 
 #include "cli.h"
+#include "lab.h"
 
 static const struct option help_only[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -52,7 +53,7 @@ static int msg_nsid(const struct nlmsghdr *m)
  * Returns 0 or a negative errno. */
 static int nl_talk(struct nlmsghdr *nlh, nsid_cb cb, void *data)
 {
-	struct mnl_socket *nl = cli_nl_open(0);
+	struct mnl_socket *nl = lab_nl_open(0);
 	unsigned seq = (unsigned)time(NULL), portid;
 	size_t size = 32768; /* a dump's messages come in pages */
 	char *buf = NULL;
@@ -91,7 +92,7 @@ static int nl_talk(struct nlmsghdr *nlh, nsid_cb cb, void *data)
 					r = -EBADMSG;
 				} else {
 					if (e->error)
-						cli_nl_extack(m, nl_message, sizeof(nl_message));
+						lab_nl_extack(m, nl_message, sizeof(nl_message));
 					r = e->error > 0 ? -e->error : e->error;
 				}
 				goto out;
@@ -324,7 +325,7 @@ int cli_nsid_monitor_open(void)
 	struct mnl_socket *nl;
 	int fd, group = RTNLGRP_NSID;
 
-	nl = cli_nl_open(0);
+	nl = lab_nl_open(0);
 	if (!nl)
 		return -errno;
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group,

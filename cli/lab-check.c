@@ -2,7 +2,7 @@
 /* netns lab check: one ICMP echo across every link of a lab that is up.
  * This file plans the probes from the lab's state (which end of a link, or
  * which member of a bridge, pings which address) and prints the result;
- * lab-probe.c sends them. */
+ * lab/probe.c sends them. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "lab.h"
-#include "lab-check.h"
+#include "lab-cmd.h"
+#include "probe.h"
 
 /* A host's peer on a bridge is searched among this many members at most: a
  * bridge whose members share no subnet must not cost N^2. */
@@ -160,7 +160,7 @@ static int check_load(struct check *c, json_t *state)
 
 		n->name = str(v, "name");
 		n->ns = str(v, "namespace");
-		n->bridge = strcmp(str(v, "kind"), "bridge") == 0;
+		n->bridge = lab_kind_find(str(v, "kind"))->ports;
 		n->addrs = json_object_get(v, "addrs");
 		n->up = i;
 		c->by_name[i] = n;
@@ -439,7 +439,7 @@ out:
 
 int lab_check(const char *name, json_t *state, unsigned timeout)
 {
-	struct check c = { .timeout_ns = (long long)timeout * 1000000000LL };
+	struct check c = { .ctx = &lab_cli_ctx, .timeout_ns = (long long)timeout * 1000000000LL };
 	size_t ok = 0, failed = 0, skipped = 0, i;
 	int r, status = EXIT_FAIL;
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "lab.h"
+#include "lab-cmd.h"
 
 const char *lab_graph_format(const char *out)
 {
@@ -93,7 +93,7 @@ static int write_dot(FILE *f, json_t *state)
 	      "\tnode [shape=ellipse, fontname=\"Helvetica\", fontsize=10];\n"
 	      "\tedge [fontname=\"Helvetica\", fontsize=8];\n", f);
 	json_array_foreach(nodes, i, v) {
-		bool bridge = strcmp(str(v, "kind"), "bridge") == 0;
+		bool bridge = lab_kind_find(str(v, "kind"))->ports;
 
 		idx[i].name = str(v, "name");
 		idx[i].i = i;

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Fuzz target: lab_parse (cli/lab-file.c), a netns lab file. */
+/* Fuzz target: lab_parse (lab/file.c), a netns lab file. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "netns.h"
-#include "../cli/lab.h"
+#include "../lab/lab.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -102,6 +102,33 @@ addr_of() {
 	[[ $output == *"eth1 10.81.0.9/24"* ]]
 }
 
+# "mtu N" of interface IF in node NODE.
+mtu_of() {
+	netns exec "$LAB-$1" ip -o link show dev "$2" | grep -o 'mtu [0-9]*'
+}
+
+@test "live: a link's MTU changes in place, and back when the up fails later" {
+	write_lab
+	netns lab up "$SCR/lab.yml"
+	before="$(ifindex h2 eth1) $(ifindex h3 eth0)"
+	sed -i '/h2:eth1/a\      mtu: 1300' "$SCR/lab.yml"
+	run -0 netns lab up --dry-run "$SCR/lab.yml"
+	[ "$output" = "~ mtu h2:eth1 h3:eth0 1500 -> 1300" ]
+	run -0 netns lab up "$SCR/lab.yml"
+	[ "$(mtu_of h2 eth1)" = "mtu 1300" ]
+	[ "$(mtu_of h3 eth0)" = "mtu 1300" ]
+	[ "$before" = "$(ifindex h2 eth1) $(ifindex h3 eth0)" ]
+	# A route via nowhere fails after the MTUs are set: they go back.
+	state=$(cat "$NETNS_RUN_DIR-lab/$LAB.json")
+	sed -i -e 's|mtu: 1300|mtu: 1200|' \
+		-e 's|h2: {}|h2: { routes: ["10.99.0.0/16 via 10.98.0.1"] }|' "$SCR/lab.yml"
+	run -1 netns lab up "$SCR/lab.yml"
+	[[ $output == "netns: lab: node 'h2': route 10.99.0.0/16 via 10.98.0.1: "* ]]
+	[ "$(mtu_of h2 eth1)" = "mtu 1300" ]
+	[ "$(mtu_of h3 eth0)" = "mtu 1300" ]
+	[ "$(cat "$NETNS_RUN_DIR-lab/$LAB.json")" = "$state" ]
+}
+
 @test "live: --dry-run makes nothing; no difference is up to date" {
 	write_lab
 	run -0 netns lab up --dry-run "$SCR/lab.yml"

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../cli/lab.h"
+#include "../../lab/lab.h"
 #include "tap.h"
 
 static char err[512];
@@ -56,7 +56,7 @@ static void test_minimal(void)
 	is(lab->n_nodes, 1, "one node");
 	text_is(lab->nodes[0].name, "a", "named a");
 	text_is(lab->nodes[0].kind, "linux", "of kind linux when none is given");
-	ok(!lab->nodes[0].bridge, "not a bridge");
+	ok(lab->nodes[0].type && !lab->nodes[0].type->ports, "not a bridge");
 	is(lab->nodes[0].n_addrs + lab->nodes[0].n_routes + lab->nodes[0].n_sysctls +
 		   lab->nodes[0].n_exec,
 	   0, "with no settings");
@@ -260,9 +260,9 @@ static void test_bridge(void)
 
 	if (!is(parse(text, &lab), 0, "a lab with a bridge parses"))
 		return diag("%s", err);
-	ok(lab->nodes[0].bridge, "kind bridge is a bridge");
+	ok(lab->nodes[0].type && lab->nodes[0].type->ports, "kind bridge is a bridge");
 	text_is(lab->nodes[0].kind, "bridge", "of kind bridge");
-	ok(!lab->nodes[1].bridge, "h1 is not");
+	ok(lab->nodes[1].type && !lab->nodes[1].type->ports, "h1 is not");
 	text_is(lab->nodes[0].n_addrs ? lab->nodes[0].addrs[0].ifname : NULL, "sw",
 	       "an address on the bridge itself");
 	is(lab->n_links, 2, "two ports");
@@ -279,7 +279,7 @@ static void test_bridge(void)
 	/* A bridge by inheritance, from defaults. */
 	if (is(parse("name: br\ntopology:\n  defaults: { kind: bridge }\n  nodes:\n    s:\n", &lab),
 	       0, "a bridge by default kind parses"))
-		ok(lab->nodes[0].bridge, "and is a bridge");
+		ok(lab->nodes[0].type && lab->nodes[0].type->ports, "and is a bridge");
 	lab_free(lab);
 }
 

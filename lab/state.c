@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "netns.h"
-#include "cli.h"
 #include "lab.h"
 
 char *lab_state_dir(void)
@@ -160,7 +159,7 @@ json_t *lab_state_json(const struct lab *lab, const char *file)
 					    json_string(n->sysctls[j].value));
 		json_array_append_new(nodes, json_pack("{s:s,s:s?,s:s,s:b,s:o*,s:o*,s:o*}", "name",
 						       n->name, "namespace", ns, "kind", n->kind,
-						       "bridge", n->bridge, "addrs", node_addrs(lab, i, ends[i]),
+						       "bridge", n->type->ports, "addrs", node_addrs(lab, i, ends[i]),
 						       "routes", routes, "sysctls", sysctls));
 		free(ns);
 	}
@@ -240,16 +239,16 @@ int lab_state_load(const char *lab, json_t **ret)
 	return 0;
 }
 
-int lab_state_fail(const char *lab, int r)
+int lab_state_fail(const struct lab_ctx *ctx, const char *lab, int r)
 {
 	char *path;
 	int status;
 
 	if (r == -ENOENT)
-		return cli_failx("no lab %s", lab);
+		return lab_failx(ctx, "no lab %s", lab);
 	if (r != -EBADMSG || !(path = lab_state_path(lab)))
-		return cli_fail(lab, r);
-	status = cli_failx("lab %s: its state %s is not one netns wrote (no \"nodes\" and "
+		return lab_fail(ctx, lab, r);
+	status = lab_failx(ctx, "lab %s: its state %s is not one netns wrote (no \"nodes\" and "
 			   "\"links\" lists); remove it, and the lab's names with "
 			   "netns delete --prefix %s-", lab, path, lab);
 	free(path);

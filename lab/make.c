@@ -24,7 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "lab.h"
 
 /* Namespace fds held at once by the link phase; maker threads at most. */
@@ -110,16 +109,17 @@ static void *maker_thread(void *arg)
 
 int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 {
+	const struct lab_ctx *ctx = p->ctx;
 	struct maker m = { .plan = p, .lock = PTHREAD_MUTEX_INITIALIZER, .journal = journal };
 	pthread_t th[MAX_THREADS];
 	sigset_t all, old;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t n_threads, started = 0, i;
-	int status = EXIT_OK;
+	int status = LAB_OK;
 
 	m.todo = malloc((p->n_nodes + 1) * sizeof(*m.todo));
 	if (!m.todo)
-		return cli_fail("lab", -ENOMEM);
+		return lab_fail(ctx, "lab", -ENOMEM);
 	for (i = 0; i < p->n_nodes; i++)
 		if (p->nodes[i].add)
 			m.todo[m.n++] = i;
@@ -129,7 +129,7 @@ int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 	int r = netns_rundir_create();
 
 	if (r < 0) {
-		status = cli_fail(netns_rundir_get(), r);
+		status = lab_fail(ctx, netns_rundir_get(), r);
 		goto out;
 	}
 	n_threads = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (size_t)cpus;
@@ -147,7 +147,7 @@ int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (started == 0) {
-		status = cli_fail("thread", -EAGAIN);
+		status = lab_fail(ctx, "thread", -EAGAIN);
 		goto out;
 	}
 	while (atomic_load(&m.running) > 0) {
@@ -156,7 +156,7 @@ int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 		nanosleep(&ts, NULL);
 		prog->nodes = atomic_load(&m.done);
 		lab_progress_show(prog);
-		if (lab_interrupted && !atomic_load(&m.stop)) {
+		if (lab_cancelled(ctx) && !atomic_load(&m.stop)) {
 			pthread_mutex_lock(&m.lock);
 			if (!m.err) {
 				m.err = -EINTR;
@@ -171,7 +171,7 @@ int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 	prog->nodes = atomic_load(&m.done);
 	if (m.err == -EINTR && m.err_node == SIZE_MAX) {
 		lab_progress_end(prog);
-		status = cli_failx("interrupted");
+		status = lab_failx(ctx, "interrupted");
 	} else if (m.err) {
 		struct lab_nwork *w = &p->nodes[m.err_node];
 		char what[512];
@@ -179,9 +179,9 @@ int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 		lab_progress_end(prog);
 		snprintf(what, sizeof(what), "node '%s': namespace '%s'", w->node, w->ns);
 		if (m.msg[0])
-			status = cli_failx("%s: %s (%s)", what, strerror(-m.err), m.msg);
+			status = lab_failx(ctx, "%s: %s (%s)", what, strerror(-m.err), m.msg);
 		else
-			status = cli_fail(what, m.err);
+			status = lab_fail(ctx, what, m.err);
 	}
 out:
 	free(m.todo);
@@ -230,83 +230,9 @@ static void cache_free(struct fd_cache *c)
 			close(c->fd[i]);
 }
 
-/* The kernel's extended ack, if any, into MSG. */
-static int nl_ack(struct mnl_socket *nl, unsigned seq, char *msg, size_t msglen)
-{
-	char buf[8192];
-	unsigned portid = mnl_socket_get_portid(nl);
-
-	msg[0] = '\0';
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
-		int len = (int)n;
-
-		if (n < 0)
-			return -errno;
-		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
-			const struct nlmsgerr *e;
-
-			if (!mnl_nlmsg_portid_ok(h, portid) || !mnl_nlmsg_seq_ok(h, seq) ||
-			    h->nlmsg_type != NLMSG_ERROR)
-				continue;
-			e = mnl_nlmsg_get_payload(h);
-			if (mnl_nlmsg_get_payload_len(h) < sizeof(*e))
-				return -EBADMSG;
-			if (e->error)
-				cli_nl_extack(h, msg, msglen);
-			return e->error > 0 ? -e->error : e->error;
-		}
-	}
-}
-
-static bool end_put(struct nlmsghdr *h, size_t len, const char *ifname, unsigned mtu, int fd)
-{
-	return mnl_attr_put_strz_check(h, len, IFLA_IFNAME, ifname) &&
-	       (!mtu || mnl_attr_put_u32_check(h, len, IFLA_MTU, mtu)) &&
-	       mnl_attr_put_u32_check(h, len, IFLA_NET_NS_FD, (uint32_t)fd);
-}
-
-static int veth_make(struct mnl_socket *nl, unsigned seq, const struct lab_link_work *l,
-		     int fd0, int fd1, char *msg, size_t msglen)
-{
-	char buf[1024];
-	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifm;
-	struct nlattr *info, *data, *peer;
-
-	h->nlmsg_type = RTM_NEWLINK;
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
-	h->nlmsg_seq = seq;
-	ifm = mnl_nlmsg_put_extra_header(h, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	/* Applied to end 0 once the pair is registered; end 1's flags would be
-	 * applied before it has a peer (veth_open(): -ENOTCONN). */
-	ifm->ifi_flags = IFF_UP;
-	ifm->ifi_change = IFF_UP;
-	if (!end_put(h, sizeof(buf), l->ifname[0], l->mtu, fd0))
-		return -ENOBUFS;
-	info = mnl_attr_nest_start_check(h, sizeof(buf), IFLA_LINKINFO);
-	if (!info || !mnl_attr_put_strz_check(h, sizeof(buf), IFLA_INFO_KIND, "veth"))
-		return -ENOBUFS;
-	data = mnl_attr_nest_start_check(h, sizeof(buf), IFLA_INFO_DATA);
-	peer = data ? mnl_attr_nest_start_check(h, sizeof(buf), VETH_INFO_PEER) : NULL;
-	if (!peer || h->nlmsg_len + MNL_ALIGN(sizeof(*ifm)) > sizeof(buf))
-		return -ENOBUFS;
-	ifm = mnl_nlmsg_put_extra_header(h, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	if (!end_put(h, sizeof(buf), l->ifname[1], l->mtu, fd1))
-		return -ENOBUFS;
-	mnl_attr_nest_end(h, peer);
-	mnl_attr_nest_end(h, data);
-	mnl_attr_nest_end(h, info);
-	if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0)
-		return -errno;
-	return nl_ack(nl, seq, msg, msglen);
-}
-
 int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 {
+	const struct lab_ctx *ctx = p->ctx;
 	struct fd_cache c;
 	struct mnl_socket *nl;
 	char msg[256] = "", what[512];
@@ -315,9 +241,9 @@ int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 	size_t i;
 
 	if (p->n_links == 0)
-		return EXIT_OK;
-	if (!(nl = cli_nl_open(0)))
-		return cli_fail("netlink", -errno);
+		return LAB_OK;
+	if (!(nl = lab_nl_open(0)))
+		return lab_fail(ctx, "netlink", -errno);
 	cache_init(&c, p);
 	for (i = 0; i < p->n_links; i++) {
 		struct lab_link_work *l = &p->links[i];
@@ -330,7 +256,7 @@ int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 			fd1 = own = netns_fd_open_name(p->nodes[l->node[1]].ns);
 		else
 			fd1 = cache_get(&c, l->node[1]);
-		r = fd0 < 0 ? fd0 : fd1 < 0 ? fd1 : veth_make(nl, ++seq, l, fd0, fd1, msg, sizeof(msg));
+		r = fd0 < 0 ? fd0 : fd1 < 0 ? fd1 : l->type->make(nl, ++seq, l, fd0, fd1, msg, sizeof(msg));
 		if (own >= 0)
 			close(own);
 		if (r < 0) {
@@ -338,16 +264,16 @@ int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 			snprintf(what, sizeof(what), "link %s:%s -- %s:%s", p->nodes[l->node[0]].node,
 				 l->ifname[0], p->nodes[l->node[1]].node, l->ifname[1]);
 			if (msg[0])
-				cli_failx("%s: %s (%s)", what, strerror(-r), msg);
+				lab_failx(ctx, "%s: %s (%s)", what, strerror(-r), msg);
 			else
-				cli_fail(what, r);
+				lab_fail(ctx, what, r);
 			break;
 		}
 		l->made = true;
 		prog->links++;
-		if (lab_interrupted) {
+		if (lab_cancelled(ctx)) {
 			lab_progress_end(prog);
-			cli_failx("interrupted");
+			lab_failx(ctx, "interrupted");
 			r = -EINTR;
 			break;
 		}
@@ -356,10 +282,10 @@ int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 	}
 	cache_free(&c);
 	mnl_socket_close(nl);
-	return r < 0 ? EXIT_FAIL : EXIT_OK;
+	return r < 0 ? LAB_FAILED : LAB_OK;
 }
 
-/* Deletes the links this run made, from end 0's node. */
+/* Deletes the links this run made, from end 0's node (its type's remove). */
 void lab_unmake_links(struct lab_plan *p)
 {
 	for (size_t i = 0; i < p->n_links; i++) {
@@ -370,7 +296,7 @@ void lab_unmake_links(struct lab_plan *p)
 			continue;
 		fd = netns_fd_open_name(p->nodes[l->node[0]].ns);
 		if (fd >= 0) {
-			netns_link_delete(fd, l->ifname[0]);
+			l->type->remove(fd, l);
 			close(fd);
 		}
 		l->made = false;

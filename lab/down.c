@@ -26,7 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "lab.h"
 
 /* Deleting names. A name is a mount, and unmounting one waits for the
@@ -389,6 +388,7 @@ size_t lab_kill_procs(const char *const *ns, const struct netns_id *ids, size_t 
  * processes" said when there were any. */
 void lab_kill_in(const char *lab, struct lab_plan *p, bool (*select)(const struct lab_nwork *w))
 {
+	const struct lab_ctx *ctx = p->ctx;
 	struct netns_id *ids = malloc((p->n_nodes + 1) * sizeof(*ids));
 	const char **ns = malloc((p->n_nodes + 1) * sizeof(*ns));
 	size_t n = 0, killed;
@@ -405,7 +405,7 @@ void lab_kill_in(const char *lab, struct lab_plan *p, bool (*select)(const struc
 		}
 	killed = lab_kill_procs(ns, ids, n);
 	if (killed)
-		cli_errorf("lab: %s: killed %zu process%s", lab, killed, killed == 1 ? "" : "es");
+		lab_note(ctx, "%s: killed %zu process%s", lab, killed, killed == 1 ? "" : "es");
 	free(ids);
 	free(ns);
 }
@@ -414,17 +414,17 @@ void lab_kill_in(const char *lab, struct lab_plan *p, bool (*select)(const struc
  * down
  */
 
-static int down_locked(const char *lab, json_t *state);
+static int down_locked(const struct lab_ctx *ctx, const char *lab, json_t *state);
 static void down_entry(const char *lab, json_t *entry, const char *key, const char **ns,
 		       struct netns_id *ids, size_t *n);
 
-int lab_down(const char *lab, json_t *loaded)
+int lab_down(const struct lab_ctx *ctx, const char *lab, json_t *loaded)
 {
 	int lock = lab_state_lock(), status;
 	json_t *state = NULL;
 
 	if (lock < 0)
-		return cli_fail("state", lock);
+		return lab_fail(ctx, "state", lock);
 	/* Again under the lock: an up may have changed it meanwhile. */
 	status = lab_state_load(lab, &state);
 	if (status == -ENOENT) {
@@ -432,13 +432,13 @@ int lab_down(const char *lab, json_t *loaded)
 		 * down killed between removing the state and the journal, may
 		 * have left a journal (each name in it deleted only while it
 		 * still is the namespace listed) or a temporary state file. */
-		lab_undo_journal(lab, false);
+		lab_undo_journal(ctx, lab, false);
 		lab_state_tidy(lab);
 	}
 	if (status < 0)
-		status = lab_state_fail(lab, status);
+		status = lab_state_fail(ctx, lab, status);
 	else
-		status = down_locked(lab, state ? state : loaded);
+		status = down_locked(ctx, lab, state ? state : loaded);
 	json_decref(state);
 	close(lock);
 	return status;
@@ -460,7 +460,7 @@ static void down_entry(const char *lab, json_t *entry, const char *key, const ch
 	ns[(*n)++] = s;
 }
 
-static int down_locked(const char *lab, json_t *state)
+static int down_locked(const struct lab_ctx *ctx, const char *lab, json_t *state)
 {
 	json_t *nodes = json_object_get(state, "nodes"), *journal = NULL, *n;
 	size_t i, n_ids = 0, killed, max;
@@ -468,7 +468,7 @@ static int down_locked(const char *lab, json_t *state)
 	struct netns_id *ids = NULL;
 	int *res = NULL;
 	struct lab_progress prog;
-	int r, status = EXIT_OK;
+	int r, status = LAB_OK;
 
 	/* What an up killed half-way made: in its journal, not in the state. */
 	r = lab_journal_read(lab, &journal);
@@ -483,7 +483,7 @@ static int down_locked(const char *lab, json_t *state)
 		free(ns);
 		free(res);
 		json_decref(journal);
-		return cli_fail(lab, r < 0 ? r : -ENOMEM);
+		return lab_fail(ctx, lab, r < 0 ? r : -ENOMEM);
 	}
 	json_array_foreach(nodes, i, n)
 		down_entry(lab, n, "namespace", ns, ids, &n_ids);
@@ -493,21 +493,21 @@ static int down_locked(const char *lab, json_t *state)
 	 * the namespaces (and the veths in them) alive after their names go. */
 	killed = lab_kill_procs(ns, ids, n_ids);
 	if (killed)
-		cli_errorf("lab: %s: killed %zu process%s", lab, killed, killed == 1 ? "" : "es");
-	lab_progress_init(&prog, lab, n_ids, 0);
+		lab_note(ctx, "%s: killed %zu process%s", lab, killed, killed == 1 ? "" : "es");
+	lab_progress_init(&prog, ctx, lab, n_ids, 0);
 	names_delete(ns, ids, n_ids, res, &prog);
 	lab_progress_end(&prog);
 	for (i = 0; i < n_ids; i++)
 		if (res[i] < 0 && res[i] != -ESTALE)
-			status = cli_fail(ns[i], res[i]);
+			status = lab_fail(ctx, ns[i], res[i]);
 	free(ids);
 	free(ns);
 	free(res);
 	json_decref(journal);
-	if (status == EXIT_OK) {
+	if (status == LAB_OK) {
 		r = lab_state_remove(lab);
 		if (r < 0 && r != -ENOENT)
-			status = cli_fail("state", r);
+			status = lab_fail(ctx, "state", r);
 	}
 	return status;
 }
@@ -542,14 +542,14 @@ static void veths_delete(const char *ns, const struct netns_id *id)
 /* Undoes what an up killed half-way made, as its journal lists it: the
  * processes in those namespaces and their names (each only while it still
  * is the namespace listed, or an empty placeholder); with LIVE (a change
- * to a lab that is up), first the veths in them; then the journal. Prints
- * what fails; returns an exit status. */
-int lab_undo_journal(const char *lab, bool live)
+ * to a lab that is up), first the veths in them; then the journal. Reports
+ * what fails; returns LAB_OK or LAB_FAILED. */
+int lab_undo_journal(const struct lab_ctx *ctx, const char *lab, bool live)
 {
 	json_t *journal = NULL, *e;
 	const char **ns = NULL;
 	struct netns_id *ids = NULL;
-	int *res = NULL, r, status = EXIT_OK;
+	int *res = NULL, r, status = LAB_OK;
 	size_t i, n = 0, killed;
 
 	r = lab_journal_read(lab, &journal);
@@ -561,22 +561,22 @@ int lab_undo_journal(const char *lab, bool live)
 			r = -ENOMEM;
 	}
 	if (r < 0) {
-		status = cli_fail(lab, r);
+		status = lab_fail(ctx, lab, r);
 		goto out;
 	}
 	json_array_foreach(journal, i, e)
 		down_entry(lab, e, "ns", ns, ids, &n);
 	killed = lab_kill_procs(ns, ids, n);
 	if (killed)
-		cli_errorf("lab: %s: killed %zu process%s", lab, killed, killed == 1 ? "" : "es");
+		lab_note(ctx, "%s: killed %zu process%s", lab, killed, killed == 1 ? "" : "es");
 	for (i = 0; live && i < n; i++)
 		veths_delete(ns[i], &ids[i]);
 	names_delete(ns, ids, n, res, NULL);
 	for (i = 0; i < n; i++)
 		if (res[i] < 0 && res[i] != -ESTALE)
-			status = cli_fail(ns[i], res[i]);
-	if (status == EXIT_OK && (r = lab_journal_remove(lab)) < 0)
-		status = cli_fail("journal", r);
+			status = lab_fail(ctx, ns[i], res[i]);
+	if (status == LAB_OK && (r = lab_journal_remove(lab)) < 0)
+		status = lab_fail(ctx, "journal", r);
 out:
 	free(ns);
 	free(ids);

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* netns lab check's parts: lab-check.c plans the probes from a lab's state
- * (which end pings which address) and prints the table; lab-probe.c sends
- * them and reads the replies. */
-#ifndef NETNS_CLI_LAB_CHECK_H
-#define NETNS_CLI_LAB_CHECK_H
+/* netns lab check's parts: the command's cli/lab-check.c plans the probes
+ * from a lab's state (which end pings which address) and prints the table;
+ * the engine's lab/probe.c sends them and reads the replies. */
+#ifndef NETNS_LAB_PROBE_H
+#define NETNS_LAB_PROBE_H
 
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 #include <jansson.h>
+
+#include "lab.h"
 
 struct ip {
 	int family;
@@ -57,6 +59,7 @@ struct node_info {
 };
 
 struct check {
+	const struct lab_ctx *ctx; /* progress goes there */
 	struct node_info *nodes;
 	size_t n_nodes;
 	struct node_info **by_name;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* netns lab up: carrying out a plan (lab-diff.c) with lab-make.c and
- * lab-node.c, and removing what a live change drops (lab-down.c).
+/* netns lab up: carrying out a plan (plan.c) with make.c and
+ * node.c, and removing what a live change drops (down.c).
  * Additions first, removals last: a failure half-way undoes what this run
  * made and leaves the rest, the state included, as it was.
  *
@@ -36,16 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "lab.h"
-
-volatile sig_atomic_t lab_interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	lab_interrupted = 1;
-}
 
 /* ---------------------------------------------------------------------------
  * exec lines, processes, and names
@@ -71,6 +62,7 @@ static int exec_line(int fd, char *line)
 
 static int run_execs(const struct lab *lab, struct lab_plan *p)
 {
+	const struct lab_ctx *ctx = p->ctx;
 	for (size_t i = 0; i < p->n_nodes; i++) {
 		struct lab_nwork *w = &p->nodes[i];
 		const struct lab_node *n;
@@ -81,25 +73,25 @@ static int run_execs(const struct lab *lab, struct lab_plan *p)
 		n = &lab->nodes[w->lab_idx];
 		fd = netns_fd_open_name(w->ns);
 		if (fd < 0)
-			return cli_fail(w->ns, fd);
+			return lab_fail(ctx, w->ns, fd);
 		for (size_t j = 0; r == 0 && j < n->n_exec; j++) {
 			char what[512];
 
 			r = exec_line(fd, n->exec[j]);
 			if (r < 0) {
 				snprintf(what, sizeof(what), "node '%s': exec '%s'", n->name, n->exec[j]);
-				cli_fail(what, r);
+				lab_fail(ctx, what, r);
 			} else if (r > 0) {
-				cli_failx("node '%s': exec '%s': exit status %d", n->name, n->exec[j], r);
+				lab_failx(ctx, "node '%s': exec '%s': exit status %d", n->name, n->exec[j], r);
 			}
 		}
 		close(fd);
 		if (r != 0)
-			return EXIT_FAIL;
-		if (lab_interrupted)
-			return cli_failx("interrupted");
+			return LAB_FAILED;
+		if (lab_cancelled(ctx))
+			return lab_failx(ctx, "interrupted");
 	}
-	return EXIT_OK;
+	return LAB_OK;
 }
 
 /* ---------------------------------------------------------------------------
@@ -155,7 +147,7 @@ static size_t *bridge_order(const struct lab_plan *p, size_t *ret_n)
 	if (!all)
 		return NULL;
 	for (i = 0; i < p->n_nodes; i++)
-		if (p->nodes[i].add && p->nodes[i].bridge && !p->nodes[i].bridge_up)
+		if (p->nodes[i].add && p->nodes[i].kind->up && !p->nodes[i].bridge_up)
 			all[n++] = i;
 	order = malloc((n + 1) * sizeof(*order));
 	if (!order) {
@@ -213,21 +205,21 @@ static json_t *state_during(json_t *old, json_t *new)
  * namespaces it made: those go, and OLD is again what the up before left
  * (NULL when there was none: a first up, whose state file is left for this
  * up to overwrite, not removed, as removing the last lab's state removes
- * the directory whose lock this up holds). Returns an exit status. */
-static int recover(const char *lab, json_t **old)
+ * the directory whose lock this up holds). Returns LAB_OK or LAB_FAILED. */
+static int recover(const struct lab_ctx *ctx, const char *lab, json_t **old)
 {
-	int status = lab_undo_journal(lab, json_array_size(json_object_get(*old, "nodes")) > 0), r;
+	int status = lab_undo_journal(ctx, lab, json_array_size(json_object_get(*old, "nodes")) > 0), r;
 
-	if (status != EXIT_OK)
+	if (status != LAB_OK)
 		return status;
 	json_object_del(*old, "incomplete");
 	if (json_array_size(json_object_get(*old, "nodes")) == 0) {
 		json_decref(*old);
 		*old = NULL;
-		return EXIT_OK;
+		return LAB_OK;
 	}
 	r = lab_state_write(lab, *old, false);
-	return r < 0 ? cli_fail("state", r) : EXIT_OK;
+	return r < 0 ? lab_fail(ctx, "state", r) : LAB_OK;
 }
 
 /* ---------------------------------------------------------------------------
@@ -274,53 +266,40 @@ static int drift_check(struct lab_nwork *w)
 	return r;
 }
 
-static bool strv_has(const struct lab_strv *v, const char *s)
-{
-	for (size_t i = 0; i < v->n; i++)
-		if (strcmp(v->v[i], s) == 0)
-			return true;
-	return false;
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 /* Drops from OLD what drifted (with DRY_RUN, placeholders are left in
  * place); says in one line what will be made again. Returns an exit
  * status. */
-static int drift_prune(const char *lab, json_t *old, bool dry_run)
+static int drift_prune(const struct lab_ctx *ctx, const char *lab, json_t *old, bool dry_run)
 {
 	json_t *on = json_object_get(old, "nodes"), *ol = json_object_get(old, "links"), *v;
 	json_t *nodes = NULL, *links = NULL, *ix = json_object();
 	struct lab_plan *p = NULL;
 	size_t i, n_nodes = 0, n_links = 0;
-	int r, status = EXIT_FAIL;
+	int r, status = LAB_FAILED;
 
 	/* A plan of OLD's nodes only, in the state's order, to visit them:
 	 * not lab_plan_make(), whose comparisons cost more than the visit. */
 	p = calloc(1, sizeof(*p));
 	if (!ix || !p || !(p->nodes = calloc(json_array_size(on) + 1, sizeof(*p->nodes))))
 		goto oom;
+	p->ctx = ctx;
 	json_array_foreach(on, i, v) {
 		struct lab_nwork *w = &p->nodes[p->n_nodes++];
 
 		w->state = w->old = v;
-		w->node = jstr(v, "name");
-		w->ns = jstr(v, "namespace");
+		w->node = lab_json_str(v, "name");
+		w->ns = lab_json_str(v, "namespace");
+		w->kind = lab_kind_find(lab_json_str(v, "kind"));
 		if (json_object_set_new(ix, w->node, json_integer((json_int_t)i)) < 0)
 			goto oom;
 	}
 	json_array_foreach(ol, i, v)
 		for (size_t x = 0; x < 2; x++) {
 			json_t *end = json_array_get(json_object_get(v, "endpoints"), x);
-			json_t *k = json_object_get(ix, jstr(end, "node"));
+			json_t *k = json_object_get(ix, lab_json_str(end, "node"));
 
 			if (k && lab_strv_add(&p->nodes[json_integer_value(k)].born,
-					      jstr(end, "ifname")) < 0)
+					      lab_json_str(end, "ifname")) < 0)
 				goto oom;
 		}
 	lab_visit_nodes(p, any_node, drift_check, false, NULL, NULL);
@@ -332,7 +311,7 @@ static int drift_prune(const char *lab, json_t *old, bool dry_run)
 		struct lab_nwork *w = &p->nodes[i];
 
 		if (w->err == -ESTALE) {
-			status = cli_failx("lab %s: node '%s': %s is another namespace now, not the "
+			status = lab_failx(ctx, "lab %s: node '%s': %s is another namespace now, not the "
 					   "lab's: delete it, or the lab",
 					   lab, w->node, w->ns);
 			goto out;
@@ -342,11 +321,11 @@ static int drift_prune(const char *lab, json_t *old, bool dry_run)
 			 * is refused. */
 			r = netns_name_delete(w->ns);
 			if (r < 0 && r != -ENOENT) {
-				status = cli_fail(w->ns, r);
+				status = lab_fail(ctx, w->ns, r);
 				goto out;
 			}
 		} else if (w->err && w->err != -ENOENT && w->err != -EMEDIUMTYPE) {
-			status = cli_fail(w->ns, w->err);
+			status = lab_fail(ctx, w->ns, w->err);
 			goto out;
 		}
 		if (w->err) {
@@ -361,10 +340,10 @@ static int drift_prune(const char *lab, json_t *old, bool dry_run)
 
 		for (size_t x = 0; x < 2; x++) {
 			json_t *end = json_array_get(json_object_get(v, "endpoints"), x);
-			json_t *k = json_object_get(ix, jstr(end, "node"));
+			json_t *k = json_object_get(ix, lab_json_str(end, "node"));
 			struct lab_nwork *w = k ? &p->nodes[json_integer_value(k)] : NULL;
 
-			if (!w || w->del || strv_has(&w->gone, jstr(end, "ifname")))
+			if (!w || w->del || lab_strv_has(&w->gone, lab_json_str(end, "ifname")))
 				lost = true;
 		}
 		if (!lost) {
@@ -378,37 +357,37 @@ static int drift_prune(const char *lab, json_t *old, bool dry_run)
 		 * the link is made again with this name. */
 		for (size_t x = 0; !dry_run && x < 2; x++) {
 			json_t *end = json_array_get(json_object_get(v, "endpoints"), x);
-			json_t *k = json_object_get(ix, jstr(end, "node"));
+			json_t *k = json_object_get(ix, lab_json_str(end, "node"));
 			struct lab_nwork *w = k ? &p->nodes[json_integer_value(k)] : NULL;
 			int fd;
 
-			if (!w || w->del || strv_has(&w->gone, jstr(end, "ifname")))
+			if (!w || w->del || lab_strv_has(&w->gone, lab_json_str(end, "ifname")))
 				continue;
 			fd = netns_fd_open_name(w->ns);
-			r = fd < 0 ? fd : netns_link_delete(fd, jstr(end, "ifname"));
+			r = fd < 0 ? fd : netns_link_delete(fd, lab_json_str(end, "ifname"));
 			if (fd >= 0)
 				close(fd);
 			if (r < 0 && r != -ENODEV) {
 				char what[512];
 
 				snprintf(what, sizeof(what), "node '%s': interface %s", w->node,
-					 jstr(end, "ifname"));
-				status = cli_fail(what, r);
+					 lab_json_str(end, "ifname"));
+				status = lab_fail(ctx, what, r);
 				goto out;
 			}
 		}
 	}
 	if (n_nodes || n_links) {
-		cli_errorf("lab: %s: %zu node%s and %zu link%s gone since the last up: made again",
+		lab_note(ctx, "%s: %zu node%s and %zu link%s gone since the last up: made again",
 			   lab, n_nodes, n_nodes == 1 ? "" : "s", n_links, n_links == 1 ? "" : "s");
 		if (json_object_set(old, "nodes", nodes) < 0 ||
 		    json_object_set(old, "links", links) < 0)
 			goto oom;
 	}
-	status = EXIT_OK;
+	status = LAB_OK;
 	goto out;
 oom:
-	status = cli_fail(lab, -ENOMEM);
+	status = lab_fail(ctx, lab, -ENOMEM);
 out:
 	json_decref(nodes);
 	json_decref(links);
@@ -423,6 +402,7 @@ out:
  * that a down (or the next up) tries again. */
 static void rollback(const char *lab, struct lab_plan *p, json_t *old)
 {
+	const struct lab_ctx *ctx = p->ctx;
 	bool left = false;
 	size_t i;
 	int r;
@@ -431,12 +411,12 @@ static void rollback(const char *lab, struct lab_plan *p, json_t *old)
 	lab_unmake_links(p);
 	lab_kill_in(lab, p, is_made);
 	if ((r = lab_nodes_delete(p, is_made)) < 0) {
-		cli_fail(lab, r);
+		lab_fail(ctx, lab, r);
 		return;
 	}
 	for (i = 0; i < p->n_nodes; i++)
 		if (p->nodes[i].made && p->nodes[i].err < 0) {
-			cli_fail(p->nodes[i].ns, p->nodes[i].err);
+			lab_fail(ctx, p->nodes[i].ns, p->nodes[i].err);
 			left = left || p->nodes[i].err != -ESTALE;
 		}
 	if (left)
@@ -448,111 +428,124 @@ static void rollback(const char *lab, struct lab_plan *p, json_t *old)
 	if (r >= 0)
 		r = lab_journal_remove(lab);
 	if (r < 0 && r != -ENOENT)
-		cli_fail("state", r);
+		lab_fail(ctx, "state", r);
 }
 
 static int report_node(struct lab_plan *p, size_t failed, int r)
 {
+	const struct lab_ctx *ctx = p->ctx;
 	struct lab_nwork *w;
 
 	if (r == -EINTR && failed == SIZE_MAX)
-		return cli_failx("interrupted");
+		return lab_failx(ctx, "interrupted");
 	if (failed == SIZE_MAX)
-		return cli_fail("lab", r);
+		return lab_fail(ctx, "lab", r);
 	w = &p->nodes[failed];
 	if (w->msg[0])
-		return cli_failx("%s: %s (%s)", w->what, strerror(-w->err), w->msg);
-	return cli_fail(w->what, w->err ? w->err : r);
+		return lab_failx(ctx, "%s: %s (%s)", w->what, strerror(-w->err), w->msg);
+	return lab_fail(ctx, w->what, w->err ? w->err : r);
 }
 
-int lab_up(const struct lab *lab, const char *file, bool dry_run)
+int lab_up(const struct lab_ctx *ctx, const struct lab *lab, const char *file, bool dry_run,
+	   struct lab_strv *ret_lines)
 {
 	json_t *old = NULL, *new = NULL, *st = NULL;
 	struct lab_plan *p = NULL;
 	struct lab_progress prog;
 	char err[512];
 	size_t failed, i;
-	int r, lock = -1, journal = -1, status = EXIT_FAIL;
+	int r, lock = -1, journal = -1, status = LAB_FAILED;
 	bool recovered = false;
 
 	if (!dry_run && (lock = lab_state_lock()) < 0)
-		return cli_fail("state", lock);
+		return lab_fail(ctx, "state", lock);
 	r = lab_state_load(lab->name, &old);
 	if (r < 0 && r != -ENOENT) {
-		status = lab_state_fail(lab->name, r);
+		status = lab_state_fail(ctx, lab->name, r);
 		goto out;
 	}
 	if (old && json_is_true(json_object_get(old, "incomplete"))) {
 		if (dry_run) {
 			json_object_del(old, "incomplete");
-		} else if ((status = recover(lab->name, &old)) != EXIT_OK) {
+		} else if ((status = recover(ctx, lab->name, &old)) != LAB_OK) {
 			goto out;
 		}
 		recovered = true;
-		status = EXIT_FAIL;
+		status = LAB_FAILED;
 	}
-	if (old && (status = drift_prune(lab->name, old, dry_run)) != EXIT_OK)
+	if (old && (status = drift_prune(ctx, lab->name, old, dry_run)) != LAB_OK)
 		goto out;
-	status = EXIT_FAIL;
+	status = LAB_FAILED;
 	new = lab_state_json(lab, file);
 	if (!new) {
-		status = cli_fail(lab->name, -ENOMEM);
+		status = lab_fail(ctx, lab->name, -ENOMEM);
 		goto out;
 	}
 	r = lab_plan_make(old, new, &p, err, sizeof(err));
+	if (p)
+		p->ctx = ctx;
 	if (r == -EINVAL) {
-		status = cli_failx("lab %s: %s", lab->name, err);
+		status = lab_failx(ctx, "lab %s: %s", lab->name, err);
 		goto out;
 	}
 	if (r < 0) {
-		status = cli_fail(lab->name, r);
+		status = lab_fail(ctx, lab->name, r);
 		goto out;
 	}
 	if (old && p->lines.n == 0) {
-		printf("lab %s is up to date\n", lab->name);
-		status = EXIT_OK;
+		char *line = NULL;
+
+		if (asprintf(&line, "lab %s is up to date", lab->name) < 0)
+			line = NULL;
+		if (!line || lab_strv_add(ret_lines, line) < 0)
+			status = lab_fail(ctx, lab->name, -ENOMEM);
+		else
+			status = LAB_OK;
+		free(line);
 		goto out;
 	}
 	if (dry_run) {
-		for (i = 0; i < p->lines.n; i++)
-			printf("%s\n", p->lines.v[i]);
-		status = EXIT_OK;
+		/* Handed over whole: the caller frees them with its vector. */
+		lab_strv_free(ret_lines);
+		*ret_lines = p->lines;
+		p->lines = (struct lab_strv){ 0 };
+		status = LAB_OK;
 		goto out;
 	}
 	/* Recorded before anything is made (a first up's exclusively: of two
 	 * first ups of one lab at once, one makes it and the other nothing),
 	 * and the journal started. */
+	/* Cancelled before anything is made (a signal while waiting for
+	 * the lock or planning): nothing to undo. */
+	if (lab_cancelled(ctx)) {
+		status = lab_failx(ctx, "interrupted");
+		goto out;
+	}
 	st = state_during(old, new);
 	r = st ? lab_state_write(lab->name, st, !old && !recovered) : -ENOMEM;
 	json_decref(st);
 	st = NULL;
 	if (r == -EEXIST) {
-		status = cli_failx("lab %s is being made by another netns", lab->name);
+		status = lab_failx(ctx, "lab %s is being made by another netns", lab->name);
 		goto out;
 	}
 	if (r >= 0 && (journal = lab_journal_open(lab->name)) < 0)
 		r = journal;
 	if (r < 0) {
-		status = cli_fail("state", r);
+		status = lab_fail(ctx, "state", r);
 		if (old)
 			lab_state_write(lab->name, old, false);
 		else
 			lab_state_remove(lab->name);
 		goto out;
 	}
-	struct sigaction sa = { .sa_handler = on_signal }, was[3];
-	const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
-
-	/* No SA_RESTART: the wait loops wake up. Restored at the end. */
-	for (int k = 0; k < 3; k++)
-		sigaction(sigs[k], &sa, &was[k]);
-	lab_progress_init(&prog, lab->name, 0, p->n_links);
+	lab_progress_init(&prog, ctx, lab->name, 0, p->n_links);
 	for (i = 0; i < p->n_nodes; i++)
 		prog.n_nodes += p->nodes[i].add;
 	status = lab_make_nodes(p, &prog, journal);
-	if (status == EXIT_OK)
+	if (status == LAB_OK)
 		status = lab_make_links(p, &prog);
-	if (status == EXIT_OK) {
+	if (status == LAB_OK) {
 		r = lab_visit_nodes(p, needs_add, lab_node_add, true, NULL, &failed);
 		if (r >= 0) {
 			size_t n_bridges = 0, *order = bridge_order(p, &n_bridges);
@@ -565,11 +558,11 @@ int lab_up(const struct lab *lab, const char *file, bool dry_run)
 			status = (lab_progress_end(&prog), report_node(p, failed, r));
 	}
 	lab_progress_end(&prog);
-	if (status == EXIT_OK)
+	if (status == LAB_OK)
 		status = run_execs(lab, p);
-	if (status != EXIT_OK) {
+	if (status != LAB_OK) {
 		rollback(lab->name, p, old);
-		goto restore;
+		goto out;
 	}
 	/* Removals last: what fails here is reported, the rest goes on. */
 	r = lab_visit_nodes(p, is_kept_with_removals, lab_node_remove, false, NULL, &failed);
@@ -588,7 +581,7 @@ int lab_up(const struct lab *lab, const char *file, bool dry_run)
 		if (w->err < 0 && w->err != -ESTALE) {
 			r = w->err;
 			/* Kept in the state, so that a down tries again. */
-			status = cli_fail(w->ns, r);
+			status = lab_fail(ctx, w->ns, r);
 			r = json_array_append(json_object_get(new, "nodes"), w->old);
 		}
 	}
@@ -599,10 +592,7 @@ int lab_up(const struct lab *lab, const char *file, bool dry_run)
 	if (r >= 0)
 		r = lab_journal_remove(lab->name);
 	if (r < 0)
-		status = cli_fail("state", r);
-restore:
-	for (int k = 0; k < 3; k++)
-		sigaction(sigs[k], &was[k], NULL);
+		status = lab_fail(ctx, "state", r);
 out:
 	json_decref(st);
 	json_decref(old);

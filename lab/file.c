@@ -442,10 +442,9 @@ static int parse_node(struct ctx *c, yaml_node_t *kn, yaml_node_t *vn)
 	ln = &lab->nodes[lab->n_nodes - 1];
 	if ((r = dup_into(&ln->name, name)) < 0 || (r = dup_into(&ln->kind, kindname)) < 0)
 		return r;
-	ln->bridge = strcmp(kindname, "bridge") == 0;
-	if (ln->bridge && netns_ifname_check(name) < 0)
-		return fail(c, kn, "bridge '%s': its name must be an interface name "
-				   "(1 to 15 bytes)", name);
+	ln->type = lab_kind_find(kindname);
+	if (ln->type->name_ok && !ln->type->name_ok(name))
+		return fail(c, kn, "%s '%s': %s", ln->type->name, name, ln->type->name_rule);
 	if ((v = setting(c, vn, group, kind, "addrs")) && (r = parse_addrs(c, ln, v)) < 0)
 		return r;
 	if ((v = setting(c, vn, group, kind, "routes")) && (r = parse_routes(c, ln, v)) < 0)
@@ -503,7 +502,7 @@ static bool has_if(struct ctx *c, size_t i, const char *ifname)
 	const struct lab_node *n = &c->lab->nodes[i];
 	struct named key = { n->name, ifname, i };
 
-	if (strcmp(ifname, "lo") == 0 || (n->bridge && strcmp(ifname, n->name) == 0))
+	if (strcmp(ifname, "lo") == 0 || (n->type->ports && strcmp(ifname, n->name) == 0))
 		return true;
 	return tfind(&key, &c->if_index, named_cmp) != NULL;
 }
@@ -563,7 +562,7 @@ static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab
 	ifname[iflen] = '\0';
 	if (netns_ifname_check(ifname) < 0 || strcmp(ifname, "lo") == 0)
 		return fail(c, n, "endpoint '%s': bad interface name '%s'", s, ifname);
-	if (c->lab->nodes[node].bridge && strcmp(ifname, c->lab->nodes[node].name) == 0)
+	if (c->lab->nodes[node].type->ports && strcmp(ifname, c->lab->nodes[node].name) == 0)
 		return fail(c, n, "endpoint '%s': '%s' is the bridge itself", s, ifname);
 	if (has_if(c, (size_t)node, ifname))
 		return fail(c, n, "endpoint '%s': duplicate interface '%s' on node '%s'", s,
@@ -581,6 +580,7 @@ static int parse_link(struct ctx *c, yaml_node_t *n)
 {
 	static const char *const keys[] = { "endpoints", "mtu", "type", NULL };
 	struct lab *lab = c->lab;
+	const struct lab_link_type *type = lab_link_type_find(NULL);
 	struct lab_link *ll;
 	yaml_node_t *eps, *v;
 	const char *s;
@@ -589,11 +589,11 @@ static int parse_link(struct ctx *c, yaml_node_t *n)
 
 	if ((r = check_keys(c, n, "a link", keys, true)) < 0)
 		return r;
-	/* containerlab's extended links: only veth pairs are links here. */
+	/* containerlab's extended links: the types link.c's table holds. */
 	if ((v = get(c, n, "type"))) {
 		if ((r = want_scalar(c, v, "type", &s)) < 0)
 			return r;
-		if (strcmp(s, "veth") != 0)
+		if (!(type = lab_link_type_find(s)))
 			return fail(c, v, "link type '%s': only veth links are made", s);
 	}
 	eps = get(c, n, "endpoints");
@@ -605,6 +605,7 @@ static int parse_link(struct ctx *c, yaml_node_t *n)
 	if ((r = push(&lab->links, &lab->n_links, sizeof(*lab->links))) < 0)
 		return r;
 	ll = &lab->links[lab->n_links - 1];
+	ll->type = type;
 	ll->end[0].node = ll->end[1].node = (size_t)-1;
 	for (int e = 0; e < 2; e++) {
 		yaml_node_t *en = node_at(c, eps->data.sequence.items.start[e]);

@@ -41,8 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "lab-check.h"
+#include "probe.h"
 
 /* How long probes whose IPv6 addresses are tentative are tried again. */
 #define DAD_WAIT_NS (10LL * 1000 * 1000 * 1000)
@@ -151,7 +150,7 @@ static int probe_start(struct row *row)
 }
 
 /* An rtnetlink socket made in namespace NS (bound, asking for extended
- * acks: cli_nl_fdopen()), and IFNAME's index there (unless IFNAME is
+ * acks: lab_nl_fdopen()), and IFNAME's index there (unless IFNAME is
  * NULL); NULL on any failure. */
 static struct mnl_socket *rtnl_in_node(const char *ns, const char *ifname, int *ret_ifindex)
 {
@@ -174,7 +173,7 @@ static struct mnl_socket *rtnl_in_node(const char *ns, const char *ifname, int *
 		}
 		*ret_ifindex = ifr.ifr_ifindex;
 	}
-	return cli_nl_fdopen(s, 0);
+	return lab_nl_fdopen(s, 0);
 }
 
 /* One RTM_GETNEIGH or RTM_DELNEIGH for ADDR on IFINDEX, answered: 0, or a
@@ -210,7 +209,7 @@ static int neigh_req(struct mnl_socket *nl, uint16_t type, int ifindex, const st
 				if (mnl_nlmsg_get_payload_len(h) < sizeof(*e))
 					return -EBADMSG;
 				if (e->error < 0)
-					cli_nl_extack(h, msg, msglen);
+					lab_nl_extack(h, msg, msglen);
 				return e->error; /* 0 (the ack) or -errno */
 			}
 			if (h->nlmsg_type == RTM_NEWNEIGH &&
@@ -385,7 +384,7 @@ static int probe_round(struct check *c)
 			row->state = ROW_RUNNING;
 			slot[active] = row;
 			pfd[active++] = (struct pollfd){ .fd = row->sock, .events = POLLIN };
-			cli_progress(next + 1, c->n_links);
+			lab_progressf(c->ctx, next + 1 >= c->n_links, "%zu of %zu", next + 1, c->n_links);
 		}
 		if (!active)
 			break;
@@ -433,7 +432,7 @@ static int probe_round(struct check *c)
 			pfd[i] = pfd[active];
 		}
 	}
-	cli_progress_end();
+	lab_progress_clear(c->ctx);
 	free(pfd);
 	free(slot);
 	return 0;

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* netns lab: a lab file (containerlab's topology layout), its state, and
- * making and removing it. docs/lab.md describes the file. */
-#ifndef NETNS_CLI_LAB_H
-#define NETNS_CLI_LAB_H
+/* The lab engine (lab/, an internal static library that the netns command
+ * links): a lab file (containerlab's topology layout), its state, and
+ * making, changing, probing and removing it. docs/lab.md describes the
+ * file. The engine prints nothing and includes no CLI header: progress,
+ * notes and errors go to the caller's report callback (struct lab_ctx),
+ * and the caller owns signals (it sets ctx->cancel) and exit statuses. */
+#ifndef NETNS_LAB_H
+#define NETNS_LAB_H
 
 #include <jansson.h>
 #include <signal.h>
@@ -13,6 +17,63 @@
 #include <yaml.h>
 
 #include "netns.h"
+
+/* What the engine tells its caller. TEXT is formatted already; with ERR (a
+ * negative errno) it names what failed and the front end adds the reason
+ * (": REASON"), as it words errnos for every other command. A PROGRESS
+ * report with TEXT NULL ends the progress line; FINAL: the last count of
+ * the work, worth showing even right after the previous one. */
+enum lab_level { LAB_PROGRESS, LAB_NOTE, LAB_WARNING, LAB_ERROR };
+
+struct lab_report {
+	enum lab_level level;
+	int err;
+	const char *text;
+	bool final;
+};
+
+/* The caller's side of a run: REPORT (may be NULL: nothing is said) with
+ * its DATA, and CANCEL, which the engine polls between steps (a signal
+ * handler of the caller may set it): nonzero, an up stops and undoes what
+ * it made. */
+struct lab_ctx {
+	void (*report)(void *data, const struct lab_report *r);
+	void *data;
+	volatile sig_atomic_t *cancel;
+};
+
+/* What the engine's runs return: LAB_OK, or LAB_FAILED once the reason has
+ * been reported (the command maps these to its exit statuses). */
+enum { LAB_OK = 0, LAB_FAILED = 1 };
+
+/* report.c: reporting through CTX. lab_fail() says "WHAT: REASON(ERR)",
+ * lab_failx() a message of its own; both return LAB_FAILED. lab_note() is
+ * a note that does not fail the run. lab_cancelled(): CTX->cancel is set. */
+int lab_fail(const struct lab_ctx *ctx, const char *what, int err);
+int lab_failx(const struct lab_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lab_note(const struct lab_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lab_progressf(const struct lab_ctx *ctx, bool final, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void lab_progress_clear(const struct lab_ctx *ctx);
+static inline bool lab_cancelled(const struct lab_ctx *ctx)
+{
+	return ctx && ctx->cancel && *ctx->cancel;
+}
+
+/* nl.c: an rtnetlink socket (SOCK_CLOEXEC) bound to GROUPS that asks for
+ * extended acks; NULL with errno set. _fdopen makes it of FD, an rtnetlink
+ * socket opened elsewhere (in another namespace: netns_socket()), which it
+ * takes: closed on failure. lab_nl_extack() copies the kernel's message
+ * (NLMSGERR_ATTR_MSG) in NLMSG_ERROR M into BUF (LEN bytes); "" when it gave
+ * none. The command's nsid uses them too. */
+struct mnl_socket;
+struct nlmsghdr;
+struct mnl_socket *lab_nl_open(unsigned groups);
+struct mnl_socket *lab_nl_fdopen(int fd, unsigned groups);
+void lab_nl_extack(const struct nlmsghdr *m, char *buf, size_t len);
+/* Waits for the ack of request SEQ on NL: 0 or its negative errno, the
+ * kernel's extended ack into MSG (MSGLEN bytes; "" when none). */
+int lab_nl_ack(struct mnl_socket *nl, unsigned seq, char *msg, size_t msglen);
 
 /* An address "CIDR" on interface IFNAME of a node. */
 struct lab_addr {
@@ -33,10 +94,12 @@ struct lab_sysctl {
 	char *value;
 };
 
+struct lab_kind;
+
 struct lab_node {
 	char *name;
 	char *kind; /* "linux" when none is given */
-	bool bridge;
+	const struct lab_kind *type; /* its entry in kind.c's table */
 	struct lab_addr *addrs;
 	size_t n_addrs;
 	struct lab_route *routes;
@@ -53,7 +116,10 @@ struct lab_end {
 	char *cidr; /* "r1:eth1:10.0.0.1/30": the address, or NULL */
 };
 
+struct lab_link_type;
+
 struct lab_link {
+	const struct lab_link_type *type; /* link.c's entry: veth */
 	struct lab_end end[2];
 	unsigned mtu; /* 0: the kernel's default */
 };
@@ -94,7 +160,7 @@ void lab_free(struct lab *lab);
 /* The namespace name of NODE in LAB: "LAB-NODE", malloc'd. */
 char *lab_ns_name(const char *lab, const char *node);
 
-/* State (lab-state.c): RUNDIR-lab/LAB.json, next to the run directory (not
+/* State (state.c): RUNDIR-lab/LAB.json, next to the run directory (not
  * in it: `ip netns list` prints every entry of /run/netns). */
 char *lab_state_dir(void);
 char *lab_state_path(const char *lab);
@@ -105,9 +171,9 @@ int lab_state_write(const char *lab, json_t *state, bool excl);
 /* Loads LAB's state: -ENOENT when the lab is not up, -EBADMSG when its file
  * is not a state netns wrote. */
 int lab_state_load(const char *lab, json_t **ret);
-/* Says why lab_state_load() failed with R, in one line; returns the exit
- * status. */
-int lab_state_fail(const char *lab, int r);
+/* Says why lab_state_load() failed with R, in one line; returns
+ * LAB_FAILED. */
+int lab_state_fail(const struct lab_ctx *ctx, const char *lab, int r);
 /* Removes LAB's state, then its journal. */
 int lab_state_remove(const char *lab);
 /* Removes what a writer of LAB's state killed half-way left (its
@@ -137,7 +203,7 @@ int lab_state_node_set_id(json_t *node, const struct netns_id *id);
 int lab_route_parse(const char *s, char *buf, size_t len, const char **dst, const char **via,
 		    const char **dev);
 
-/* lab-diff.c: the plan of an up, the difference between a lab's state and
+/* plan.c: the plan of an up, the difference between a lab's state and
  * the state its file asks for (lab_state_json()); from nothing for a first
  * up. Strings, malloc'd. */
 struct lab_strv {
@@ -145,10 +211,15 @@ struct lab_strv {
 	size_t n, cap;
 };
 int lab_strv_add(struct lab_strv *v, const char *s);
+void lab_strv_free(struct lab_strv *v);
+bool lab_strv_has(const struct lab_strv *v, const char *s);
+/* The string KEY of object O, "" when O has none. */
+const char *lab_json_str(json_t *o, const char *key);
 
 /* What one node gets. Its interfaces: BORN, made up with their link (end 0),
  * UPS, set up in the node (end 1), PORTS, enslaved to the node's bridge,
- * GONE, on links that go; MTUS "IF NEW OLD"; addresses "IF CIDR"; routes
+ * GONE, on links that go; MTUS, interface IFNAME's MTU from WAS to NOW
+ * (IFNAME: the state's string); addresses "IF CIDR"; routes
  * as the state records them; SYSCTL_SET "KEY=VALUE" (SYSCTL_OLD: the values
  * they had, read before writing, for the undo); LINK_DEL: interfaces to
  * delete (a link that goes, from one of its nodes that stays); ROUTE_PRE:
@@ -156,15 +227,25 @@ int lab_strv_add(struct lab_strv *v, const char *s);
  * destination replaces them; ADDR_PRE: addresses of ADDR_DEL deleted
  * early, as a new one on the same interface replaces them; ROUTE_FIX: routes
  * put back after that (the kernel drops routes with their subnet). */
+struct lab_mtu {
+	const char *ifname;
+	unsigned now, was;
+};
+
 struct lab_nwork {
 	json_t *state, *old; /* the node in the new state, in the old (NULL: new) */
 	const char *node, *ns;
 	size_t lab_idx; /* in struct lab's nodes; SIZE_MAX for a node that goes */
-	bool add, del, bridge;
-	bool bridge_up; /* a bridge this run made, brought up */
-	struct lab_strv born, ups, ports, gone, mtus, addr_add, addr_del, route_add, route_del,
+	bool add, del;
+	const struct lab_kind *kind; /* the node's kind (kind.c), from its state */
+	bool bridge_up; /* a kind's up (a bridge this run made) is done */
+	struct {
+		struct lab_mtu *v;
+		size_t n, cap;
+	} mtus;
+	struct lab_strv born, ups, ports, gone, addr_add, addr_del, route_add, route_del,
 		sysctl_set, sysctl_old, link_del, route_pre, addr_pre, route_fix;
-	/* Filled in by lab-up.c. */
+	/* Filled in by up.c. */
 	struct netns_id id;
 	bool made, has_id;
 	size_t done[4]; /* how many of mtus, addr_add, sysctl_set, route_add are done */
@@ -176,6 +257,7 @@ struct lab_nwork {
 enum { DONE_MTU, DONE_ADDR, DONE_SYSCTL, DONE_ROUTE };
 
 struct lab_link_work {
+	const struct lab_link_type *type;
 	json_t *state;
 	const char *ifname[2];
 	size_t node[2]; /* index in lab_plan.nodes */
@@ -184,6 +266,7 @@ struct lab_link_work {
 };
 
 struct lab_plan {
+	const struct lab_ctx *ctx; /* set by the caller of lab_plan_make() */
 	struct lab_nwork *nodes; /* the file's, in its order, then those that go */
 	size_t n_nodes;
 	struct lab_link_work *links; /* the links to make */
@@ -196,19 +279,60 @@ struct lab_plan {
 int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, size_t errlen);
 void lab_plan_free(struct lab_plan *p);
 
-/* lab-progress.c: "lab LAB: N/M nodes, K/L links" on stderr, rewritten in
- * place at most every 100 ms once a second has passed, only when stderr is
- * a terminal. The caller updates NODES and LINKS; _end clears the line. */
+/* report.c: "lab LAB: N/M nodes, K/L links" as progress reports, once a
+ * second has passed. The caller updates NODES and LINKS; _end ends the
+ * line. */
 struct lab_progress {
+	const struct lab_ctx *ctx;
 	const char *lab;
 	size_t nodes, n_nodes, links, n_links;
 	struct timespec start;
 };
-void lab_progress_init(struct lab_progress *p, const char *lab, size_t nodes, size_t links);
+void lab_progress_init(struct lab_progress *p, const struct lab_ctx *ctx, const char *lab,
+		       size_t nodes, size_t links);
 void lab_progress_show(struct lab_progress *p);
 void lab_progress_end(struct lab_progress *p);
 
-/* lab-node.c: the work inside one node, from a thread in its namespace. The
+/* link.c: link types, an entry each (link-veth.c). MAKE makes link L, end
+ * I in the namespace of fd FD0/FD1, with request SEQ on NL (a socket of the
+ * caller's namespace), the kernel's message into MSG; REMOVE deletes it
+ * from end 0's namespace FD. Both return 0 or a negative errno.
+ * lab_link_type_find() gives the type NAME (NULL: the default, veth), NULL
+ * for a type there is none of. */
+struct lab_link_type {
+	const char *name;
+	int (*make)(struct mnl_socket *nl, unsigned seq, const struct lab_link_work *l, int fd0,
+		    int fd1, char *msg, size_t msglen);
+	int (*remove)(int fd, const struct lab_link_work *l);
+};
+extern const struct lab_link_type lab_link_veth;
+const struct lab_link_type *lab_link_type_find(const char *name);
+
+/* kind.c: node kinds. Each is an entry with what differs between kinds;
+ * the ops run on a thread in the node's namespace, and on failure say what
+ * failed with lab_node_error(). PORTS: the node's link ends are ports of a
+ * device of its own named after the node (a bridge), which may take
+ * addresses too. NAME_OK (NULL: any node name) checks the node's name,
+ * NAME_RULE saying what it must be. MAKE (NULL: nothing) makes what the
+ * node holds besides its namespace, PORT adds one of its link ends to it,
+ * UP (NULL: nothing) brings it up once all nodes are set up. */
+struct lab_kind {
+	const char *name;
+	bool ports;
+	bool (*name_ok)(const char *name);
+	const char *name_rule;
+	int (*make)(struct lab_nwork *w);
+	int (*port)(struct lab_nwork *w, const char *ifname);
+	int (*up)(struct lab_nwork *w);
+};
+/* The entry of kind NAME; linux's for any kind the table does not hold
+ * (every kind is a namespace) and for NULL. */
+const struct lab_kind *lab_kind_find(const char *name);
+/* Records in W that step FMT failed with R, and the kernel's message. */
+void lab_node_error(struct lab_nwork *w, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* node.c: the work inside one node, from a thread in its namespace. The
  * additions (counted in W->done for lab_node_undo()), their undo, and the
  * removals of a live change. On failure W->err, W->what and W->msg say what
  * failed. */
@@ -218,7 +342,7 @@ int lab_node_undo(struct lab_nwork *w);
 int lab_node_remove(struct lab_nwork *w);
 /* Runs FN in each node of P that WANT picks, a window of namespaces per
  * thread start; with STOP_ON_ERROR it stops at the first failure (or at
- * lab_interrupted: -EINTR). Returns 0 or the first failure, and the node's
+ * P->ctx's cancel: -EINTR). Returns 0 or the first failure, and the node's
  * index in *RET_FAILED (SIZE_MAX when no node is to blame). */
 int lab_visit_nodes(struct lab_plan *p, bool (*want)(const struct lab_nwork *w),
 		    int (*fn)(struct lab_nwork *w), bool stop_on_error, struct lab_progress *prog,
@@ -227,16 +351,16 @@ int lab_visit_nodes(struct lab_plan *p, bool (*want)(const struct lab_nwork *w),
 int lab_visit_list(struct lab_plan *p, const size_t *order, size_t n, int (*fn)(struct lab_nwork *w),
 		   bool stop_on_error, size_t *ret_failed);
 
-/* lab-make.c: the namespaces of P's new nodes, made by one thread per CPU
+/* make.c: the namespaces of P's new nodes, made by one thread per CPU
  * (each node's made, id and has_id set), each one's identity added to the
  * JOURNAL (lab_journal_open()) before it is named; then P's links. Both
- * print their errors and return an exit status. lab_unmake_links() deletes
+ * report their errors and return LAB_OK or LAB_FAILED. lab_unmake_links() deletes
  * the links made. */
 int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal);
 int lab_make_links(struct lab_plan *p, struct lab_progress *prog);
 void lab_unmake_links(struct lab_plan *p);
 
-/* lab-down.c: deletes the names of the nodes SELECT picks that still are
+/* down.c: deletes the names of the nodes SELECT picks that still are
  * the namespaces recorded, or an empty placeholder (each node's err: 0,
  * -ESTALE for another namespace now, or an errno); ends the processes with
  * a thread in the namespaces NS[I] that still are IDS[I] (each held open
@@ -248,38 +372,25 @@ void lab_kill_in(const char *lab, struct lab_plan *p, bool (*select)(const struc
 /* Undoes what an up killed half-way made, as LAB's journal lists it (its
  * processes, its names while they still are the namespaces listed; with
  * LIVE, for a change to a lab that was up, first the veths in them, whose
- * peers are in nodes that stay), then removes the journal. Prints errors;
- * returns an exit status. */
-int lab_undo_journal(const char *lab, bool live);
+ * peers are in nodes that stay), then removes the journal. Reports errors;
+ * returns LAB_OK or LAB_FAILED. */
+int lab_undo_journal(const struct lab_ctx *ctx, const char *lab, bool live);
 
-/* Set by SIGINT, SIGTERM or SIGHUP during an up: it stops between steps and
- * undoes what it made. */
-extern volatile sig_atomic_t lab_interrupted;
-
-/* lab-up.c: the work of netns lab up and down. Both print their errors and
- * return an exit status. */
-int lab_up(const struct lab *lab, const char *file, bool dry_run);
+/* up.c: the work of netns lab up and down. Both report their errors and
+ * return LAB_OK or LAB_FAILED. An up stops between steps once CTX->cancel
+ * is set, and undoes what it made. RET_LINES (empty, the caller's to free
+ * with lab_strv_free()) gets what to show: with DRY_RUN the plan's lines,
+ * "+ node r3" and so on, changing nothing; "lab LAB is up to date" when
+ * there is nothing to change. */
+int lab_up(const struct lab_ctx *ctx, const struct lab *lab, const char *file, bool dry_run,
+	   struct lab_strv *ret_lines);
 /* Ends the processes still in the lab's namespaces, deletes every name
  * STATE records with the namespace it records (a missing one is not an
  * error, one that is another namespace now is left alone), then the state
  * file. */
-int lab_down(const char *lab, json_t *state);
+int lab_down(const struct lab_ctx *ctx, const char *lab, json_t *state);
 
-/* lab-check.c: probes every link of lab NAME, up as STATE records it, with
- * an ICMP echo from one end to the other, each given TIMEOUT seconds;
- * prints the table (or JSON with cli.json). Returns EXIT_OK, or EXIT_FAIL
- * when a probe failed. */
-int lab_check(const char *name, json_t *state, unsigned timeout);
-
-/* lab-graph.c: the lab STATE (lab_state_json()'s layout) as a graphviz
- * graph: DOT on stdout when OUT is NULL, else written to OUT, which ends
- * in .dot, .svg or .png (through dot(1)). lab_graph_format() is "dot",
- * "svg" or "png" for OUT's extension, NULL for any other. Prints errors and
- * returns an exit status. */
-const char *lab_graph_format(const char *out);
-int lab_graph(json_t *state, const char *out);
-
-/* lab-gen.c: the shapes of netns lab gen. N must be from MIN to MAX (and
+/* gen.c: the shapes of netns lab gen. N must be from MIN to MAX (and
  * even when EVEN); N_MEANS says what N counts, for messages. */
 struct lab_gen_shape {
 	const char *name;

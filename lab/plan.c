@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* netns lab up on a lab that is up: the difference between what the state
  * records and what the file asks for, as a plan of work per node and per
- * link. A first up is the difference from nothing. lab-up.c carries it out. */
+ * link. A first up is the difference from nothing. up.c carries it out. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -40,14 +40,15 @@ static int strv_add(struct lab_strv *v, const char *fmt, ...)
 	return 0;
 }
 
-static void strv_free(struct lab_strv *v)
+void lab_strv_free(struct lab_strv *v)
 {
 	for (size_t i = 0; i < v->n; i++)
 		free(v->v[i]);
 	free(v->v);
+	*v = (struct lab_strv){ 0 };
 }
 
-static bool strv_has(const struct lab_strv *v, const char *s)
+bool lab_strv_has(const struct lab_strv *v, const char *s)
 {
 	for (size_t i = 0; i < v->n; i++)
 		if (strcmp(v->v[i], s) == 0)
@@ -55,7 +56,7 @@ static bool strv_has(const struct lab_strv *v, const char *s)
 	return false;
 }
 
-static const char *str(json_t *o, const char *key)
+const char *lab_json_str(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
@@ -83,7 +84,7 @@ static bool addr_on(const char *a, const struct lab_strv *ifs)
 	if (!sp || (size_t)(sp - a) >= sizeof(ifname))
 		return false;
 	snprintf(ifname, sizeof(ifname), "%.*s", (int)(sp - a), a);
-	return strv_has(ifs, ifname);
+	return lab_strv_has(ifs, ifname);
 }
 
 /* A link's key: its endpoints "NODE:IF", in byte order, so that a file that
@@ -94,9 +95,9 @@ static char *link_key(json_t *link)
 	json_t *a = json_array_get(e, 0), *b = json_array_get(e, 1);
 	char *ka, *kb, *k = NULL;
 
-	if (asprintf(&ka, "%s:%s", str(a, "node"), str(a, "ifname")) < 0)
+	if (asprintf(&ka, "%s:%s", lab_json_str(a, "node"), lab_json_str(a, "ifname")) < 0)
 		return NULL;
-	if (asprintf(&kb, "%s:%s", str(b, "node"), str(b, "ifname")) < 0) {
+	if (asprintf(&kb, "%s:%s", lab_json_str(b, "node"), lab_json_str(b, "ifname")) < 0) {
 		free(ka);
 		return NULL;
 	}
@@ -114,7 +115,7 @@ static json_t *index_nodes(json_t *nodes)
 	size_t i;
 
 	json_array_foreach(nodes, i, n)
-		if (ix && json_object_set_new(ix, str(n, "name"), json_integer((json_int_t)i)) < 0) {
+		if (ix && json_object_set_new(ix, lab_json_str(n, "name"), json_integer((json_int_t)i)) < 0) {
 			json_decref(ix);
 			return NULL;
 		}
@@ -253,6 +254,22 @@ static int node_changes(struct lab_strv *b, struct lab_nwork *w, json_t *o, json
 	return r;
 }
 
+/* An MTU change of W's interface IFNAME (a string of the new state). */
+static int mtu_add(struct lab_nwork *w, const char *ifname, unsigned now, unsigned was)
+{
+	if (w->mtus.n == w->mtus.cap) {
+		size_t cap = w->mtus.cap ? 2 * w->mtus.cap : 4;
+		struct lab_mtu *v = realloc(w->mtus.v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		w->mtus.v = v;
+		w->mtus.cap = cap;
+	}
+	w->mtus.v[w->mtus.n++] = (struct lab_mtu){ .ifname = ifname, .now = now, .was = was };
+	return 0;
+}
+
 int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, size_t errlen)
 {
 	json_t *on = json_object_get(old, "nodes"), *nn = json_object_get(new, "nodes");
@@ -269,7 +286,7 @@ int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, si
 	    !(nlx = index_links(nl)))
 		goto out;
 	json_array_foreach(on, i, v)
-		if (lookup(nix, str(v, "name")) == SIZE_MAX)
+		if (lookup(nix, lab_json_str(v, "name")) == SIZE_MAX)
 			n_removed++;
 	p->n_nodes = json_array_size(nn) + n_removed;
 	p->nodes = calloc(p->n_nodes + 1, sizeof(*p->nodes));
@@ -279,16 +296,16 @@ int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, si
 	/* The file's nodes in its order, then the ones it no longer has. */
 	json_array_foreach(nn, i, v) {
 		struct lab_nwork *w = &p->nodes[i];
-		size_t o = lookup(oix, str(v, "name"));
+		size_t o = lookup(oix, lab_json_str(v, "name"));
 
 		w->state = v;
 		w->old = o == SIZE_MAX ? NULL : json_array_get(on, o);
-		w->node = str(v, "name");
-		w->ns = str(v, "namespace");
+		w->node = lab_json_str(v, "name");
+		w->ns = lab_json_str(v, "namespace");
 		w->lab_idx = i;
 		w->add = !w->old;
-		w->bridge = json_is_true(json_object_get(v, "bridge"));
-		if (w->old && json_is_true(json_object_get(w->old, "bridge")) != w->bridge) {
+		w->kind = lab_kind_find(lab_json_str(v, "kind"));
+		if (w->old && json_is_true(json_object_get(w->old, "bridge")) != w->kind->ports) {
 			r = plan_fail(err, errlen, -EINVAL,
 				      "node '%s' changes kind between bridge and not: remove it in one "
 				      "up and add it back in the next",
@@ -302,13 +319,14 @@ int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, si
 	json_array_foreach(on, i, v) {
 		struct lab_nwork *w;
 
-		if (lookup(nix, str(v, "name")) != SIZE_MAX)
+		if (lookup(nix, lab_json_str(v, "name")) != SIZE_MAX)
 			continue;
 		w = &p->nodes[n_removed++];
 		w->state = w->old = v;
-		w->node = str(v, "name");
-		w->ns = str(v, "namespace");
+		w->node = lab_json_str(v, "name");
+		w->ns = lab_json_str(v, "namespace");
 		w->lab_idx = SIZE_MAX;
+		w->kind = lab_kind_find(lab_json_str(v, "kind"));
 		w->del = true;
 		if ((r = strv_add(&b[L_NODE_DEL], "- node %s", w->node)) < 0)
 			goto out;
@@ -338,32 +356,34 @@ int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, si
 				continue;
 			for (int x = 0; x < 2; x++) {
 				json_t *end = json_array_get(e, x);
-				struct lab_nwork *w = node_of(p, nix, str(end, "node"));
+				struct lab_nwork *w = node_of(p, nix, lab_json_str(end, "node"));
 
-				if ((r = strv_add(&w->mtus, "%s %u %u", str(end, "ifname"),
-						  now ? now : 1500, was ? was : 1500)) < 0)
+				if ((r = mtu_add(w, lab_json_str(end, "ifname"), now ? now : 1500,
+						 was ? was : 1500)) < 0)
 					goto out;
 			}
 			r = strv_add(&b[L_MTU], "~ mtu %s:%s %s:%s %u -> %u",
-				     str(json_array_get(e, 0), "node"),
-				     str(json_array_get(e, 0), "ifname"),
-				     str(json_array_get(e, 1), "node"),
-				     str(json_array_get(e, 1), "ifname"), was ? was : 1500,
+				     lab_json_str(json_array_get(e, 0), "node"),
+				     lab_json_str(json_array_get(e, 0), "ifname"),
+				     lab_json_str(json_array_get(e, 1), "node"),
+				     lab_json_str(json_array_get(e, 1), "ifname"), was ? was : 1500,
 				     now ? now : 1500);
 			if (r < 0)
 				goto out;
 			continue;
 		}
 		lw->state = v;
+		/* The state records no type: every link is veth's so far. */
+		lw->type = lab_link_type_find(NULL);
 		lw->mtu = link_mtu(v);
 		for (int x = 0; x < 2; x++) {
 			json_t *end = json_array_get(e, x);
 
-			lw->ifname[x] = str(end, "ifname");
-			lw->node[x] = lookup(nix, str(end, "node"));
+			lw->ifname[x] = lab_json_str(end, "ifname");
+			lw->node[x] = lookup(nix, lab_json_str(end, "node"));
 			if (lw->node[x] == SIZE_MAX) {
 				r = plan_fail(err, errlen, -EINVAL, "link endpoint '%s': no node",
-					      str(end, "node"));
+					      lab_json_str(end, "node"));
 				goto out;
 			}
 		}
@@ -381,7 +401,7 @@ int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, si
 				goto out;
 			if (x == 0 && (r = strv_add(&w->born, "%s", lw->ifname[0])) < 0)
 				goto out;
-			if (w->bridge && (r = strv_add(&w->ports, "%s", lw->ifname[x])) < 0)
+			if (w->kind->ports && (r = strv_add(&w->ports, "%s", lw->ifname[x])) < 0)
 				goto out;
 		}
 	}
@@ -397,33 +417,33 @@ int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, si
 			goto out;
 		if (o != SIZE_MAX)
 			continue;
-		r = strv_add(&b[L_LINK_DEL], "- link %s:%s %s:%s", str(json_array_get(e, 0), "node"),
-			     str(json_array_get(e, 0), "ifname"), str(json_array_get(e, 1), "node"),
-			     str(json_array_get(e, 1), "ifname"));
+		r = strv_add(&b[L_LINK_DEL], "- link %s:%s %s:%s", lab_json_str(json_array_get(e, 0), "node"),
+			     lab_json_str(json_array_get(e, 0), "ifname"), lab_json_str(json_array_get(e, 1), "node"),
+			     lab_json_str(json_array_get(e, 1), "ifname"));
 		if (r < 0)
 			goto out;
 		for (int x = 0; x < 2; x++) {
 			json_t *end = json_array_get(e, x);
-			struct lab_nwork *w = node_of(p, nix, str(end, "node"));
+			struct lab_nwork *w = node_of(p, nix, lab_json_str(end, "node"));
 
 			if (!w)
 				continue;
-			if ((r = strv_add(&w->gone, "%s", str(end, "ifname"))) < 0)
+			if ((r = strv_add(&w->gone, "%s", lab_json_str(end, "ifname"))) < 0)
 				goto out;
 			if (w->del || deleted)
 				continue;
 			/* An interface both removed and added would need the removal
 			 * first; additions come first here, so that a failure can
 			 * undo them. */
-			if (strv_has(&w->ups, str(end, "ifname")) ||
-			    strv_has(&w->born, str(end, "ifname"))) {
+			if (lab_strv_has(&w->ups, lab_json_str(end, "ifname")) ||
+			    lab_strv_has(&w->born, lab_json_str(end, "ifname"))) {
 				r = plan_fail(err, errlen, -EINVAL,
 					      "interface %s:%s moves to another link: remove the old "
 					      "link in one up and add the new one in the next",
-					      w->node, str(end, "ifname"));
+					      w->node, lab_json_str(end, "ifname"));
 				goto out;
 			}
-			if ((r = strv_add(&w->link_del, "%s", str(end, "ifname"))) < 0)
+			if ((r = strv_add(&w->link_del, "%s", lab_json_str(end, "ifname"))) < 0)
 				goto out;
 			deleted = true;
 		}
@@ -443,7 +463,7 @@ int lab_plan_make(json_t *old, json_t *new, struct lab_plan **ret, char *err, si
 	r = 0;
 out:
 	for (int k = 0; k < L_N; k++)
-		strv_free(&b[k]);
+		lab_strv_free(&b[k]);
 	json_decref(oix);
 	json_decref(nix);
 	json_decref(olx);
@@ -458,18 +478,19 @@ void lab_plan_free(struct lab_plan *p)
 		return;
 	for (size_t i = 0; p->nodes && i < p->n_nodes; i++) {
 		struct lab_nwork *w = &p->nodes[i];
-		struct lab_strv *all[] = { &w->born, &w->ups, &w->ports, &w->gone, &w->mtus,
+		struct lab_strv *all[] = { &w->born, &w->ups, &w->ports, &w->gone,
 					   &w->addr_add, &w->addr_del, &w->route_add,
 					   &w->route_del, &w->sysctl_set, &w->sysctl_old,
 					   &w->link_del, &w->route_pre, &w->addr_pre,
 					   &w->route_fix };
 
 		for (size_t j = 0; j < sizeof(all) / sizeof(all[0]); j++)
-			strv_free(all[j]);
+			lab_strv_free(all[j]);
+		free(w->mtus.v);
 	}
 	free(p->nodes);
 	free(p->links);
-	strv_free(&p->lines);
+	lab_strv_free(&p->lines);
 	free(p);
 }
 

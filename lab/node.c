@@ -26,7 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "lab.h"
 
 /* Namespace fds held at once by lab_visit_nodes(). */
@@ -36,39 +35,6 @@
  * Inside a node: these run on a thread that is in the node's namespace, so
  * fd -1 (the calling thread's namespace) is the node's.
  */
-
-/* The bridge ioctls on a socket of this namespace. */
-static int bridge_ioctl(unsigned long req, const char *bridge, const char *port)
-{
-	struct ifreq ifr = { 0 };
-	int s, r = 0;
-
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	if (req == SIOCBRADDBR) {
-		char name[IFNAMSIZ] = { 0 };
-
-		snprintf(name, sizeof(name), "%s", bridge);
-		if (ioctl(s, SIOCBRADDBR, name) < 0)
-			r = -errno;
-	} else {
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", port);
-		if (ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
-			r = -errno;
-		} else {
-			int index = ifr.ifr_ifindex;
-
-			memset(&ifr, 0, sizeof(ifr));
-			snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", bridge);
-			ifr.ifr_ifindex = index;
-			if (ioctl(s, SIOCBRADDIF, &ifr) < 0)
-				r = -errno;
-		}
-	}
-	close(s);
-	return r;
-}
 
 static int set_mtu(const char *ifname, unsigned mtu)
 {
@@ -156,20 +122,7 @@ static int addr_do(const char *s, bool add)
 	return add ? netns_addr_add(-1, ifname, sp + 1) : netns_addr_delete(-1, ifname, sp + 1);
 }
 
-/* "IF NEW OLD" */
-static int mtu_do(const char *s, bool undo)
-{
-	char ifname[IFNAMSIZ];
-	unsigned now, was;
-
-	if (sscanf(s, "%15s %u %u", ifname, &now, &was) != 3)
-		return -EINVAL;
-	return set_mtu(ifname, undo ? was : now);
-}
-
-static void node_error(struct lab_nwork *w, int r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void node_error(struct lab_nwork *w, int r, const char *fmt, ...)
+void lab_node_error(struct lab_nwork *w, int r, const char *fmt, ...)
 {
 	const char *m = netns_error_message();
 	va_list ap;
@@ -179,14 +132,6 @@ static void node_error(struct lab_nwork *w, int r, const char *fmt, ...)
 	va_end(ap);
 	snprintf(w->msg, sizeof(w->msg), "%s", m ? m : "");
 	w->err = r;
-}
-
-static bool strv_has(const struct lab_strv *v, const char *s)
-{
-	for (size_t i = 0; i < v->n; i++)
-		if (strcmp(v->v[i], s) == 0)
-			return true;
-	return false;
 }
 
 /* Puts back the routes NODE (a node of a state) has that are missing, after
@@ -205,7 +150,7 @@ static int routes_fix(struct lab_nwork *w, json_t *node, struct lab_strv *added)
 		if (r == 0 && added)
 			r = lab_strv_add(added, json_string_value(v));
 		if (r < 0 && r != -EEXIST) {
-			node_error(w, r, "node '%s': route %s", w->node, json_string_value(v));
+			lab_node_error(w, r, "node '%s': route %s", w->node, json_string_value(v));
 			return r;
 		}
 	}
@@ -220,25 +165,20 @@ int lab_node_add(struct lab_nwork *w)
 	size_t i;
 	int r;
 
-	/* A new bridge stays down (its ports forward nothing) until
-	 * lab_bridge_up(), unless a route of its own needs it up. */
-	if (w->add && w->bridge && (r = bridge_ioctl(SIOCBRADDBR, w->node, NULL)) < 0) {
-		node_error(w, r, "bridge '%s'", w->node);
+	if (w->add && w->kind->make && (r = w->kind->make(w)) < 0)
 		return r;
-	}
 	for (i = 0; i < w->ups.n; i++)
 		if ((r = netns_link_set_up(-1, w->ups.v[i], true)) < 0) {
-			node_error(w, r, "node '%s': interface %s", w->node, w->ups.v[i]);
+			lab_node_error(w, r, "node '%s': interface %s", w->node, w->ups.v[i]);
 			return r;
 		}
 	for (i = 0; i < w->ports.n; i++)
-		if ((r = bridge_ioctl(SIOCBRADDIF, w->node, w->ports.v[i])) < 0) {
-			node_error(w, r, "bridge '%s': port %s", w->node, w->ports.v[i]);
+		if ((r = w->kind->port(w, w->ports.v[i])) < 0)
 			return r;
-		}
 	for (i = 0; i < w->mtus.n; i++, w->done[DONE_MTU]++)
-		if ((r = mtu_do(w->mtus.v[i], false)) < 0) {
-			node_error(w, r, "node '%s': mtu %s", w->node, w->mtus.v[i]);
+		if ((r = set_mtu(w->mtus.v[i].ifname, w->mtus.v[i].now)) < 0) {
+			lab_node_error(w, r, "node '%s': mtu %s %u %u", w->node, w->mtus.v[i].ifname,
+				       w->mtus.v[i].now, w->mtus.v[i].was);
 			return r;
 		}
 	/* An address that replaces one on the same interface: the old one
@@ -249,27 +189,27 @@ int lab_node_add(struct lab_nwork *w)
 
 		for (size_t j = 0; j < w->addr_del.n; j++) {
 			if (strncmp(w->addr_del.v[j], w->addr_add.v[i], il) != 0 ||
-			    strv_has(&w->addr_pre, w->addr_del.v[j]))
+			    lab_strv_has(&w->addr_pre, w->addr_del.v[j]))
 				continue;
 			r = addr_do(w->addr_del.v[j], false);
 			if (r == 0)
 				r = lab_strv_add(&w->addr_pre, w->addr_del.v[j]);
 			if (r < 0 && r != -EADDRNOTAVAIL) {
-				node_error(w, r, "node '%s': address %s", w->node, w->addr_del.v[j]);
+				lab_node_error(w, r, "node '%s': address %s", w->node, w->addr_del.v[j]);
 				return r;
 			}
 		}
 	}
 	for (i = 0; i < w->addr_add.n; i++, w->done[DONE_ADDR]++)
 		if ((r = addr_do(w->addr_add.v[i], true)) < 0) {
-			node_error(w, r, "node '%s': address %s", w->node, w->addr_add.v[i]);
+			lab_node_error(w, r, "node '%s': address %s", w->node, w->addr_add.v[i]);
 			return r;
 		}
 	for (i = 0; i < w->sysctl_set.n; i++, w->done[DONE_SYSCTL]++)
 		if ((r = sysctl_set(w->sysctl_set.v[i], &w->sysctl_old)) < 0) {
 			char *eq = strchr(w->sysctl_set.v[i], '=');
 
-			node_error(w, r, "node '%s': sysctl %.*s", w->node,
+			lab_node_error(w, r, "node '%s': sysctl %.*s", w->node,
 				   (int)(eq ? eq - w->sysctl_set.v[i] : 0), w->sysctl_set.v[i]);
 			w->msg[0] = '\0';
 			return r;
@@ -291,12 +231,12 @@ int lab_node_add(struct lab_nwork *w)
 			if (r == 0)
 				r = lab_strv_add(&w->route_pre, w->route_del.v[j]);
 			if (r < 0 && r != -ESRCH) {
-				node_error(w, r, "node '%s': route %s", w->node, w->route_del.v[j]);
+				lab_node_error(w, r, "node '%s': route %s", w->node, w->route_del.v[j]);
 				return r;
 			}
 		}
 		if ((r = route_do(w->route_add.v[i], true)) < 0) {
-			node_error(w, r, "node '%s': route %s", w->node, w->route_add.v[i]);
+			lab_node_error(w, r, "node '%s': route %s", w->node, w->route_add.v[i]);
 			return r;
 		}
 	}
@@ -305,26 +245,15 @@ int lab_node_add(struct lab_nwork *w)
 	return 0;
 }
 
-/* A bridge made by this run, up. Last of all nodes' work (lab-up.c's
- * bridge_order()), because in a lab whose bridges are chained (mininet's
- * linear shape, one layer-2 domain) every IPv6 neighbour solicitation, MLD
- * report and router solicitation sent while the domain is joined is
- * flooded through all of its bridges and delivered to each bridge's own
- * stack: 500 chained bridges brought up as their nodes were set up made
- * that lab's up take 16.5 s, most of it in the kernel's softirqs. With the
- * domain joined last, the interfaces' first packets stop at the ports,
- * which forward nothing while their bridge is down. */
+/* What a kind brings up last of all nodes' work (a bridge: kind.c), once. */
 int lab_bridge_up(struct lab_nwork *w)
 {
 	int r;
 
-	if (!w->add || !w->bridge || w->bridge_up)
+	if (!w->add || !w->kind->up || w->bridge_up)
 		return 0;
-	r = netns_link_set_up(-1, w->node, true);
-	if (r < 0) {
-		node_error(w, r, "bridge '%s'", w->node);
+	if ((r = w->kind->up(w)) < 0)
 		return r;
-	}
 	w->bridge_up = true;
 	return 0;
 }
@@ -350,7 +279,7 @@ int lab_node_undo(struct lab_nwork *w)
 	if (w->addr_pre.n || w->done[DONE_ADDR])
 		routes_fix(w, w->old, NULL);
 	for (i = w->done[DONE_MTU]; i-- > 0;)
-		mtu_do(w->mtus.v[i], true);
+		set_mtu(w->mtus.v[i].ifname, w->mtus.v[i].was);
 	return 0;
 }
 
@@ -364,14 +293,14 @@ int lab_node_remove(struct lab_nwork *w)
 	for (i = 0; i < w->route_del.n; i++) {
 		r = route_do(w->route_del.v[i], false);
 		if (r < 0 && r != -ESRCH && r != -ENODEV && r != -ENETUNREACH) {
-			node_error(w, r, "node '%s': route %s", w->node, w->route_del.v[i]);
+			lab_node_error(w, r, "node '%s': route %s", w->node, w->route_del.v[i]);
 			return r;
 		}
 	}
 	for (i = 0; i < w->addr_del.n; i++) {
 		r = addr_do(w->addr_del.v[i], false);
 		if (r < 0 && r != -EADDRNOTAVAIL && r != -ENODEV) {
-			node_error(w, r, "node '%s': address %s", w->node, w->addr_del.v[i]);
+			lab_node_error(w, r, "node '%s': address %s", w->node, w->addr_del.v[i]);
 			return r;
 		}
 	}
@@ -380,7 +309,7 @@ int lab_node_remove(struct lab_nwork *w)
 	for (i = 0; i < w->link_del.n; i++) {
 		r = netns_link_delete(-1, w->link_del.v[i]);
 		if (r < 0 && r != -ENODEV) {
-			node_error(w, r, "node '%s': interface %s", w->node, w->link_del.v[i]);
+			lab_node_error(w, r, "node '%s': interface %s", w->node, w->link_del.v[i]);
 			return r;
 		}
 	}
@@ -438,7 +367,7 @@ static int visit(struct lab_plan *p, const size_t *order, size_t n_order,
 				continue;
 			fds[n] = netns_fd_open_name(w->ns);
 			if (fds[n] < 0) {
-				node_error(w, fds[n], "node '%s': namespace '%s'", w->node, w->ns);
+				lab_node_error(w, fds[n], "node '%s': namespace '%s'", w->node, w->ns);
 				w->msg[0] = '\0';
 				if (!first) {
 					first = fds[n];
@@ -468,7 +397,7 @@ static int visit(struct lab_plan *p, const size_t *order, size_t n_order,
 			if (r < 0 || res[k] >= 0 || res[k] == -ECANCELED)
 				continue;
 			if (!w->err)
-				node_error(w, res[k], "node '%s': namespace '%s'", w->node, w->ns);
+				lab_node_error(w, res[k], "node '%s': namespace '%s'", w->node, w->ns);
 			if (!first) {
 				first = res[k];
 				failed = idx[k];
@@ -481,7 +410,7 @@ static int visit(struct lab_plan *p, const size_t *order, size_t n_order,
 			lab_progress_show(prog);
 		}
 		n = 0;
-		if (stop_on_error && !first && lab_interrupted) {
+		if (stop_on_error && !first && lab_cancelled(p->ctx)) {
 			first = -EINTR;
 			failed = SIZE_MAX;
 		}
