@@ -3,8 +3,9 @@
  * netns_socket() on the caller's own thread: setns(2) into the target,
  * socket(2), setns(2) back, with every signal blocked, when the way back is
  * proved. A hand-off to the socket worker (worker.c) costs a wake-up, which
- * on a busy machine waits for a CPU: 9-44 x socket() with two CPU-bound
- * processes on two cores, against about 2 x here (docs/benchmarks.md).
+ * on a busy machine waits for a CPU: 24 x socket() with two CPU-bound
+ * processes on two cores, against 4.7 x here (2.5-2.7 x on the machine as it
+ * was; bench/switch, docs/benchmarks.md).
  *
  * The proof, made on every call:
  * - Where the thread is. It is read from /proc/self/task/TID/ns/net through
