@@ -112,15 +112,23 @@ static int push(void *arrp, size_t *n, size_t size)
 
 static int note(struct ctx *c, const yaml_node_t *key, const char *k)
 {
-	char *s;
-	size_t i;
+	char *s, *tail;
+	size_t i, tlen;
 
+	/* Once per key: by the end of the note, since the file's name may
+	 * hold quotes too. */
+	if (asprintf(&tail, ": '%s' is ignored: nodes are namespaces", k) < 0)
+		return -ENOMEM;
+	tlen = strlen(tail);
 	for (i = 0; i < c->lab->n_notes; i++) {
-		const char *q = strchr(c->lab->notes[i], '\'');
+		size_t n = strlen(c->lab->notes[i]);
 
-		if (q && strncmp(q + 1, k, strlen(k)) == 0 && q[1 + strlen(k)] == '\'')
+		if (n >= tlen && strcmp(c->lab->notes[i] + n - tlen, tail) == 0) {
+			free(tail);
 			return 0;
+		}
 	}
+	free(tail);
 	if (asprintf(&s, "%s:%zu:%zu: '%s' is ignored: nodes are namespaces", c->file,
 		     key->start_mark.line + 1, key->start_mark.column + 1, k) < 0)
 		return -ENOMEM;

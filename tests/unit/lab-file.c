@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cli/lab-file.c without root: lab_parse() on containerlab's keys, the
+/* lab/file.c without root: lab_parse() on containerlab's keys, the
  * inheritance of settings (node < group < kind < defaults), bridges, the
  * limits, and each refusal with its exact "FILE:LINE:COL: ..." message.
  * Only the bats tests, as root, reached the parser before. */
@@ -506,6 +506,23 @@ static void test_limits(void)
 	}
 }
 
+/* A file whose name holds a quote: each container-only key still noted
+ * once (the note was matched from its first quote, inside the name). */
+static void test_note_quoted_name(void)
+{
+	const char *text = "name: q\ntopology:\n  nodes:\n    a: { image: x }\n    b: { image: x }\n";
+	struct lab *lab = NULL;
+	char msg[256] = "";
+
+	if (!is(lab_parse(text, strlen(text), "it's.yml", &lab, msg, sizeof(msg)), 0,
+		"a file named it's.yml parses"))
+		return;
+	if (is(lab->n_notes, 1, "image noted once"))
+		text_is(lab->notes[0], "it's.yml:4:10: 'image' is ignored: nodes are namespaces",
+			"where it first appears");
+	lab_free(lab);
+}
+
 int main(void)
 {
 	test_minimal();
@@ -516,5 +533,6 @@ int main(void)
 	test_refusals();
 	test_limits();
 	test_settings_limit();
+	test_note_quoted_name();
 	return done_testing();
 }
