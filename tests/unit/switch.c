@@ -26,8 +26,13 @@
 
 static ino_t orig_ino;
 
-/* Number of threads of this process whose namespace is not ORIG_INO (-1 on error). */
-static int threads_elsewhere(void)
+/* Number of threads of this process whose namespace is not ORIG_INO (-1 on
+ * error), once at most 2 s have passed for the ones on their way out: a
+ * joined thread has left the caller's code (glibc's join wakes when the
+ * kernel clears its tid, in exit_mm()), but the kernel drops its
+ * namespaces only later in do_exit() (exit_task_namespaces()), and on a
+ * loaded machine /proc can still show it there for a while. */
+static int threads_elsewhere_now(void)
 {
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *de;
@@ -47,6 +52,17 @@ static int threads_elsewhere(void)
 			n++;
 	}
 	closedir(d);
+	return n;
+}
+
+static int threads_elsewhere(void)
+{
+	int n = threads_elsewhere_now();
+
+	for (int i = 0; n > 0 && i < 200; i++) {
+		usleep(10000);
+		n = threads_elsewhere_now();
+	}
 	return n;
 }
 
