@@ -40,7 +40,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-overflow=2 \
            -Wpointer-arith -Wundef -Wvla -Wcast-qual -Wwrite-strings \
            -Wnull-dereference -Wimplicit-fallthrough -Wmissing-declarations
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS) \
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -I. $(WARN) $(CFLAGS) \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS  := $(PKG_LIBS) -pthread
@@ -49,7 +49,11 @@ ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recov
 LDFLAGS    += -fsanitize=$(SANITIZE)
 endif
 
-LIB_SRC   := $(wildcard lib/*.c)
+# rtnl/: the one rtnetlink layer (rtnl/rtnl.h), an internal static library
+# (librtnl.a, not installed) that libnetns carries inside (local) and the
+# command, the lab engine and the plugins link.
+RTNL_SRC  := $(wildcard rtnl/*.c)
+LIB_SRC   := $(wildcard lib/*.c) $(RTNL_SRC)
 CLI_SRC   := $(wildcard cli/*.c)
 LAB_SRC   := $(wildcard lab/*.c)
 DEMO_SRC  := $(wildcard demos/*.c)
@@ -67,6 +71,7 @@ EXAMPLES  := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.t)
 
 LIBA  := $(BUILD)/libnetns.a
+RTNLA := $(BUILD)/librtnl.a
 # The lab engine (lab/): an internal static library the command links, not
 # installed.
 LABA  := $(BUILD)/liblab.a
@@ -83,6 +88,14 @@ $(BUILD)/pic/%.o: %.c
 $(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -fvisibility=hidden -c -o $@ $<
+
+$(BUILD)/rtnl/%.o: rtnl/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -fvisibility=hidden -c -o $@ $<
+
+$(RTNLA): $(RTNL_SRC:%.c=$(BUILD)/%.o)
+	@rm -f $@
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -120,8 +133,8 @@ $(LABA): $(LAB_OBJ)
 # The command includes the engine's header, lab/lab.h.
 $(BUILD)/cli/%.o: ALL_CFLAGS += -Ilab
 
-$(NETNS): $(CLI_OBJ) $(LABA) $(PROG_LIB)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LABA) $(PROG_LIBLINK) $(LDLIBS)
+$(NETNS): $(CLI_OBJ) $(LABA) $(RTNLA) $(PROG_LIB)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LABA) $(RTNLA) $(PROG_LIBLINK) $(LDLIBS)
 
 $(BUILD)/%: $(BUILD)/demos/%.o $(PROG_LIB)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(PROG_LIBLINK) $(LDLIBS)
@@ -138,9 +151,9 @@ $(BUILD)/bench/switch: $(BUILD)/bench/switch.o $(BUILD)/lib/worker.o $(LIBA)
 $(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIBA)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
-$(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIBA)
+$(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(RTNLA) $(LIBA)
 	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(RTNLA) $(LIBA) $(LDLIBS)
 
 # Unit tests of pure parts outside lib/ link the objects they test:
 # UNIT_USES_NAME lists them for tests/unit/NAME.c.
@@ -150,7 +163,7 @@ UNIT_USES_cni-alloc := cni/lib/alloc.c cni/lib/range.c cni/lib/cni.c
 UNIT_USES_lab-file := $(LAB_SRC)
 UNIT_USES_lab-plan := $(LAB_SRC)
 define unit_uses
-$(BUILD)/tests/$(1).t: $(BUILD)/tests/unit/$(1).o $$(UNIT_USES_$(1):%.c=$(BUILD)/%.o) $(LIBA)
+$(BUILD)/tests/$(1).t: $(BUILD)/tests/unit/$(1).o $$(UNIT_USES_$(1):%.c=$(BUILD)/%.o) $(RTNLA) $(LIBA)
 	@mkdir -p $$(@D)
 	$$(call say,LD,$$@)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
@@ -177,7 +190,7 @@ $(BUILD)/cni/lib/nft.o: ALL_CFLAGS += $(shell pkg-config --cflags libnftables 2>
 CNI_PLUGINS := $(patsubst CNI_SRC_%,$(BUILD)/%,$(filter CNI_SRC_%,$(.VARIABLES)))
 all: $(CNI_PLUGINS)
 define cni_plugin
-$(BUILD)/$(1): $$(CNI_SRC_$(1):%.c=$(BUILD)/%.o) $(LIBA)
+$(BUILD)/$(1): $$(CNI_SRC_$(1):%.c=$(BUILD)/%.o) $(RTNLA) $(LIBA)
 	$$(call say,LD,$$@)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) $$(CNI_LIBS_$(1))
 endef
 $(foreach p,$(CNI_PLUGINS:$(BUILD)/%=%),$(eval $(call cni_plugin,$(p))))
