@@ -48,7 +48,7 @@ int nsi_nl_nsid(struct mnl_socket *nl, int fd)
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	int r, nsid = -1;
 
-	r = rtnl_nsid_msg(nlh, sizeof(buf), fd, -1);
+	r = rtnl_nsid_msg(nlh, sizeof(buf), RTM_GETNSID, fd, -1);
 	if (r >= 0)
 		r = nsi_nl_talk(nl, nlh, nsid_parse, &nsid);
 	if (r < 0)

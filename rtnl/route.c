@@ -74,19 +74,23 @@ int rtnl_neigh_msg(struct nlmsghdr *nlh, size_t cap, uint16_t type, int index,
 	return 0;
 }
 
-int rtnl_nsid_msg(struct nlmsghdr *nlh, size_t cap, int fd, int nsid)
+int rtnl_nsid_msg(struct nlmsghdr *nlh, size_t cap, uint16_t type, int fd, int nsid)
 {
 	struct rtgenmsg *g;
 
 	if (fd < 0)
 		return -EBADF;
-	nlh->nlmsg_type = nsid < 0 ? RTM_GETNSID : RTM_NEWNSID;
+	if ((type != RTM_GETNSID && type != RTM_NEWNSID) || nsid < -1)
+		return -EINVAL;
+	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->rtgen_family = AF_UNSPEC;
 	if (!mnl_attr_put_u32_check(nlh, cap, NETNSA_FD, (uint32_t)fd))
 		return -ENOBUFS;
-	if (nsid >= 0 && !mnl_attr_put_u32_check(nlh, cap, NETNSA_NSID, (uint32_t)nsid))
+	/* NETNSA_NSID is a signed 32-bit value; -1 asks for any free one. */
+	if (type == RTM_NEWNSID &&
+	    !mnl_attr_put_u32_check(nlh, cap, NETNSA_NSID, (uint32_t)(int32_t)nsid))
 		return -ENOBUFS;
 	return 0;
 }

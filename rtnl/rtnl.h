@@ -218,8 +218,9 @@ int rtnl_route_dump_msg(struct nlmsghdr *nlh, size_t cap, int family);
 int rtnl_neigh_msg(struct nlmsghdr *nlh, size_t cap, uint16_t type, int index,
 		   const struct rtnl_ip *dst);
 
-/* RTM_GETNSID (NSID < 0) of namespace FD, or RTM_NEWNSID giving it NSID. */
-int rtnl_nsid_msg(struct nlmsghdr *nlh, size_t cap, int fd, int nsid);
+/* TYPE RTM_GETNSID of namespace FD, or RTM_NEWNSID giving it NSID (-1: one
+ * the kernel picks). */
+int rtnl_nsid_msg(struct nlmsghdr *nlh, size_t cap, uint16_t type, int fd, int nsid);
 /* The NETNSA_NSID of an RTM_NEWNSID/RTM_DELNSID message, or -1. */
 int rtnl_nsid_parse(const struct nlmsghdr *m);
 
