@@ -48,6 +48,13 @@ int nsi_rundir_name_path(const struct netns_rundir *rd, const char *name, char *
  * of names hold it, so that a name is always exactly one mount. */
 int nsi_rundir_lock(const struct netns_rundir *rd);
 
+/* names.c: makes NAME on the calling thread, which it moves into the new
+ * namespace (a throwaway thread: see netns_name_add()); the caller holds
+ * the run directory's name lock. CB, when not NULL, is called as
+ * netns_name_made_cb() says, with index I and DATA. */
+int nsi_name_make_here(const struct netns_rundir *rd, const char *name, unsigned flags,
+		       int *ret_fd, netns_name_made_cb cb, size_t i, void *data);
+
 /* switch.c: runs FN on a throwaway thread with every signal blocked, in
  * namespace FD, or starting in the caller's (NSI_THREAD_HERE) for FN to
  * move on from with setns or unshare; returns FN's result. */

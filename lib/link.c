@@ -110,6 +110,59 @@ NETNS_EXPORT int netns_link_delete(int fd, const char *ifname)
 	return link_change(fd, &l, true);
 }
 
+NETNS_EXPORT int netns_link_set_mtu(int fd, const char *ifname, unsigned mtu)
+{
+	struct rtnl_link l = { .ifname = ifname, .mtu = mtu };
+
+	nsi_error_set(NULL);
+	if (netns_ifname_check(ifname) < 0 || !mtu)
+		return -EINVAL;
+	return link_change(fd, &l, false);
+}
+
+NETNS_EXPORT int netns_link_set_master(int fd, const char *ifname, const char *master)
+{
+	struct rtnl_link l = { .ifname = ifname, .nomaster = !master };
+	struct mnl_socket *nl;
+	char buf[RTNL_BUF];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	int r;
+
+	nsi_error_set(NULL);
+	if (netns_ifname_check(ifname) < 0 || (master && netns_ifname_check(master) < 0))
+		return -EINVAL;
+	r = nsi_nl_open(fd, &nl);
+	if (r < 0)
+		return r;
+	if (master) {
+		l.master = nsi_nl_ifindex(nl, master);
+		r = l.master < 0 ? l.master : 0;
+	}
+	if (r >= 0)
+		r = nsi_nl_send(nl, nlh, rtnl_link_set_msg(nlh, sizeof(buf), &l));
+	mnl_socket_close(nl);
+	return r;
+}
+
+NETNS_EXPORT int netns_bridge_add(int fd, const char *ifname)
+{
+	struct rtnl_link l = { .ifname = ifname, .up = RTNL_ON };
+	struct mnl_socket *nl;
+	char buf[RTNL_BUF];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	int r;
+
+	nsi_error_set(NULL);
+	if (netns_ifname_check(ifname) < 0)
+		return -EINVAL;
+	r = nsi_nl_open(fd, &nl);
+	if (r < 0)
+		return r;
+	r = nsi_nl_send(nl, nlh, rtnl_bridge_new_msg(nlh, sizeof(buf), &l, NULL));
+	mnl_socket_close(nl);
+	return r;
+}
+
 /* ---- Listing */
 
 struct link_row {

@@ -72,3 +72,28 @@ NETNS_EXPORT int netns_fd_nsid(int fd)
 	mnl_socket_close(nl);
 	return r;
 }
+
+NETNS_EXPORT int netns_fd_nsid_set(int fd, int nsid)
+{
+	char buf[RTNL_BUF];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct mnl_socket *nl;
+	int r;
+
+	nsi_error_set(NULL);
+	if (nsid < -1)
+		return -EINVAL;
+	r = netns_fd_check(fd);
+	if (r < 0)
+		return r;
+	r = nsi_nl_open(-1, &nl);
+	if (r < 0)
+		return r;
+	r = nsi_nl_send(nl, nlh, rtnl_nsid_msg(nlh, sizeof(buf), RTM_NEWNSID, fd, nsid));
+	/* The kernel says EEXIST for a namespace that has an id already, and
+	 * for an id another namespace has. */
+	if (r >= 0)
+		r = nsi_nl_nsid(nl, fd);
+	mnl_socket_close(nl);
+	return r;
+}

@@ -164,3 +164,118 @@ NETNS_EXPORT int netns_veth_add(const struct netns_veth_end *a_in,
 	}
 	return r;
 }
+
+/* Deletes the pairs of slots FROM..N-1 of B that the kernel made. */
+static void batch_undo(const struct rtnl_batch *b, unsigned from, const struct netns_veth_end *e)
+{
+	for (unsigned j = from; j < b->n; j++)
+		if (b->err[j] == 0)
+			netns_link_delete(e[2 * j].fd, e[2 * j].ifname);
+}
+
+/* Makes the pairs E[0..2N-1] (N <= RTNL_BATCH_MAX) in one batch, then
+ * finishes each: 0, or the error of the first that failed, in *RET_FAILED,
+ * with nothing left of it or of the pairs after it. */
+static int veth_batch(struct mnl_socket *nl, struct rtnl_batch *b, const struct netns_veth_end *e,
+		      size_t n, unsigned mtu, size_t *ret_failed)
+{
+	int r = rtnl_batch_start(b);
+
+	for (size_t j = 0; r >= 0 && j < n; j++) {
+		struct rtnl_link la = end_link(&e[2 * j], mtu), lb = end_link(&e[2 * j + 1], mtu);
+		struct nlmsghdr *nlh = rtnl_batch_msg(b);
+
+		la.up = RTNL_ON;
+		r = nlh ? rtnl_batch_add(b, rtnl_veth_new_msg(nlh, RTNL_BATCH_LIMIT, &la, &lb))
+			: -ENOBUFS;
+	}
+	if (r >= 0)
+		r = rtnl_batch_run(nl, b, NULL, NULL);
+	rtnl_batch_stop(b);
+	if (r < 0) {
+		/* The socket failed: what was made is not known; none of it stays. */
+		if (b->n)
+			batch_undo(b, 0, e);
+		*ret_failed = 0;
+		return r;
+	}
+	for (unsigned j = 0; j < b->n; j++) {
+		r = b->err[j];
+		if (r < 0) {
+			nsi_error_set(b->msg[j][0] ? b->msg[j] : NULL);
+		} else {
+			r = end_setup_in(nl, &e[2 * j], false);
+			if (r >= 0)
+				r = end_setup_in(nl, &e[2 * j + 1], true);
+			if (r < 0) {
+				char msg[256];
+				const char *m = netns_error_message();
+
+				snprintf(msg, sizeof(msg), "%s", m ? m : "");
+				netns_link_delete(e[2 * j].fd, e[2 * j].ifname);
+				nsi_error_set(msg[0] ? msg : NULL);
+			}
+		}
+		if (r < 0) {
+			char msg[256];
+			const char *m = netns_error_message();
+
+			snprintf(msg, sizeof(msg), "%s", m ? m : "");
+			batch_undo(b, j + 1, e);
+			nsi_error_set(msg[0] ? msg : NULL);
+			*ret_failed = j;
+			return r;
+		}
+	}
+	return 0;
+}
+
+NETNS_EXPORT int netns_veth_add_many(const struct netns_veth_end *ends, size_t n, unsigned mtu,
+				     size_t *ret_added)
+{
+	_cleanup_free_ struct netns_veth_end *e = NULL;
+	_cleanup_free_ struct rtnl_batch *b = NULL;
+	struct mnl_socket *nl;
+	size_t done = 0, failed;
+	int r = 0;
+
+	nsi_error_set(NULL);
+	if (ret_added)
+		*ret_added = 0;
+	if (n && !ends)
+		return -EINVAL;
+	if (n > SIZE_MAX / (2 * sizeof(*e)))
+		return -ENOMEM;
+	e = calloc(2 * n + 1, sizeof(*e));
+	b = malloc(sizeof(*b));
+	if (!e || !b)
+		return -ENOMEM;
+	/* Every end checked before anything is made. An end's SIZE says how
+	 * far apart the caller's array holds them: all of this version's. */
+	for (size_t i = 0; i < 2 * n; i++) {
+		if (ends[i].size != sizeof(*ends))
+			return -EINVAL;
+		r = end_import(&ends[i], &e[i]);
+		if (r >= 0)
+			r = end_check(&e[i]);
+		if (r < 0)
+			return r;
+	}
+	r = nsi_nl_open(-1, &nl);
+	if (r < 0)
+		return r;
+	while (done < n) {
+		size_t k = n - done < RTNL_BATCH_MAX ? n - done : RTNL_BATCH_MAX;
+
+		r = veth_batch(nl, b, &e[2 * done], k, mtu, &failed);
+		if (r < 0) {
+			done += failed;
+			break;
+		}
+		done += k;
+	}
+	mnl_socket_close(nl);
+	if (ret_added)
+		*ret_added = done;
+	return r;
+}
