@@ -835,6 +835,9 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct ctx c = { .doc = &doc, .file = file, .err = err, .errlen = errlen };
+	char *expanded = NULL;
+	size_t line = 0, col = 0;
+	const char *why = NULL;
 	int r;
 
 	if (errlen)
@@ -844,13 +847,26 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 			 file, LAB_FILE_MAX, LAB_FILE_MAX >> 20);
 		return -EINVAL;
 	}
-	if ((r = prescan(buf, len, file, err, errlen)) < 0)
+	/* containerlab expands variables in the text, before YAML. */
+	r = lab_env_expand(buf, len, &expanded, &len, &line, &col, &why);
+	if (r == -EINVAL)
+		snprintf(err, errlen, "%s:%zu:%zu: %s", file, line, col, why);
+	else if (r == -E2BIG)
+		snprintf(err, errlen, "%s: larger than %d bytes (%d MiB) once its variables are "
+				      "expanded, the limit of a lab file", file, LAB_FILE_MAX,
+			 LAB_FILE_MAX >> 20);
+	if (r < 0)
+		return r == -E2BIG ? -EINVAL : r;
+	if (expanded)
+		buf = expanded;
+	if ((r = prescan(buf, len, file, err, errlen)) < 0) {
+		free(expanded);
 		return r;
+	}
 	c.lab = calloc(1, sizeof(*c.lab));
-	if (!c.lab)
-		return -ENOMEM;
-	if (!yaml_parser_initialize(&parser)) {
+	if (!c.lab || !yaml_parser_initialize(&parser)) {
 		free(c.lab);
+		free(expanded);
 		return -ENOMEM;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
@@ -858,6 +874,7 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 		r = yaml_fail(&parser, file, err, errlen);
 		yaml_parser_delete(&parser);
 		lab_free(c.lab);
+		free(expanded);
 		return r;
 	}
 	r = parse_doc(&c);
@@ -867,6 +884,7 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 	tdestroy(c.kind_index, free);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
+	free(expanded);
 	if (r < 0) {
 		lab_free(c.lab);
 		return r;

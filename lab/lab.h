@@ -148,6 +148,15 @@ struct lab {
  * 3,000 nodes) took 360 MB, and 1.5 MB would take tens of GB. */
 #define LAB_SETTINGS_MAX (256 << 20)
 
+/* env.c: BUF (LEN bytes) with its environment variables expanded as
+ * containerlab expands them, before YAML (docs/lab.md): 0 and *RET, the
+ * text (malloc'd, *RET_LEN bytes), or *RET NULL when BUF holds no '$'
+ * (the text is BUF itself). -EINVAL with *RET_LINE, *RET_COL (1-based) and
+ * *RET_WHY for a substitution that is wrong, -E2BIG when the text would
+ * pass LAB_FILE_MAX, -ENOMEM. */
+int lab_env_expand(const char *buf, size_t len, char **ret, size_t *ret_len, size_t *ret_line,
+		   size_t *ret_col, const char **ret_why);
+
 /* Parses and validates the lab file held in BUF (LEN bytes); FILE names it
  * in messages. A file past the limits above is refused (-EINVAL) before
  * it is built into a document. On success returns 0 and *RET (free with lab_free()). On

@@ -5,6 +5,7 @@
  * Only the bats tests, as root, reached the parser before. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../lab/lab.h"
@@ -523,6 +524,84 @@ static void test_note_quoted_name(void)
 	lab_free(lab);
 }
 
+/* TEXT expands to WANT (lab_env_expand() alone). */
+static void expands(const char *text, const char *want, const char *what)
+{
+	char *got = NULL;
+	size_t len = 0, line = 0, col = 0;
+	const char *why = NULL;
+	int r = lab_env_expand(text, strlen(text), &got, &len, &line, &col, &why);
+
+	if (!is(r, 0, "%s: expands", what))
+		return;
+	if (!got) /* no '$': the text itself */
+		ok(strcmp(text, want) == 0, "%s: is '%s' (unchanged)", what, want);
+	else if (!ok(len == strlen(want) && memcmp(got, want, len) == 0, "%s: is '%s'", what, want))
+		diag("got '%.*s'", (int)len, got);
+	free(got);
+}
+
+/* Environment variables, as containerlab's envsubst (NoReplace, NoDigit)
+ * expands them in the whole text before YAML: set ones replaced, unset
+ * ones kept as written unless they have a default. */
+static void test_env(void)
+{
+	struct lab *lab;
+
+	setenv("LABT_SET", "v1", 1);
+	setenv("LABT_EMPTY", "", 1);
+	unsetenv("LABT_UNSET");
+	expands("a $LABT_SET b", "a v1 b", "$VAR");
+	expands("a ${LABT_SET}b", "a v1b", "${VAR}");
+	expands("$LABT_SET$LABT_SET", "v1v1", "two in a row");
+	expands("a $LABT_UNSET ${LABT_UNSET} b", "a $LABT_UNSET ${LABT_UNSET} b",
+		"unset: kept as written");
+	expands("[${LABT_EMPTY}]", "[]", "set but empty: empty");
+	expands("${LABT_UNSET:=dflt}", "dflt", "${VAR:=D}, unset");
+	expands("${LABT_EMPTY:=dflt}", "dflt", "${VAR:=D}, empty");
+	expands("${LABT_SET:=dflt}", "v1", "${VAR:=D}, set");
+	expands("${LABT_UNSET:-dflt}", "dflt", "${VAR:-D}, unset");
+	expands("[${LABT_EMPTY-dflt}]", "[]", "${VAR-D}, empty: empty");
+	expands("${LABT_UNSET=dflt}", "dflt", "${VAR=D}, unset");
+	expands("[${LABT_SET+o}${LABT_EMPTY:+p}${LABT_UNSET+q}]", "[op]", "${VAR+O}");
+	expands("${LABT_UNSET:=${LABT_SET}-x}", "v1-x", "a default holding a variable");
+	expands("${LABT_SET:=${LABT_UNSET2:=deep}}", "v1", "a default not taken is skipped");
+	expands("$$LABT_SET $${LABT_SET} $$$LABT_SET", "$LABT_SET ${LABT_SET} $v1", "$$ escapes");
+	expands("$1 ${1} $_ ${_} $ $- a$", "$1 ${1} $_ ${_} $ $- a$", "not names: kept");
+	expands("no dollar", "no dollar", "nothing to expand");
+	expands("${LABT_UNSET:=}", "", "to nothing at all");
+
+	/* In a lab file: the name, a node, a link. */
+	setenv("LABT_NODE", "r9", 1);
+	if (is(parse("name: ${LABT_LAB:=lbenv}\ntopology:\n  nodes:\n    $LABT_NODE:\n"
+		     "    h1:\n      image: ${LABT_UNSET}\n  links:\n"
+		     "    - endpoints: [\"${LABT_NODE}:eth1\", \"h1:eth${LABT_IF:-0}\"]\n",
+		     &lab),
+	       0, "a file with variables parses")) {
+		text_is(lab->name, "lbenv", "the name's default");
+		text_is(lab->nodes[0].name, "r9", "a node named by a variable");
+		text_is(lab->links[0].end[1].ifname, "eth0", "an interface's default");
+	}
+	lab_free(lab);
+	/* A value may be YAML of its own, as the text is expanded first. */
+	setenv("LABT_NODES", "{ a: {}, b: {} }", 1);
+	if (is(parse("name: e\ntopology:\n  nodes: $LABT_NODES\n", &lab), 0,
+	       "a variable holding a mapping"))
+		is(lab->n_nodes, 2, "gives its two nodes");
+	lab_free(lab);
+	refused("name: e\ntopology:\n  nodes:\n    a: { image: \"${LABT_SET\" }\n",
+		"t.yml:4:18: bad substitution: '${' must hold a variable name, then '}' or one of "
+		"':-', ':=', ':+', '-', '=', '+'", "an unclosed ${ inside a string");
+	refused("name: e\ntopology:\n  nodes:\n    a:\n# ${LABT_SET:-x",
+		"t.yml:5:3: '${' without its closing '}'", "an unclosed ${ at the end");
+	refused("name: e\ntopology:\n  nodes:\n    a: { image: ${LABT_SET/a/b} }\n",
+		"t.yml:4:17: bad substitution: '${' must hold a variable name, then '}' or one of "
+		"':-', ':=', ':+', '-', '=', '+'", "a shell operator envsubst has not");
+	refused("name: ${LABT_SET}\ntopology:\n  nodes:\n    \"${LABT_EMPTY}\":\n",
+		"t.yml:4:5: node name '': must not be empty or hold ':', '/' or blanks",
+		"an empty variable as a node name");
+}
+
 int main(void)
 {
 	test_minimal();
@@ -534,5 +613,6 @@ int main(void)
 	test_limits();
 	test_settings_limit();
 	test_note_quoted_name();
+	test_env();
 	return done_testing();
 }
