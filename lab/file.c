@@ -4,6 +4,7 @@
  * every value checked before anything is made; each error names
  * FILE:LINE:COLUMN. docs/lab.md lists the keys. Never prints. */
 #include <errno.h>
+#include <net/if.h>
 #include <search.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -259,6 +260,22 @@ static int want_seq(struct ctx *c, yaml_node_t *n, const char *what)
 	for (yaml_node_item_t *it = (seq)->data.sequence.items.start;                    \
 	     it < (seq)->data.sequence.items.top && ((n) = node_at((c), *it)) != NULL; it++)
 
+/* IFNAME (a BUF of LEN bytes) of node LN, written in its kind's own naming
+ * (ifalias.c), replaced by the Linux name containerlab gives it. WHAT
+ * ('endpoint') and S (its text) say where, for errors. */
+static int alias(struct ctx *c, const yaml_node_t *n, const struct lab_node *ln, const char *what,
+		 const char *s, char *ifname, size_t len)
+{
+	char mapped[IF_NAMESIZE + 16];
+	int r = lab_ifname_alias(ln->kind, ifname, mapped, sizeof(mapped));
+
+	if (r == -ERANGE)
+		return fail(c, n, "%s '%s': %s has no data port '%s'", what, s, ln->kind, ifname);
+	if (r > 0 && strlen(mapped) < len)
+		strcpy(ifname, mapped);
+	return 0;
+}
+
 static int parse_addrs(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 {
 	yaml_node_t *n;
@@ -281,6 +298,8 @@ static int parse_addrs(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 		ifname[sp - s] = '\0';
 		while (*sp == ' ')
 			sp++;
+		if ((r = alias(c, n, ln, "address", s, ifname, sizeof(ifname))) < 0)
+			return r;
 		if (netns_ifname_check(ifname) < 0)
 			return fail(c, n, "address '%s': bad interface name '%s'", s, ifname);
 		if (netns_cidr_check(sp) < 0)
@@ -568,6 +587,8 @@ static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab
 		return fail(c, n, "endpoint '%s': bad interface name", s);
 	memcpy(ifname, colon + 1, iflen);
 	ifname[iflen] = '\0';
+	if ((r = alias(c, n, &c->lab->nodes[node], "endpoint", s, ifname, sizeof(ifname))) < 0)
+		return r;
 	if (netns_ifname_check(ifname) < 0 || strcmp(ifname, "lo") == 0)
 		return fail(c, n, "endpoint '%s': bad interface name '%s'", s, ifname);
 	if (c->lab->nodes[node].type->ports && strcmp(ifname, c->lab->nodes[node].name) == 0)

@@ -334,6 +334,13 @@ struct lab_kind {
 	int (*port)(struct lab_nwork *w, const char *ifname);
 	int (*up)(struct lab_nwork *w);
 };
+/* ifalias.c: the Linux name containerlab gives interface NAME of a node of
+ * KIND, when NAME is one of the kind's own names for its ports
+ * ("ethernet-1/1" of nokia_srlinux is "e1-1"): 1 and the name in BUF (LEN
+ * bytes); 0 when NAME is no alias of KIND's (it is a Linux name as
+ * written); -ERANGE for an alias whose numbers the kind has no port for
+ * (IOL's Ethernet0/0, its management port) or whose name would not fit. */
+int lab_ifname_alias(const char *kind, const char *name, char *buf, size_t len);
 /* The entry of kind NAME; linux's for any kind the table does not hold
  * (every kind is a namespace) and for NULL. */
 const struct lab_kind *lab_kind_find(const char *name);

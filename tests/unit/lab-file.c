@@ -602,6 +602,83 @@ static void test_env(void)
 		"an empty variable as a node name");
 }
 
+/* KIND's interface NAME is the Linux name WANT (NULL: refused). */
+static void alias_is(const char *kind, const char *name, const char *want)
+{
+	char buf[160] = "", text[512];
+	struct lab *lab;
+
+	snprintf(text, sizeof(text),
+		 "name: al\ntopology:\n  nodes:\n    a: { kind: %s }\n    b:\n  links:\n"
+		 "    - endpoints: [\"a:%s\", \"b:eth1\"]\n", kind, name);
+	if (!want) {
+		snprintf(buf, sizeof(buf), "t.yml:7:19: endpoint 'a:%s': %s has no data port '%s'", name,
+			 kind, name);
+		refused(text, buf, name);
+		return;
+	}
+	if (!is(parse(text, &lab), 0, "%s %s parses", kind, name)) {
+		diag("%s", err);
+		return;
+	}
+	text_is(lab->links[0].end[0].ifname, want, name);
+	lab_free(lab);
+}
+
+/* Each kind's own port names, as containerlab maps them to Linux names;
+ * a Linux name stays, and another kind's alias is no alias. */
+static void test_aliases(void)
+{
+	struct lab *lab;
+
+	alias_is("nokia_srlinux", "ethernet-1/1", "e1-1");
+	alias_is("srl", "ethernet-2/12", "e2-12");
+	alias_is("nokia_srlinux", "ethernet-1/3/1", "e1-3-1");
+	alias_is("nokia_srlinux", "e1-5", "e1-5");
+	alias_is("nokia_srsim", "1/1/c1/1", "e1-1-c1-1");
+	alias_is("nokia_srsim", "1/x2/1/c3/1", "e1-x2-1-c3-1");
+	alias_is("nokia_srsim", "2/1/4", "e2-1-4");
+	alias_is("nokia_sros", "1/1/c2/1", "eth2");
+	alias_is("vr-sros", "1/1/3", "eth3");
+	alias_is("arista_ceos", "Ethernet1", "eth1");
+	alias_is("ceos", "Et12", "eth12");
+	alias_is("arista_ceos", "Ethernet3/1", "eth3_1");
+	alias_is("cisco_iol", "Ethernet0/1", "eth1");
+	alias_is("cisco_iol", "Ethernet1/0", "eth4");
+	alias_is("cisco_iol", "e2/3", "eth11");
+	alias_is("cisco_iol", "Ethernet0/0", NULL);
+	alias_is("cisco_iol", "Ethernet0/4", NULL);
+	alias_is("f5_bigip-ve", "1.1", "eth1");
+	alias_is("f5_bigip-ve", "1.2", "eth2");
+	alias_is("ciena_saos", "1", "eth1");
+	alias_is("ciena_saos", "10", "eth10");
+	alias_is("linux", "eth1", "eth1");
+	/* An alias of another kind is a name as written: '/' is no Linux name. */
+	refused("name: al\ntopology:\n  nodes:\n    a: { kind: linux }\n    b:\n  links:\n"
+		"    - endpoints: [\"a:ethernet-1/1\", \"b:eth1\"]\n",
+		"t.yml:7:19: endpoint 'a:ethernet-1/1': bad interface name 'ethernet-1/1'",
+		"SR Linux's naming on a linux node");
+	/* One interface under both of its names is one interface. */
+	refused("name: al\ntopology:\n  nodes:\n    a: { kind: nokia_srlinux }\n    b:\n  links:\n"
+		"    - endpoints: [\"a:ethernet-1/1\", \"b:eth1\"]\n"
+		"    - endpoints: [\"a:e1-1\", \"b:eth2\"]\n",
+		"t.yml:8:19: endpoint 'a:e1-1': duplicate interface 'e1-1' on node 'a'",
+		"an alias and its Linux name");
+	/* The kind inherited from a group or the defaults counts; addrs too. */
+	if (is(parse("name: al\ntopology:\n  defaults: { kind: arista_ceos }\n  nodes:\n"
+		     "    a:\n      addrs: [\"Ethernet1 10.0.0.1/24\"]\n    b:\n  links:\n"
+		     "    - endpoints: [{ node: a, interface: Ethernet1 }, \"b:Ethernet2\"]\n",
+		     &lab),
+	       0, "inherited kind, extended endpoint, addrs")) {
+		text_is(lab->links[0].end[0].ifname, "eth1", "extended endpoint mapped");
+		text_is(lab->links[0].end[1].ifname, "eth2", "by the defaults' kind");
+		text_is(lab->nodes[0].addrs[0].ifname, "eth1", "an address's interface mapped");
+	} else {
+		diag("%s", err);
+	}
+	lab_free(lab);
+}
+
 int main(void)
 {
 	test_minimal();
@@ -614,5 +691,6 @@ int main(void)
 	test_settings_limit();
 	test_note_quoted_name();
 	test_env();
+	test_aliases();
 	return done_testing();
 }
