@@ -49,6 +49,8 @@ static const char *const container_keys[] = {
 	"type", "dns", "certificate", "healthcheck", "wait-for", "stages",
 	"image-pull-policy", "config", "startup-delay", "aliases", "auto-remove",
 	"restart-policy", "components", "devices", "cap-add", "exec-timeout", "position",
+	"volumes", "credentials", "hostname", "privileged", "cgroupns-mode", "cgroup-parent",
+	"pid-mode", "tmpfs", "security-opts", "link-apply-mode",
 	NULL,
 };
 
@@ -111,14 +113,15 @@ static int push(void *arrp, size_t *n, size_t size)
 	return 0;
 }
 
-static int note(struct ctx *c, const yaml_node_t *key, const char *k)
+/* Notes that key K (at KEY) WHY ("is ignored: nodes are namespaces"), once
+ * per key and reason: matched by the end of the note, since the file's
+ * name may hold quotes too. */
+static int note_why(struct ctx *c, const yaml_node_t *key, const char *k, const char *why)
 {
 	char *s, *tail;
 	size_t i, tlen;
 
-	/* Once per key: by the end of the note, since the file's name may
-	 * hold quotes too. */
-	if (asprintf(&tail, ": '%s' is ignored: nodes are namespaces", k) < 0)
+	if (asprintf(&tail, ": '%s' %s", k, why) < 0)
 		return -ENOMEM;
 	tlen = strlen(tail);
 	for (i = 0; i < c->lab->n_notes; i++) {
@@ -129,16 +132,23 @@ static int note(struct ctx *c, const yaml_node_t *key, const char *k)
 			return 0;
 		}
 	}
-	free(tail);
-	if (asprintf(&s, "%s:%zu:%zu: '%s' is ignored: nodes are namespaces", c->file,
-		     key->start_mark.line + 1, key->start_mark.column + 1, k) < 0)
+	if (asprintf(&s, "%s:%zu:%zu%s", c->file, key->start_mark.line + 1,
+		     key->start_mark.column + 1, tail) < 0) {
+		free(tail);
 		return -ENOMEM;
+	}
+	free(tail);
 	if (push(&c->lab->notes, &c->lab->n_notes, sizeof(char *)) < 0) {
 		free(s);
 		return -ENOMEM;
 	}
 	c->lab->notes[c->lab->n_notes - 1] = s;
 	return 0;
+}
+
+static int note(struct ctx *c, const yaml_node_t *key, const char *k)
+{
+	return note_why(c, key, k, "is ignored: nodes are namespaces");
 }
 
 /* Checks that MAP is a mapping whose keys are strings, each once, each in
@@ -426,6 +436,37 @@ static int parse_exec(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 	return 0;
 }
 
+/* containerlab's kinds that are no namespace of their own (the host's,
+ * another runtime's container, a cluster) or whose ports would switch
+ * nothing here (an Open vSwitch bridge): refused rather than made as a
+ * plain namespace that differs silently. */
+static const char *const refused_kinds[] = {
+	"host", "ext-container", "k8s-kind", "ovs-bridge", NULL,
+};
+
+/* containerlab's network-mode: "none" is what every node is here (lo and
+ * its links, no management interface), noted; sharing another's namespace
+ * or the host's is refused; a runtime network's name is ignored, noted. */
+static int network_mode(struct ctx *c, yaml_node_t *v)
+{
+	const char *s;
+	int r;
+
+	if ((r = want_scalar(c, v, "network-mode", &s)) < 0)
+		return r;
+	if (strncmp(s, "container:", 10) == 0)
+		return fail(c, v, "network-mode %s: sharing another node's namespace is not "
+				  "supported yet", s);
+	if (strcmp(s, "host") == 0)
+		return fail(c, v, "network-mode host: a node in the host's namespace is not "
+				  "supported yet");
+	if (strcmp(s, "none") == 0)
+		return note_why(c, v, "network-mode: none",
+				"is how every node is here: lo and its links, no management "
+				"interface");
+	return 0; /* noted with the other container keys */
+}
+
 static int parse_node(struct ctx *c, yaml_node_t *kn, yaml_node_t *vn)
 {
 	struct lab *lab = c->lab;
@@ -469,9 +510,14 @@ static int parse_node(struct ctx *c, yaml_node_t *kn, yaml_node_t *vn)
 	ln = &lab->nodes[lab->n_nodes - 1];
 	if ((r = dup_into(&ln->name, name)) < 0 || (r = dup_into(&ln->kind, kindname)) < 0)
 		return r;
+	for (size_t i = 0; refused_kinds[i]; i++)
+		if (strcmp(kindname, refused_kinds[i]) == 0)
+			return fail(c, v, "kind %s is not supported yet", kindname);
 	ln->type = lab_kind_find(kindname);
 	if (ln->type->name_ok && !ln->type->name_ok(name))
 		return fail(c, kn, "%s '%s': %s", ln->type->name, name, ln->type->name_rule);
+	if ((v = setting(c, vn, group, kind, "network-mode")) && (r = network_mode(c, v)) < 0)
+		return r;
 	if ((v = setting(c, vn, group, kind, "addrs")) && (r = parse_addrs(c, ln, v)) < 0)
 		return r;
 	if ((v = setting(c, vn, group, kind, "routes")) && (r = parse_routes(c, ln, v)) < 0)
@@ -536,12 +582,60 @@ static bool has_if(struct ctx *c, size_t i, const char *ifname)
 
 static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab_end *end);
 
-/* An endpoint: "NODE:IF[:CIDR]", or containerlab's extended form, a mapping
- * {node: NODE, interface: IF}. */
-static int parse_end(struct ctx *c, yaml_node_t *n, struct lab_end *end)
+/* A MAC address as containerlab's endpoint 'mac' takes it: six pairs of
+ * hex digits joined by ':'. */
+static bool mac_ok(const char *s)
 {
-	static const char *const keys[] = { "node", "interface", NULL };
-	const char *s, *node, *ifname;
+	for (int i = 0; i < 6; i++, s += 3) {
+		if (!strchr("0123456789abcdefABCDEF", s[0]) || !s[0] ||
+		    !strchr("0123456789abcdefABCDEF", s[1]) || !s[1])
+			return false;
+		if (s[2] != (i < 5 ? ':' : '\0'))
+			return false;
+	}
+	return true;
+}
+
+/* Address CIDR (at N) on end E of link L: the end's own when it has none
+ * yet, else one more of its node's. FAMILY_V6: it must be IPv6 ('ipv6'),
+ * else IPv4 ('ipv4'); "" is no address (that end has none). */
+static int end_addr(struct ctx *c, struct lab_link *l, int e, yaml_node_t *n, const char *what,
+		    bool family_v6)
+{
+	struct lab_end *end = &l->end[e];
+	struct lab_node *ln = &c->lab->nodes[end->node];
+	struct lab_addr *a;
+	const char *cidr;
+	int r;
+
+	if ((r = want_scalar(c, n, what, &cidr)) < 0)
+		return r;
+	if (!*cidr)
+		return 0;
+	if (netns_cidr_check(cidr) < 0 || !strchr(cidr, '/') || !strchr(cidr, ':') != !family_v6)
+		return fail(c, n, "%s '%s': must be an %s CIDR", what, cidr,
+			    family_v6 ? "IPv6" : "IPv4");
+	if (!end->cidr)
+		return dup_into(&end->cidr, cidr);
+	if ((r = count_setting(c, ln, n, strlen(cidr))) < 0 ||
+	    (r = push(&ln->addrs, &ln->n_addrs, sizeof(*ln->addrs))) < 0)
+		return r;
+	a = &ln->addrs[ln->n_addrs - 1];
+	a->mark = n->start_mark;
+	if ((r = dup_into(&a->ifname, end->ifname)) < 0)
+		return r;
+	return dup_into(&a->cidr, cidr);
+}
+
+/* An endpoint: "NODE:IF[:CIDR]", or containerlab's extended form, a mapping
+ * {node: NODE, interface: IF, mac: MAC}; netns reads 'ipv4' and 'ipv6' (an
+ * address each) there too. */
+static int parse_end(struct ctx *c, yaml_node_t *n, struct lab_link *l, int e)
+{
+	static const char *const keys[] = { "node", "interface", "mac", "ipv4", "ipv6", NULL };
+	struct lab_end *end = &l->end[e];
+	const char *s, *node, *ifname, *mac;
+	yaml_node_t *v;
 	char *joined;
 	int r;
 
@@ -563,11 +657,28 @@ static int parse_end(struct ctx *c, yaml_node_t *n, struct lab_end *end)
 		return -ENOMEM;
 	r = parse_end_at(c, n, joined, end);
 	free(joined);
-	return r;
+	if (r < 0)
+		return r;
+	if ((v = get(c, n, "mac"))) {
+		if ((r = want_scalar(c, v, "mac", &mac)) < 0)
+			return r;
+		if (!mac_ok(mac))
+			return fail(c, v, "mac '%s': must be six hex pairs joined by ':'", mac);
+		if ((r = dup_into(&end->mac, mac)) < 0 ||
+		    (r = note_why(c, v, "mac", "is read, not applied yet: interfaces get the "
+					       "kernel's MAC")) < 0)
+			return r;
+	}
+	if ((v = get(c, n, "ipv4")) && (r = end_addr(c, l, e, v, "ipv4", false)) < 0)
+		return r;
+	if ((v = get(c, n, "ipv6")) && (r = end_addr(c, l, e, v, "ipv6", true)) < 0)
+		return r;
+	return 0;
 }
 
 static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab_end *end)
 {
+	const struct lab_link_form *form;
 	const char *colon, *rest;
 	char ifname[32];
 	ssize_t node;
@@ -577,6 +688,10 @@ static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab
 	colon = strchr(s, ':');
 	if (!colon)
 		return fail(c, n, "endpoint '%s': must be 'NODE:IF' or 'NODE:IF:CIDR'", s);
+	/* containerlab's short forms of its other link types: "host:IF"... */
+	if ((form = lab_link_form_short(s, (size_t)(colon - s))))
+		return fail(c, n, "link type %s is not supported yet (endpoint '%s')", form->type,
+			    s);
 	node = find_node(c, s, (size_t)(colon - s));
 	if (node < 0)
 		return fail(c, n, "endpoint '%s': no node '%.*s' in topology.nodes", s,
@@ -605,9 +720,39 @@ static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab
 	return rest ? dup_into(&end->cidr, rest + 1) : 0;
 }
 
+/* Link-level 'ipv4' or 'ipv6' (containerlab's, KEY): a list of two
+ * addresses, one for each end in order ("" for none). */
+static int link_addrs(struct ctx *c, struct lab_link *l, yaml_node_t *n, const char *key)
+{
+	yaml_node_t *seq = get(c, n, key);
+	int r;
+
+	if (!seq)
+		return 0;
+	if (seq->type != YAML_SEQUENCE_NODE ||
+	    seq->data.sequence.items.top - seq->data.sequence.items.start != 2)
+		return fail(c, seq, "%s must be a list of two addresses, one for each end", key);
+	for (int e = 0; e < 2; e++)
+		if ((r = end_addr(c, l, e, node_at(c, seq->data.sequence.items.start[e]), key,
+				  key[3] == '6')) < 0)
+			return r;
+	return 0;
+}
+
+/* containerlab's 'vars' and 'labels' of a link: read (a mapping), used by
+ * nothing here. */
+static int link_meta(struct ctx *c, yaml_node_t *n, const char *key)
+{
+	yaml_node_t *v = get(c, n, key);
+
+	if (v && v->type != YAML_MAPPING_NODE)
+		return fail(c, v, "%s must be a mapping", key);
+	return 0;
+}
+
 static int parse_link(struct ctx *c, yaml_node_t *n)
 {
-	static const char *const keys[] = { "endpoints", "mtu", "type", NULL };
+	const struct lab_link_form *form = lab_link_form_find("veth");
 	struct lab *lab = c->lab;
 	const struct lab_link_type *type = lab_link_type_find(NULL);
 	struct lab_link *ll;
@@ -616,15 +761,22 @@ static int parse_link(struct ctx *c, yaml_node_t *n)
 	char *end;
 	int r;
 
-	if ((r = check_keys(c, n, "a link", keys, true)) < 0)
-		return r;
-	/* containerlab's extended links: the types link.c's table holds. */
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(c, n, "a link must be a mapping");
+	/* containerlab's extended links: its types (file-link.c), made when
+	 * link.c's table holds them. */
 	if ((v = get(c, n, "type"))) {
 		if ((r = want_scalar(c, v, "type", &s)) < 0)
 			return r;
+		if (!(form = lab_link_form_find(s)))
+			return fail(c, v, "link type '%s': containerlab has veth, host, mgmt-net, "
+					  "macvlan, vxlan, vxlan-stitch and dummy", s);
 		if (!(type = lab_link_type_find(s)))
-			return fail(c, v, "link type '%s': only veth links are made", s);
+			return fail(c, v, "link type %s is not supported yet", s);
 	}
+	if ((r = check_keys(c, n, "a link", form->keys, false)) < 0 ||
+	    (r = link_meta(c, n, "vars")) < 0 || (r = link_meta(c, n, "labels")) < 0)
+		return r;
 	eps = get(c, n, "endpoints");
 	if (!eps)
 		return fail(c, n, "a link needs 'endpoints'");
@@ -639,15 +791,19 @@ static int parse_link(struct ctx *c, yaml_node_t *n)
 	for (int e = 0; e < 2; e++) {
 		yaml_node_t *en = node_at(c, eps->data.sequence.items.start[e]);
 
-		if ((r = parse_end(c, en, &ll->end[e])) < 0) {
+		if ((r = parse_end(c, en, ll, e)) < 0) {
 			/* Undone whole: a link is kept only with both ends. */
-			free(ll->end[0].ifname);
-			free(ll->end[0].cidr);
-			free(ll->end[1].ifname);
+			for (int f = 0; f < 2; f++) {
+				free(ll->end[f].ifname);
+				free(ll->end[f].cidr);
+				free(ll->end[f].mac);
+			}
 			lab->n_links--;
 			return r;
 		}
 	}
+	if ((r = link_addrs(c, ll, n, "ipv4")) < 0 || (r = link_addrs(c, ll, n, "ipv6")) < 0)
+		return r;
 	if ((v = get(c, n, "mtu"))) {
 		unsigned long mtu;
 
@@ -948,6 +1104,7 @@ void lab_free(struct lab *lab)
 		for (int e = 0; e < 2; e++) {
 			free(lab->links[i].end[e].ifname);
 			free(lab->links[i].end[e].cidr);
+			free(lab->links[i].end[e].mac);
 		}
 	free(lab->links);
 	for (size_t i = 0; i < lab->n_notes; i++)

@@ -114,6 +114,7 @@ struct lab_end {
 	size_t node; /* index into lab.nodes */
 	char *ifname;
 	char *cidr; /* "r1:eth1:10.0.0.1/30": the address, or NULL */
+	char *mac; /* containerlab's endpoint 'mac', or NULL: read, not applied yet */
 };
 
 struct lab_link_type;
@@ -316,6 +317,19 @@ struct lab_link_type {
 };
 extern const struct lab_link_type lab_link_veth;
 const struct lab_link_type *lab_link_type_find(const char *name);
+
+/* file-link.c: containerlab's link types as the file writes them: TYPE,
+ * the KEYS its long form may have, and SHORT_NODE, the far end's name in
+ * its short form ("host" of "host:IF"; NULL: none). _find gives TYPE's
+ * entry, _short the entry whose short form's node is the LEN bytes at
+ * NODE; NULL for none. Which are made is lab_link_type_find()'s. */
+struct lab_link_form {
+	const char *type;
+	const char *const *keys;
+	const char *short_node;
+};
+const struct lab_link_form *lab_link_form_find(const char *type);
+const struct lab_link_form *lab_link_form_short(const char *node, size_t len);
 
 /* kind.c: node kinds. Each is an entry with what differs between kinds;
  * the ops run on a thread in the node's namespace, and on failure say what

@@ -452,7 +452,7 @@ EOF
 	netns exec "$LAB-b" ip -o link show e1-1 | grep -q 'state UP'
 	netns lab down "$LAB"
 	bad type.yml "name: $LAB\ntopology:\n  nodes: {a: {}, b: {}}\n  links:\n    - type: macvlan\n      endpoints: [a:e0, b:e0]\n" \
-		"5:13: link type 'macvlan': only veth links are made"
+		"5:13: link type macvlan is not supported yet"
 	bad ext.yml "name: $LAB\ntopology:\n  nodes: {a: {}, b: {}}\n  links:\n    - endpoints: [{node: a}, b:e0]\n" \
 		"5:19: an endpoint needs 'node' and 'interface'"
 	bad ext2.yml "name: $LAB\ntopology:\n  nodes: {a: {}, b: {}}\n  links:\n    - endpoints: [{node: c, interface: e0}, b:e0]\n" \

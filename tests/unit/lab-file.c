@@ -310,7 +310,7 @@ static void test_refusals(void)
 	refused(HEAD "    a:\n  links:\n    - mtu: 1500\n",
 		"t.yml:6:7: a link needs 'endpoints'", "a link with no endpoints");
 	refused(HEAD "    a:\n  links:\n    - { type: vxlan, endpoints: [\"a:e1\", \"a:e2\"] }\n",
-		"t.yml:6:15: link type 'vxlan': only veth links are made", "a vxlan link");
+		"t.yml:6:15: link type vxlan is not supported yet", "a vxlan link");
 	refused(HEAD "    a:\n  links:\n    - endpoints: [{ node: a }, \"a:e2\"]\n",
 		"t.yml:6:19: an endpoint needs 'node' and 'interface'",
 		"an extended endpoint with no interface");
@@ -679,6 +679,139 @@ static void test_aliases(void)
 	lab_free(lab);
 }
 
+/* containerlab's other link types, long and short form: refused naming the
+ * type, never read as a node named "host". */
+static void test_link_types(void)
+{
+	static const char *const types[] = { "host", "mgmt-net", "macvlan", "vxlan",
+					     "vxlan-stitch", "dummy" };
+	char text[512], want[256];
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		snprintf(text, sizeof(text),
+			 HEAD "    a:\n  links:\n    - type: %s\n      endpoint: { node: a, "
+			      "interface: eth1 }\n      host-interface: x\n", types[i]);
+		snprintf(want, sizeof(want), "t.yml:6:13: link type %s is not supported yet",
+			 types[i]);
+		refused(text, want, types[i]);
+	}
+	refused(HEAD "    a:\n  links:\n    - endpoints: [\"a:eth1\", \"host:a-eth1\"]\n",
+		"t.yml:6:29: link type host is not supported yet (endpoint 'host:a-eth1')",
+		"host:IF");
+	refused(HEAD "    a:\n  links:\n    - endpoints: [\"mgmt-net:a-eth1\", \"a:eth1\"]\n",
+		"t.yml:6:19: link type mgmt-net is not supported yet (endpoint 'mgmt-net:a-eth1')",
+		"mgmt-net:IF");
+	refused(HEAD "    a:\n  links:\n    - endpoints: [\"a:eth1\", \"macvlan:enp0s3\"]\n",
+		"t.yml:6:29: link type macvlan is not supported yet (endpoint 'macvlan:enp0s3')",
+		"macvlan:IF");
+	refused(HEAD "    a:\n  links:\n    - type: wormhole\n      endpoints: [\"a:e1\", \"a:e2\"]\n",
+		"t.yml:6:13: link type 'wormhole': containerlab has veth, host, mgmt-net, macvlan, "
+		"vxlan, vxlan-stitch and dummy", "a type containerlab has not");
+	refused(HEAD "    a:\n  links:\n    - type: veth\n      endpoint: { node: a, interface: e1 }\n",
+		"t.yml:7:7: unknown key 'endpoint' in a link", "a veth with one endpoint");
+}
+
+/* Link addressing: link-level ipv4/ipv6 lists, one address per end;
+ * extended endpoints' mac (read, noted); vars and labels read. */
+static void test_link_addressing(void)
+{
+	static const char text[] = HEAD
+		"    a:\n    b:\n  links:\n"
+		"    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
+		"      ipv4: [\"10.0.0.1/30\", \"10.0.0.2/30\"]\n"
+		"      ipv6: [\"fd00::1/64\", \"\"]\n"
+		"      vars: { x: 1 }\n"
+		"      labels: { l: v }\n"
+		"    - type: veth\n"
+		"      endpoints:\n"
+		"        - { node: a, interface: eth2, mac: \"02:00:00:00:00:01\" }\n"
+		"        - { node: b, interface: eth2, ipv4: 10.1.0.2/24 }\n";
+	struct lab *lab;
+	const struct lab_node *a, *b;
+
+	if (!is(parse(text, &lab), 0, "link addressing parses")) {
+		diag("%s", err);
+		return;
+	}
+	a = node(lab, "a");
+	b = node(lab, "b");
+	text_is(lab->links[0].end[0].cidr, "10.0.0.1/30", "end 0 takes the first ipv4");
+	text_is(lab->links[0].end[1].cidr, "10.0.0.2/30", "end 1 the second");
+	if (is(a->n_addrs, 1, "a gets its ipv6 as one more address")) {
+		text_is(a->addrs[0].ifname, "eth1", "on eth1");
+		text_is(a->addrs[0].cidr, "fd00::1/64", "the ipv6");
+	}
+	is(b->n_addrs, 0, "\"\": b's end has no ipv6");
+	text_is(lab->links[1].end[0].mac, "02:00:00:00:00:01", "an endpoint's mac is read");
+	text_is(lab->links[1].end[1].cidr, "10.1.0.2/24", "an endpoint's ipv4");
+	if (is(lab->n_notes, 1, "one note"))
+		text_is(lab->notes[0],
+			"t.yml:14:44: 'mac' is read, not applied yet: interfaces get the kernel's MAC",
+			"the mac is noted as not applied");
+	lab_free(lab);
+	refused(HEAD "    a:\n    b:\n  links:\n    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
+		     "      ipv4: [\"10.0.0.1/30\"]\n",
+		"t.yml:8:13: ipv4 must be a list of two addresses, one for each end", "one ipv4");
+	refused(HEAD "    a:\n    b:\n  links:\n    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
+		     "      ipv4: [\"fd00::1/64\", \"\"]\n",
+		"t.yml:8:14: ipv4 'fd00::1/64': must be an IPv4 CIDR", "an IPv6 address in ipv4");
+	refused(HEAD "    a:\n    b:\n  links:\n    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
+		     "      ipv6: [\"\", \"10.0.0.1\"]\n",
+		"t.yml:8:18: ipv6 '10.0.0.1': must be an IPv6 CIDR", "no prefix length");
+	refused(HEAD "    a:\n    b:\n  links:\n    - endpoints:\n"
+		     "        - { node: a, interface: eth1, mac: \"02:00:00:00:00\" }\n"
+		     "        - b:eth1\n",
+		"t.yml:8:44: mac '02:00:00:00:00': must be six hex pairs joined by ':'", "a short mac");
+	refused(HEAD "    a:\n    b:\n  links:\n    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
+		     "      vars: [1]\n",
+		"t.yml:8:13: vars must be a mapping", "vars not a mapping");
+}
+
+/* containerlab's container keys are read and noted; network-mode none is
+ * noted as what every node is, container:X and host refused; kinds that
+ * are no namespace of their own refused. */
+static void test_container_keys(void)
+{
+	static const char *const keys[] = { "volumes", "credentials", "hostname", "privileged",
+					    "cgroupns-mode", "cgroup-parent", "pid-mode", "tmpfs",
+					    "security-opts", "link-apply-mode" };
+	static const char *const kinds[] = { "host", "ext-container", "k8s-kind", "ovs-bridge" };
+	char text[256], want[256];
+	struct lab *lab;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(text, sizeof(text), HEAD "    a:\n      %s: x\n", keys[i]);
+		if (!is(parse(text, &lab), 0, "%s is read", keys[i])) {
+			diag("%s", err);
+			continue;
+		}
+		snprintf(want, sizeof(want), "t.yml:5:7: '%s' is ignored: nodes are namespaces",
+			 keys[i]);
+		if (is(lab->n_notes, 1, "%s: one note", keys[i]))
+			text_is(lab->notes[0], want, keys[i]);
+		lab_free(lab);
+	}
+	if (is(parse(HEAD "    a:\n      network-mode: none\n", &lab), 0, "network-mode none")) {
+		if (is(lab->n_notes, 2, "two notes"))
+			text_is(lab->notes[1],
+				"t.yml:5:21: 'network-mode: none' is how every node is here: lo and "
+				"its links, no management interface",
+				"none is what every node is");
+	}
+	lab_free(lab);
+	refused(HEAD "    a:\n    b:\n      network-mode: container:a\n",
+		"t.yml:6:21: network-mode container:a: sharing another node's namespace is not "
+		"supported yet", "network-mode container:X");
+	refused("name: e\ntopology:\n  defaults:\n    network-mode: host\n  nodes:\n    a:\n",
+		"t.yml:4:19: network-mode host: a node in the host's namespace is not supported yet",
+		"network-mode host, inherited");
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(text, sizeof(text), HEAD "    a: { kind: %s }\n", kinds[i]);
+		snprintf(want, sizeof(want), "t.yml:4:16: kind %s is not supported yet", kinds[i]);
+		refused(text, want, kinds[i]);
+	}
+}
+
 int main(void)
 {
 	test_minimal();
@@ -692,5 +825,8 @@ int main(void)
 	test_note_quoted_name();
 	test_env();
 	test_aliases();
+	test_link_types();
+	test_link_addressing();
+	test_container_keys();
 	return done_testing();
 }
