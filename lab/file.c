@@ -804,6 +804,7 @@ static int parse_link(struct ctx *c, yaml_node_t *n)
 	}
 	if ((r = link_addrs(c, ll, n, "ipv4")) < 0 || (r = link_addrs(c, ll, n, "ipv6")) < 0)
 		return r;
+	ll->mtu = LAB_LINK_MTU;
 	if ((v = get(c, n, "mtu"))) {
 		unsigned long mtu;
 

@@ -122,8 +122,13 @@ struct lab_link_type;
 struct lab_link {
 	const struct lab_link_type *type; /* link.c's entry: veth */
 	struct lab_end end[2];
-	unsigned mtu; /* 0: the kernel's default */
+	unsigned mtu; /* the file's, else LAB_LINK_MTU */
 };
+
+/* containerlab's MTU of a link whose file gives none (its links package's
+ * DefaultLinkMTU), rather than the kernel's 1500: jumbo frames cross a lab
+ * as they cross its fabric. */
+#define LAB_LINK_MTU 9500
 
 struct lab {
 	char *name;

@@ -115,7 +115,7 @@ static void test_containerlab(void)
 	text_is(l->end[0].ifname, "eth2", "on eth2");
 	is(l->end[1].node, 2, "extended link end 1 is h1");
 	text_is(l->end[1].ifname, "eth0", "on eth0");
-	is(l->mtu, 0, "no mtu: the kernel's default");
+	is(l->mtu, 9500, "no mtu: containerlab's default, 9500");
 	/* Each container-only key noted once, where it first appears. */
 	if (is(lab->n_notes, 2, "two notes (prefix, image), image once"))  {
 		text_is(lab->notes[0], "t.yml:2:1: 'prefix' is ignored: nodes are namespaces",
