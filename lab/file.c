@@ -692,6 +692,10 @@ static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab
 	if ((form = lab_link_form_short(s, (size_t)(colon - s))))
 		return fail(c, n, "link type %s is not supported yet (endpoint '%s')", form->type,
 			    s);
+	/* ... and "container:NAME:IF", a container the lab does not make. */
+	if (colon - s == 9 && strncmp(s, "container", 9) == 0 && find_node(c, s, 9) < 0)
+		return fail(c, n, "endpoint '%s': a link to a container outside the lab is not "
+				  "supported yet", s);
 	node = find_node(c, s, (size_t)(colon - s));
 	if (node < 0)
 		return fail(c, n, "endpoint '%s': no node '%.*s' in topology.nodes", s,

@@ -27,7 +27,7 @@ static const char *const srsim[] = { "nokia_srsim", NULL };
 static const char *const sros[] = { "nokia_sros", "vr-sros", "vr-nokia_sros", NULL };
 static const char *const ceos[] = { "arista_ceos", "ceos", NULL };
 static const char *const iol[] = { "cisco_iol", NULL };
-static const char *const f5[] = { "f5_bigip-ve", NULL };
+static const char *const f5[] = { "f5_bigip-ve", "f5_bigip_ve", NULL };
 static const char *const saos[] = { "ciena_saos", NULL };
 
 /* IOL: Ethernet<slot>/<port>, four ports a slot (0 to 3), is eth<4 slot +

@@ -650,6 +650,7 @@ static void test_aliases(void)
 	alias_is("cisco_iol", "Ethernet0/4", NULL);
 	alias_is("f5_bigip-ve", "1.1", "eth1");
 	alias_is("f5_bigip-ve", "1.2", "eth2");
+	alias_is("f5_bigip_ve", "1.1", "eth1");
 	alias_is("ciena_saos", "1", "eth1");
 	alias_is("ciena_saos", "10", "eth10");
 	alias_is("linux", "eth1", "eth1");
@@ -704,6 +705,9 @@ static void test_link_types(void)
 	refused(HEAD "    a:\n  links:\n    - endpoints: [\"a:eth1\", \"macvlan:enp0s3\"]\n",
 		"t.yml:6:29: link type macvlan is not supported yet (endpoint 'macvlan:enp0s3')",
 		"macvlan:IF");
+	refused(HEAD "    a:\n  links:\n    - endpoints: [\"a:eth1\", \"container:nginx1:eth1\"]\n",
+		"t.yml:6:29: endpoint 'container:nginx1:eth1': a link to a container outside the lab "
+		"is not supported yet", "container:NAME:IF");
 	refused(HEAD "    a:\n  links:\n    - type: wormhole\n      endpoints: [\"a:e1\", \"a:e2\"]\n",
 		"t.yml:6:13: link type 'wormhole': containerlab has veth, host, mgmt-net, macvlan, "
 		"vxlan, vxlan-stitch and dummy", "a type containerlab has not");
