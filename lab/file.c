@@ -1019,7 +1019,7 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 	struct ctx c = { .doc = &doc, .file = file, .err = err, .errlen = errlen };
 	char *expanded = NULL;
 	size_t line = 0, col = 0;
-	const char *why = NULL;
+	const char *why = NULL, *tmpl;
 	int r;
 
 	if (errlen)
@@ -1027,6 +1027,16 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 	if (len > LAB_FILE_MAX) {
 		snprintf(err, errlen, "%s: larger than %d bytes (%d MiB), the limit of a lab file",
 			 file, LAB_FILE_MAX, LAB_FILE_MAX >> 20);
+		return -EINVAL;
+	}
+	/* containerlab runs the text through Go's text/template first: any
+	 * "{{" is a template action to it, even in a comment. */
+	if ((tmpl = memmem(buf, len, "{{", 2))) {
+		for (const char *q = buf; q < tmpl; q++, col++)
+			if (*q == '\n')
+				line++, col = (size_t)-1;
+		snprintf(err, errlen, "%s:%zu:%zu: a Go template ('{{'): templated files are not "
+				      "supported yet", file, line + 1, col + 1);
 		return -EINVAL;
 	}
 	/* containerlab expands variables in the text, before YAML. */

@@ -46,6 +46,11 @@ EOF
 	run --separate-stderr netns lab up "$SCR/bad.yml"
 	assert_one_error 1 "netns: lab: $SCR/bad.yml:4:18: bad substitution"
 	[ -z "$(names)" ]
+	# A Go template is refused naming it, as containerlab would render it.
+	printf 'name: %s\ntopology:\n  nodes:\n    a: { image: "{{ .img }}" }\n' "$LAB" >"$SCR/tmpl.yml"
+	run --separate-stderr netns lab up "$SCR/tmpl.yml"
+	assert_one_error 1 "netns: lab: $SCR/tmpl.yml:4:18: a Go template ('{{'): templated files are not supported yet"
+	[ -z "$(names)" ]
 }
 
 @test "lab: SR Linux, cEOS, IOL, BIG-IP and SAOS port names are made as containerlab's Linux names" {
@@ -70,6 +75,9 @@ EOF
 	[ "$(ifs iol)" = "eth6 lo " ]
 	[ "$(ifs f5)" = "eth1 lo " ]
 	[ "$(ifs saos)" = "eth1 lo " ]
+	# No mtu in the file: containerlab's 9500 on both ends.
+	netns exec "$LAB-srl" ip -o link show e1-1 | grep -q ' mtu 9500 '
+	netns exec "$LAB-ceos" ip -o link show eth1 | grep -q ' mtu 9500 '
 	netns lab down "$LAB"
 	# IOL's Ethernet0/0 is its management port: refused, nothing made.
 	sed -i 's|iol:Ethernet1/2|iol:Ethernet0/0|' "$SCR/alias.yml"

@@ -597,6 +597,12 @@ static void test_env(void)
 	refused("name: e\ntopology:\n  nodes:\n    a: { image: ${LABT_SET/a/b} }\n",
 		"t.yml:4:17: bad substitution: '${' must hold a variable name, then '}' or one of "
 		"':-', ':=', ':+', '-', '=', '+'", "a shell operator envsubst has not");
+	refused("name: e\ntopology:\n  nodes:\n{{- range $i := seq 1 3 }}\n    n{{ $i }}:\n{{- end }}\n",
+		"t.yml:4:1: a Go template ('{{'): templated files are not supported yet",
+		"a Go-templated file");
+	refused("name: e\n# {{ .x }}\ntopology:\n  nodes:\n    a:\n",
+		"t.yml:2:3: a Go template ('{{'): templated files are not supported yet",
+		"a template action in a comment, as Go's text/template reads it");
 	refused("name: ${LABT_SET}\ntopology:\n  nodes:\n    \"${LABT_EMPTY}\":\n",
 		"t.yml:4:5: node name '': must not be empty or hold ':', '/' or blanks",
 		"an empty variable as a node name");
