@@ -632,10 +632,11 @@ static int end_addr(struct ctx *c, struct lab_link *l, int e, yaml_node_t *n, co
  * address each) there too. */
 static int parse_end(struct ctx *c, yaml_node_t *n, struct lab_link *l, int e)
 {
-	static const char *const keys[] = { "node", "interface", "mac", "ipv4", "ipv6", NULL };
+	static const char *const keys[] = { "node", "interface", "mac", "vars", "ipv4", "ipv6",
+					    NULL };
 	struct lab_end *end = &l->end[e];
 	const char *s, *node, *ifname, *mac;
-	yaml_node_t *v;
+	yaml_node_t *v, *v2;
 	char *joined;
 	int r;
 
@@ -669,10 +670,20 @@ static int parse_end(struct ctx *c, yaml_node_t *n, struct lab_link *l, int e)
 					       "kernel's MAC")) < 0)
 			return r;
 	}
-	if ((v = get(c, n, "ipv4")) && (r = end_addr(c, l, e, v, "ipv4", false)) < 0)
-		return r;
-	if ((v = get(c, n, "ipv6")) && (r = end_addr(c, l, e, v, "ipv6", true)) < 0)
-		return r;
+	/* containerlab's endpoint vars: its ipv4 and ipv6 are the addresses
+	 * the node's config gives the interface; here, the interface's own. */
+	if ((v = get(c, n, "vars")) && v->type != YAML_MAPPING_NODE)
+		return fail(c, v, "vars must be a mapping");
+	for (int i = 0; i < 2; i++) {
+		yaml_node_t *map = i ? v : n;
+
+		if (!map)
+			continue;
+		if ((v2 = get(c, map, "ipv4")) && (r = end_addr(c, l, e, v2, "ipv4", false)) < 0)
+			return r;
+		if ((v2 = get(c, map, "ipv6")) && (r = end_addr(c, l, e, v2, "ipv6", true)) < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -724,8 +735,8 @@ static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab
 	return rest ? dup_into(&end->cidr, rest + 1) : 0;
 }
 
-/* Link-level 'ipv4' or 'ipv6' (containerlab's, KEY): a list of two
- * addresses, one for each end in order ("" for none). */
+/* Link-level 'ipv4' or 'ipv6' (KEY) of mapping N, the link or its vars: a
+ * list of two addresses, one for each end in order ("" for none). */
 static int link_addrs(struct ctx *c, struct lab_link *l, yaml_node_t *n, const char *key)
 {
 	yaml_node_t *seq = get(c, n, key);
@@ -743,8 +754,8 @@ static int link_addrs(struct ctx *c, struct lab_link *l, yaml_node_t *n, const c
 	return 0;
 }
 
-/* containerlab's 'vars' and 'labels' of a link: read (a mapping), used by
- * nothing here. */
+/* containerlab's 'vars' and 'labels' of a link: read (a mapping); of the
+ * vars, ipv4 and ipv6 are used (link_addrs()), the rest by nothing here. */
 static int link_meta(struct ctx *c, yaml_node_t *n, const char *key)
 {
 	yaml_node_t *v = get(c, n, key);
@@ -806,7 +817,11 @@ static int parse_link(struct ctx *c, yaml_node_t *n)
 			return r;
 		}
 	}
-	if ((r = link_addrs(c, ll, n, "ipv4")) < 0 || (r = link_addrs(c, ll, n, "ipv6")) < 0)
+	/* containerlab's vars: {ipv4: [A, B], ipv6: [...]} are the addresses
+	 * the nodes' configs give the ends; here, the ends' own. */
+	v = get(c, n, "vars");
+	if ((r = link_addrs(c, ll, n, "ipv4")) < 0 || (r = link_addrs(c, ll, n, "ipv6")) < 0 ||
+	    (r = link_addrs(c, ll, v, "ipv4")) < 0 || (r = link_addrs(c, ll, v, "ipv6")) < 0)
 		return r;
 	ll->mtu = LAB_LINK_MTU;
 	if ((v = get(c, n, "mtu"))) {

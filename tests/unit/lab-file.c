@@ -759,6 +759,29 @@ static void test_link_addressing(void)
 			"t.yml:14:44: 'mac' is read, not applied yet: interfaces get the kernel's MAC",
 			"the mac is noted as not applied");
 	lab_free(lab);
+	/* The same through containerlab's vars, on the link and on an end. */
+	if (is(parse(HEAD "    a:\n    b:\n  links:\n"
+			  "    - endpoints: [a:eth1, b:eth1]\n"
+			  "      vars:\n        ipv4: [10.2.0.1/24, 10.2.0.2/24]\n"
+			  "        ipv6: [\"fd02::1/64\", \"fd02::2/64\"]\n        other: x\n"
+			  "    - type: veth\n      endpoints:\n"
+			  "        - { node: a, interface: eth2, vars: { ipv4: 10.3.0.1/24 } }\n"
+			  "        - { node: b, interface: eth2 }\n",
+		     &lab),
+	       0, "addresses in vars parse")) {
+		text_is(lab->links[0].end[0].cidr, "10.2.0.1/24", "vars.ipv4 of end 0");
+		text_is(lab->links[0].end[1].cidr, "10.2.0.2/24", "vars.ipv4 of end 1");
+		if (is(node(lab, "b")->n_addrs, 1, "b's vars.ipv6 as one more address"))
+			text_is(node(lab, "b")->addrs[0].cidr, "fd02::2/64", "the ipv6");
+		text_is(lab->links[1].end[0].cidr, "10.3.0.1/24", "an endpoint's vars.ipv4");
+		ok(lab->links[1].end[1].cidr == NULL, "the other end has none");
+	} else {
+		diag("%s", err);
+	}
+	lab_free(lab);
+	refused(HEAD "    a:\n    b:\n  links:\n    - endpoints: [a:eth1, b:eth1]\n"
+		     "      vars: { ipv4: [10.2.0.1/24, 10.2.0.300/24] }\n",
+		"t.yml:8:35: ipv4 '10.2.0.300/24': must be an IPv4 CIDR", "a bad address in vars");
 	refused(HEAD "    a:\n    b:\n  links:\n    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
 		     "      ipv4: [\"10.0.0.1/30\"]\n",
 		"t.yml:8:13: ipv4 must be a list of two addresses, one for each end", "one ipv4");
