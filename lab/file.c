@@ -50,7 +50,7 @@ static const char *const container_keys[] = {
 	"image-pull-policy", "config", "startup-delay", "aliases", "auto-remove",
 	"restart-policy", "components", "devices", "cap-add", "exec-timeout", "position",
 	"volumes", "credentials", "hostname", "privileged", "cgroupns-mode", "cgroup-parent",
-	"pid-mode", "tmpfs", "security-opts", "link-apply-mode",
+	"pid-mode", "tmpfs", "security-opts", "link-apply-mode", "daemons",
 	NULL,
 };
 

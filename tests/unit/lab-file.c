@@ -807,7 +807,7 @@ static void test_container_keys(void)
 {
 	static const char *const keys[] = { "volumes", "credentials", "hostname", "privileged",
 					    "cgroupns-mode", "cgroup-parent", "pid-mode", "tmpfs",
-					    "security-opts", "link-apply-mode" };
+					    "security-opts", "link-apply-mode", "daemons" };
 	static const char *const kinds[] = { "host", "ext-container", "k8s-kind", "ovs-bridge" };
 	char text[256], want[256];
 	struct lab *lab;
