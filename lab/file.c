@@ -338,7 +338,7 @@ static int parse_routes(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 		return r;
 	FOREACH_ITEM(c, seq, it, n) {
 		const char *s;
-		char *copy, *tok[6], *save = NULL, *t;
+		char *copy, *tok[6], *save = NULL, *t, dev[32];
 		size_t nt = 0, i;
 		struct lab_route *rt;
 
@@ -361,9 +361,12 @@ static int parse_routes(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 				if (strcmp(tok[i], "via") == 0 && !rt->via && is_addr(tok[i + 1]))
 					r = dup_into(&rt->via, tok[i + 1]);
 				else if (strcmp(tok[i], "dev") == 0 && !rt->dev &&
-					 netns_ifname_check(tok[i + 1]) == 0)
-					r = dup_into(&rt->dev, tok[i + 1]);
-				else
+					 strlen(tok[i + 1]) < sizeof(dev) &&
+					 (r = alias(c, n, ln, "route", s,
+						    strcpy(dev, tok[i + 1]), sizeof(dev))) == 0 &&
+					 netns_ifname_check(dev) == 0)
+					r = dup_into(&rt->dev, dev);
+				else if (r == 0)
 					r = fail(c, n, "route '%s': bad '%s %s'", s, tok[i], tok[i + 1]);
 			}
 		}

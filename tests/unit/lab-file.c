@@ -673,13 +673,15 @@ static void test_aliases(void)
 		"an alias and its Linux name");
 	/* The kind inherited from a group or the defaults counts; addrs too. */
 	if (is(parse("name: al\ntopology:\n  defaults: { kind: arista_ceos }\n  nodes:\n"
-		     "    a:\n      addrs: [\"Ethernet1 10.0.0.1/24\"]\n    b:\n  links:\n"
+		     "    a:\n      addrs: [\"Ethernet1 10.0.0.1/24\"]\n"
+		     "      routes: [\"10.9.0.0/16 dev Ethernet1\"]\n    b:\n  links:\n"
 		     "    - endpoints: [{ node: a, interface: Ethernet1 }, \"b:Ethernet2\"]\n",
 		     &lab),
 	       0, "inherited kind, extended endpoint, addrs")) {
 		text_is(lab->links[0].end[0].ifname, "eth1", "extended endpoint mapped");
 		text_is(lab->links[0].end[1].ifname, "eth2", "by the defaults' kind");
 		text_is(lab->nodes[0].addrs[0].ifname, "eth1", "an address's interface mapped");
+		text_is(lab->nodes[0].routes[0].dev, "eth1", "a route's dev mapped");
 	} else {
 		diag("%s", err);
 	}
