@@ -29,6 +29,10 @@ static const char *const ceos[] = { "arista_ceos", "ceos", NULL };
 static const char *const iol[] = { "cisco_iol", NULL };
 static const char *const f5[] = { "f5_bigip-ve", "f5_bigip_ve", NULL };
 static const char *const saos[] = { "ciena_saos", NULL };
+static const char *const veos[] = { "arista_veos", "vr-veos", "vr-arista_veos", NULL };
+static const char *const vios[] = { "cisco_vios", "vr-vios", "vr-cisco_vios", NULL };
+static const char *const xrv9k[] = { "cisco_xrv9k", "vr-xrv9k", "vr-cisco_xrv9k", NULL };
+static const char *const ftdv[] = { "cisco_ftdv", NULL };
 
 /* IOL: Ethernet<slot>/<port>, four ports a slot (0 to 3), is eth<4 slot +
  * port>; Ethernet0/0 (eth0) is the management port, not a link's. */
@@ -37,6 +41,15 @@ static int iol_map(const unsigned *n, char *buf, size_t len)
 	if (n[0] > 9 || n[1] > 3 || (n[0] == 0 && n[1] == 0))
 		return -ERANGE;
 	snprintf(buf, len, "eth%u", n[0] * 4 + n[1]);
+	return 0;
+}
+
+/* A VM's ports numbered from 0 (Gi0, Gi0/0/0/0): eth0 is the container's
+ * management interface, so port X is eth<X + 1> (containerlab's
+ * InterfaceOffset 0, first data interface 1). */
+static int from0_map(const unsigned *n, char *buf, size_t len)
+{
+	snprintf(buf, len, "eth%u", n[0] + 1);
 	return 0;
 }
 
@@ -63,6 +76,18 @@ static const struct alias aliases[] = {
 	{ f5, "1.%u", "eth%u", NULL },
 	/* SAOS: port 1 is eth1. */
 	{ saos, "%u", "eth%u", NULL },
+	/* vEOS in a VM: Ethernet1/1 is its first data port, eth1. */
+	{ veos, "Ethernet1/%u", "eth%u", NULL },
+	{ veos, "Et1/%u", "eth%u", NULL },
+	{ vios, "GigabitEthernet%u", NULL, from0_map },
+	{ vios, "Gi%u", NULL, from0_map },
+	{ xrv9k, "GigabitEthernet0/0/0/%u", NULL, from0_map },
+	{ xrv9k, "Gi0/0/0/%u", NULL, from0_map },
+	{ xrv9k, "TenGigabitEthernet0/0/0/%u", NULL, from0_map },
+	{ xrv9k, "TenGigE0/0/0/%u", NULL, from0_map },
+	{ xrv9k, "Te0/0/0/%u", NULL, from0_map },
+	{ ftdv, "GigabitEthernet0/%u", NULL, from0_map },
+	{ ftdv, "Gi0/%u", NULL, from0_map },
 };
 
 static bool has_kind(const char *const *kinds, const char *kind)

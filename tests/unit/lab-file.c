@@ -659,6 +659,13 @@ static void test_aliases(void)
 	alias_is("f5_bigip_ve", "1.1", "eth1");
 	alias_is("ciena_saos", "1", "eth1");
 	alias_is("ciena_saos", "10", "eth10");
+	alias_is("arista_veos", "Ethernet1/3", "eth3");
+	alias_is("vr-veos", "Et1/1", "eth1");
+	alias_is("cisco_vios", "Gi0", "eth1");
+	alias_is("cisco_vios", "GigabitEthernet2", "eth3");
+	alias_is("cisco_xrv9k", "Gi0/0/0/0", "eth1");
+	alias_is("vr-xrv9k", "TenGigE0/0/0/4", "eth5");
+	alias_is("cisco_ftdv", "GigabitEthernet0/1", "eth2");
 	alias_is("linux", "eth1", "eth1");
 	/* An alias of another kind is a name as written: '/' is no Linux name. */
 	refused("name: al\ntopology:\n  nodes:\n    a: { kind: linux }\n    b:\n  links:\n"
