@@ -114,6 +114,7 @@ struct lab_end {
 	size_t node; /* index into lab.nodes */
 	char *ifname;
 	char *cidr; /* "r1:eth1:10.0.0.1/30": the address, or NULL */
+	char *mac; /* containerlab's endpoint 'mac', or NULL: read, not applied yet */
 };
 
 struct lab_link_type;
@@ -121,8 +122,13 @@ struct lab_link_type;
 struct lab_link {
 	const struct lab_link_type *type; /* link.c's entry: veth */
 	struct lab_end end[2];
-	unsigned mtu; /* 0: the kernel's default */
+	unsigned mtu; /* the file's, else LAB_LINK_MTU */
 };
+
+/* containerlab's MTU of a link whose file gives none (its links package's
+ * DefaultLinkMTU), rather than the kernel's 1500: jumbo frames cross a lab
+ * as they cross its fabric. */
+#define LAB_LINK_MTU 9500
 
 struct lab {
 	char *name;
@@ -147,6 +153,15 @@ struct lab {
  * given to every node multiply, so that a 77 KB file (3,000 exec lines for
  * 3,000 nodes) took 360 MB, and 1.5 MB would take tens of GB. */
 #define LAB_SETTINGS_MAX (256 << 20)
+
+/* env.c: BUF (LEN bytes) with its environment variables expanded as
+ * containerlab expands them, before YAML (docs/lab.md): 0 and *RET, the
+ * text (malloc'd, *RET_LEN bytes), or *RET NULL when BUF holds no '$'
+ * (the text is BUF itself). -EINVAL with *RET_LINE, *RET_COL (1-based) and
+ * *RET_WHY for a substitution that is wrong, -E2BIG when the text would
+ * pass LAB_FILE_MAX, -ENOMEM. */
+int lab_env_expand(const char *buf, size_t len, char **ret, size_t *ret_len, size_t *ret_line,
+		   size_t *ret_col, const char **ret_why);
 
 /* Parses and validates the lab file held in BUF (LEN bytes); FILE names it
  * in messages. A file past the limits above is refused (-EINVAL) before
@@ -308,6 +323,19 @@ struct lab_link_type {
 extern const struct lab_link_type lab_link_veth;
 const struct lab_link_type *lab_link_type_find(const char *name);
 
+/* file-link.c: containerlab's link types as the file writes them: TYPE,
+ * the KEYS its long form may have, and SHORT_NODE, the far end's name in
+ * its short form ("host" of "host:IF"; NULL: none). _find gives TYPE's
+ * entry, _short the entry whose short form's node is the LEN bytes at
+ * NODE; NULL for none. Which are made is lab_link_type_find()'s. */
+struct lab_link_form {
+	const char *type;
+	const char *const *keys;
+	const char *short_node;
+};
+const struct lab_link_form *lab_link_form_find(const char *type);
+const struct lab_link_form *lab_link_form_short(const char *node, size_t len);
+
 /* kind.c: node kinds. Each is an entry with what differs between kinds;
  * the ops run on a thread in the node's namespace, and on failure say what
  * failed with lab_node_error(). PORTS: the node's link ends are ports of a
@@ -325,6 +353,13 @@ struct lab_kind {
 	int (*port)(struct lab_nwork *w, const char *ifname);
 	int (*up)(struct lab_nwork *w);
 };
+/* ifalias.c: the Linux name containerlab gives interface NAME of a node of
+ * KIND, when NAME is one of the kind's own names for its ports
+ * ("ethernet-1/1" of nokia_srlinux is "e1-1"): 1 and the name in BUF (LEN
+ * bytes); 0 when NAME is no alias of KIND's (it is a Linux name as
+ * written); -ERANGE for an alias whose numbers the kind has no port for
+ * (IOL's Ethernet0/0, its management port) or whose name would not fit. */
+int lab_ifname_alias(const char *kind, const char *name, char *buf, size_t len);
 /* The entry of kind NAME; linux's for any kind the table does not hold
  * (every kind is a namespace) and for NULL. */
 const struct lab_kind *lab_kind_find(const char *name);

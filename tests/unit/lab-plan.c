@@ -263,13 +263,13 @@ static void test_links(void)
 	snprintf(new, sizeof(new), "%s  links:\n    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
 		 "      mtu: 9000\n", three);
 	if ((p = plan(old, new))) {
-		text_is(lines(p), "~ mtu a:eth1 b:eth1 1500 -> 9000\n",
+		text_is(lines(p), "~ mtu a:eth1 b:eth1 9500 -> 9000\n",
 		       "an mtu set: changed in place");
 		is(p->n_links, 0, "the link is not made again");
 		if (ok((w = work(p, "a")) != NULL, "a in the plan"))
-			mtu_is(w, "eth1", 9000, 1500, "a's end: new and old mtu");
+			mtu_is(w, "eth1", 9000, 9500, "a's end: new and old mtu");
 		if (ok((w = work(p, "b")) != NULL, "b in the plan"))
-			mtu_is(w, "eth1", 9000, 1500, "b's end too");
+			mtu_is(w, "eth1", 9000, 9500, "b's end too");
 	}
 	plan_free(p);
 }
@@ -360,7 +360,7 @@ static void test_order(void)
 	text_is(lines(p),
 	       "+ node r3\n"
 	       "+ link r1:eth3 r3:eth0\n"
-	       "~ mtu h1:eth1 sw:p2 1500 -> 9000\n"
+	       "~ mtu h1:eth1 sw:p2 9500 -> 9000\n"
 	       "~ addr h1 lo 10.5.0.1/32 -> 10.5.0.2/32\n"
 	       "~ addr r1 eth1 10.91.0.1/24 -> 10.91.0.9/24\n"
 	       "+ route h1 10.99.0.0/16 via 10.91.0.9\n"
