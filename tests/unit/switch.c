@@ -519,10 +519,22 @@ static void test_socket_here(const int fd[2], const ino_t ino[2])
 	ok(m.stayed_other, "and the thread is back where it had moved, not where it was first");
 	is(count_fds(), before, "the thread's fds are closed when it exits");
 
+	close(netns_socket(fd[0], AF_INET, SOCK_DGRAM, 0)); /* this thread's fds, for the child to inherit */
 	pid = fork();
 	if (pid == 0) {
-		int s = netns_socket(fd[0], AF_INET, SOCK_DGRAM, 0), bad = 0;
+		int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), s, bad = 0;
 
+		/* The child's first call, after it moved: the fds it inherited
+		 * name its parent's thread, which is still home. */
+		if (setns(fd[1], CLONE_NEWNET) < 0)
+			bad |= 16;
+		close(netns_socket(fd[0], AF_INET, SOCK_DGRAM, 0));
+		if (ino_of("/proc/thread-self/ns/net") != ino[1])
+			bad |= 8;
+		if (setns(home, CLONE_NEWNET) < 0)
+			bad |= 16;
+		close(home);
+		s = netns_socket(fd[0], AF_INET, SOCK_DGRAM, 0);
 		if (s < 0 || sock_ino(s) != ino[0])
 			bad |= 1;
 		if (ino_of("/proc/thread-self/ns/net") != orig_ino)
@@ -537,6 +549,8 @@ static void test_socket_here(const int fd[2], const ino_t ino[2])
 	ok(!(status & 1), "in a forked child, the socket is in the target");
 	ok(!(status & 2), "and the child's thread is back home");
 	ok(!(status & 4), "and root's call made no socket worker: the thread went itself");
+	ok(!(status & 8), "a child that moved before its first call is left where it moved");
+	ok(!(status & 16), "(the child could switch itself)");
 }
 
 static void test_bad_fds(void)
