@@ -37,6 +37,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,7 +76,7 @@ static bool here_key_ok;
  * (MADV_WIPEONFORK): where it reads 0, the thread's TLS and fds are copies
  * made for its parent, found without a gettid() per call. NULL if the
  * kernel cannot (before 4.14): then gettid() tells. */
-static volatile char *here_parent;
+static _Atomic char *here_parent; /* relaxed: 1 from here_key_make() on, 0 only in a child until it opens */
 
 /* Is FD still the file it was when we opened it? */
 static bool fd_is(int fd, dev_t dev, ino_t ino)
@@ -139,7 +140,7 @@ static void here_key_make(void)
 		return;
 	}
 	here_parent = page;
-	here_parent[0] = 1;
+	atomic_store_explicit(here_parent, 1, memory_order_relaxed);
 }
 
 /* Was H made for this thread of this process? */
@@ -147,7 +148,7 @@ static bool here_mine(const struct here *h)
 {
 	if (!here_parent)
 		return h->tid != 0 && h->tid == gettid();
-	return h->tid != 0 && here_parent[0];
+	return h->tid != 0 && atomic_load_explicit(here_parent, memory_order_relaxed);
 }
 
 /* Opens the thread's ns/net symlink itself; false if it cannot (no /proc). */
@@ -170,8 +171,8 @@ static bool here_open(struct here *h)
 	h->link_dev = st.st_dev;
 	h->link_ino = st.st_ino;
 	h->tid = tid;
-	if (here_parent)
-		here_parent[0] = 1; /* in a forked child, its only thread's are now its own */
+	if (here_parent) /* in a forked child, its only thread's are now its own */
+		atomic_store_explicit(here_parent, 1, memory_order_relaxed);
 	/* The destructor closes them when the thread exits. */
 	pthread_setspecific(here_key, h);
 	return true;
