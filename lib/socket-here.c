@@ -3,25 +3,35 @@
  * netns_socket() on the caller's own thread: setns(2) into the target,
  * socket(2), setns(2) back, with every signal blocked, when the way back is
  * proved. A hand-off to the socket worker (worker.c) costs a wake-up, which
- * on a busy machine waits for a CPU: 24 x socket() with two CPU-bound
- * processes on two cores, against 4.7 x here (2.5-2.7 x on the machine as it
- * was; bench/switch, docs/benchmarks.md).
+ * on a busy machine waits for a CPU: 19 x socket() with two CPU-bound
+ * processes on two cores, against 2.3 x here, and 2.2 x on the machine as it
+ * was (bench/switch, docs/benchmarks.md). The unsafe floor (setns, socket,
+ * setns back) is 1.8 x, and the floor plus the one read that tells where the
+ * thread is, 2.1 x: that read is most of what is left.
  *
  * The proof, made on every call:
- * - Where the thread is. It is read from /proc/self/task/TID/ns/net through
- *   a directory fd kept per thread (readlinkat: 1.5 us here; opening
- *   /proc/thread-self/ns/net costs 4.5). The thread's home fd, also kept,
- *   must still be that namespace: a thread may switch on its own between
- *   calls, and a program may close or reuse our fds (fstat checks both).
- * - That it may come back. setns(home) from home makes the kernel check what
- *   the way back will check, CAP_SYS_ADMIN over the user namespace that owns
- *   home and in the thread's own, and changes nothing. The credentials it
- *   checked cannot change before we are back: only the thread itself changes
- *   them, and every signal is blocked through the raw rt_sigprocmask, glibc's
- *   own too (SIGSETXID, with which another thread's setuid() reaches this
- *   one, waits until we are home; pthread_sigmask() would let it through).
- *   A user namespace that does not own home fails the check (EPERM): the
- *   worker makes the socket then, and retires if it cannot come back.
+ * - Where the thread is. Each thread keeps an O_PATH fd of its
+ *   /proc/self/task/TID/ns/net symlink itself, and readlinkat(fd, "") reads
+ *   it without a lookup (1.5 us here, 1.8 through a directory fd, 4.5 to
+ *   open /proc/thread-self/ns/net): proc reads the task's namespace at that
+ *   moment. The thread's home fd, also kept, must still be that namespace
+ *   (NS_GET_ID, an id never reused, or fstat before Linux 6.18): a thread
+ *   may switch on its own between calls, and a program may close or reuse
+ *   our fds. A forked child is told by a page the kernel zeroes in it
+ *   (MADV_WIPEONFORK), not by a gettid() per call.
+ * - That it may come back. setns() into a network namespace asks for
+ *   CAP_SYS_ADMIN over the user namespace that owns it and in the thread's
+ *   own. When one user namespace owns the target and home (NS_GET_ID of
+ *   NS_GET_USERNS, kept for the last target), the way back asks what the way
+ *   there asked, of the same credentials, so setns(target) succeeding proves
+ *   it. Otherwise setns(home) from home asks it first and changes nothing.
+ *   The credentials cannot change before we are back: only the thread itself
+ *   changes them, and every signal is blocked through the raw
+ *   rt_sigprocmask, glibc's own too (SIGSETXID, with which another thread's
+ *   setuid() reaches this one, waits until we are home; pthread_sigmask()
+ *   would let it through). When the check fails (EPERM: say, a user
+ *   namespace that does not own home), the thread has not moved: the worker
+ *   makes the socket then, and retires if it cannot come back.
  * - What remains: setns() allocates a new nsproxy, a small allocation that
  *   the kernel retries until it succeeds or the task is being killed (then
  *   the thread dies on its way out of the call), so the way back retries
@@ -29,7 +39,7 @@
  *   the call; rather than return into the caller's code in a foreign
  *   namespace, the process aborts.
  *
- * Each thread that calls keeps two close-on-exec fds (its ns directory and
+ * Each thread that calls keeps two close-on-exec fds (its ns/net symlink and
  * its home), closed when it exits; a forked child makes its own.
  */
 #include <fcntl.h>

@@ -514,7 +514,7 @@ static void test_socket_here(const int fd[2], const ino_t ino[2])
 	pthread_join(t, NULL);
 	ok(m.sock1_ok, "a new thread's socket is in the target");
 	ok(m.back_home, "and the thread is back home after it");
-	is(m.fds_in_thread, before + 3, "the thread holds its ns directory and home (and its own fd)");
+	is(m.fds_in_thread, before + 3, "the thread holds its ns/net symlink and home (and its own fd)");
 	ok(m.sock2_ok, "after the thread moved on its own, the socket is still in the target");
 	ok(m.stayed_other, "and the thread is back where it had moved, not where it was first");
 	is(count_fds(), before, "the thread's fds are closed when it exits");
