@@ -17,7 +17,9 @@
  *   moment. The thread's home fd, also kept, must still be that namespace
  *   (NS_GET_ID, an id never reused, or fstat before Linux 6.18): a thread
  *   may switch on its own between calls, and a program may close or reuse
- *   our fds. A forked child is told by a page the kernel zeroes in it
+ *   our fds (a reused link reads as no namespace and is opened again; only
+ *   another task's ns/net symlink, opened O_PATH|O_NOFOLLOW onto our closed
+ *   number while that task is in our home, would pass). A forked child is told by a page the kernel zeroes in it
  *   (MADV_WIPEONFORK), not by a gettid() per call.
  * - That it may come back. setns() into a network namespace asks for
  *   CAP_SYS_ADMIN over the user namespace that owns it and in the thread's
