@@ -86,16 +86,19 @@ int rtnl_neigh_state(const struct nlmsghdr *m)
 int rtnl_nsid_msg(struct nlmsghdr *nlh, size_t cap, int fd, int nsid)
 {
 	struct rtgenmsg *g;
+	bool get = nsid < 0 && nsid != RTNL_NSID_AUTO;
 
 	if (fd < 0)
 		return -EBADF;
-	nlh->nlmsg_type = nsid < 0 ? RTM_GETNSID : RTM_NEWNSID;
+	nlh->nlmsg_type = get ? RTM_GETNSID : RTM_NEWNSID;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->rtgen_family = AF_UNSPEC;
 	if (!mnl_attr_put_u32_check(nlh, cap, NETNSA_FD, (uint32_t)fd))
 		return -ENOBUFS;
-	if (nsid >= 0 && !mnl_attr_put_u32_check(nlh, cap, NETNSA_NSID, (uint32_t)nsid))
+	if (!get && !mnl_attr_put_u32_check(nlh, cap, NETNSA_NSID,
+					    nsid == RTNL_NSID_AUTO ? (uint32_t)NETNSA_NSID_NOT_ASSIGNED
+								   : (uint32_t)nsid))
 		return -ENOBUFS;
 	return 0;
 }

@@ -232,7 +232,10 @@ int rtnl_neigh_msg(struct nlmsghdr *nlh, size_t cap, uint16_t type, int index,
 /* The NUD_* state of M, an RTM_NEWNEIGH, or -EBADMSG. */
 int rtnl_neigh_state(const struct nlmsghdr *m);
 
-/* RTM_GETNSID (NSID < 0) of namespace FD, or RTM_NEWNSID giving it NSID. */
+/* RTM_GETNSID (NSID < 0) of namespace FD, or RTM_NEWNSID giving it NSID,
+ * or one the kernel chooses with RTNL_NSID_AUTO (NETNSA_NSID_NOT_ASSIGNED,
+ * as `ip netns set NAME auto` sends). */
+#define RTNL_NSID_AUTO (-2)
 int rtnl_nsid_msg(struct nlmsghdr *nlh, size_t cap, int fd, int nsid);
 /* A dump of every nsid the socket's namespace gives (RTM_NEWNSID each). */
 int rtnl_nsid_dump_msg(struct nlmsghdr *nlh, size_t cap);
