@@ -60,20 +60,7 @@ static inline bool lab_cancelled(const struct lab_ctx *ctx)
 	return ctx && ctx->cancel && *ctx->cancel;
 }
 
-/* nl.c: an rtnetlink socket (SOCK_CLOEXEC) bound to GROUPS that asks for
- * extended acks; NULL with errno set. _fdopen makes it of FD, an rtnetlink
- * socket opened elsewhere (in another namespace: netns_socket()), which it
- * takes: closed on failure. lab_nl_extack() copies the kernel's message
- * (NLMSGERR_ATTR_MSG) in NLMSG_ERROR M into BUF (LEN bytes); "" when it gave
- * none. The command's nsid uses them too. */
 struct mnl_socket;
-struct nlmsghdr;
-struct mnl_socket *lab_nl_open(unsigned groups);
-struct mnl_socket *lab_nl_fdopen(int fd, unsigned groups);
-void lab_nl_extack(const struct nlmsghdr *m, char *buf, size_t len);
-/* Waits for the ack of request SEQ on NL: 0 or its negative errno, the
- * kernel's extended ack into MSG (MSGLEN bytes; "" when none). */
-int lab_nl_ack(struct mnl_socket *nl, unsigned seq, char *msg, size_t msglen);
 
 /* An address "CIDR" on interface IFNAME of a node. */
 struct lab_addr {
@@ -294,15 +281,15 @@ void lab_progress_show(struct lab_progress *p);
 void lab_progress_end(struct lab_progress *p);
 
 /* link.c: link types, an entry each (link-veth.c). MAKE makes link L, end
- * I in the namespace of fd FD0/FD1, with request SEQ on NL (a socket of the
- * caller's namespace), the kernel's message into MSG; REMOVE deletes it
+ * I in the namespace of fd FD0/FD1, with one request on NL (rtnl_open(): a
+ * socket of the caller's namespace), the kernel's message into MSG; REMOVE deletes it
  * from end 0's namespace FD. Both return 0 or a negative errno.
  * lab_link_type_find() gives the type NAME (NULL: the default, veth), NULL
  * for a type there is none of. */
 struct lab_link_type {
 	const char *name;
-	int (*make)(struct mnl_socket *nl, unsigned seq, const struct lab_link_work *l, int fd0,
-		    int fd1, char *msg, size_t msglen);
+	int (*make)(struct mnl_socket *nl, const struct lab_link_work *l, int fd0, int fd1,
+		    char *msg, size_t msglen);
 	int (*remove)(int fd, const struct lab_link_work *l);
 };
 extern const struct lab_link_type lab_link_veth;
