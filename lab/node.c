@@ -5,11 +5,7 @@
  * routes; the undo of that; and the removals of a live change. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
-#include <linux/veth.h>
-#include <libmnl/libmnl.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
