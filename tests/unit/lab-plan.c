@@ -77,50 +77,57 @@ static bool text_is(const char *got, const char *want, const char *what)
 	return r;
 }
 
-/* "a b c" (space-separated) is exactly V's strings, in order. */
-static bool strv_is(const struct lab_strv *v, const char *want, const char *what)
-{
-	char buf[1024] = "";
-	size_t n = 0;
+/* Entry I of a vector, appended to J as text: a string, or an
+ * address, route or sysctl with its parts joined by "|". */
+struct joined {
+	char buf[1024];
+	size_t n;
+};
 
-	for (size_t i = 0; i < v->n; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : "", v->v[i]);
-	return text_is(buf, want, what);
+static void join(struct joined *j, size_t i, const char *a, const char *b, const char *c)
+{
+	j->n += (size_t)snprintf(j->buf + j->n, sizeof(j->buf) - j->n, "%s%s%s%s%s%s", i ? "," : "",
+				 a ? a : "-", b ? "|" : "", b ? b : "", c ? "|" : "", c ? c : "");
 }
 
-/* V's entries, each as its parts joined by "|", joined by ",". */
-static bool addrs_is(const struct lab_addrs *v, const char *want, const char *what)
+/* "a,b,c" is exactly V's strings, in order. */
+static bool strv_is(const struct lab_strv *v, const char *want, const char *what)
 {
-	char buf[1024] = "";
-	size_t n = 0;
+	struct joined j = { "", 0 };
 
 	for (size_t i = 0; i < v->n; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s|%s", i ? "," : "",
-				      v->v[i].ifname, v->v[i].cidr);
-	return text_is(buf, want, what);
+		join(&j, i, v->v[i], NULL, NULL);
+	return text_is(j.buf, want, what);
+}
+
+/* The same of addresses ("IF|CIDR"), routes ("DST|VIA|DEV", "-" for none)
+ * and sysctls ("KEY|VALUE"). */
+static bool addrs_is(const struct lab_addrs *v, const char *want, const char *what)
+{
+	struct joined j = { "", 0 };
+
+	for (size_t i = 0; i < v->n; i++)
+		join(&j, i, v->v[i].ifname, v->v[i].cidr, NULL);
+	return text_is(j.buf, want, what);
 }
 
 static bool routes_is(const struct lab_routes *v, const char *want, const char *what)
 {
-	char buf[1024] = "";
-	size_t n = 0;
+	struct joined j = { "", 0 };
 
 	for (size_t i = 0; i < v->n; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s|%s|%s", i ? "," : "",
-				      v->v[i].dst ? v->v[i].dst : "-", v->v[i].via ? v->v[i].via : "-",
-				      v->v[i].dev ? v->v[i].dev : "-");
-	return text_is(buf, want, what);
+		join(&j, i, v->v[i].dst, v->v[i].via ? v->v[i].via : "-",
+		     v->v[i].dev ? v->v[i].dev : "-");
+	return text_is(j.buf, want, what);
 }
 
 static bool sysctls_is(const struct lab_sysctls *v, const char *want, const char *what)
 {
-	char buf[1024] = "";
-	size_t n = 0;
+	struct joined j = { "", 0 };
 
 	for (size_t i = 0; i < v->n; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s|%s", i ? "," : "",
-				      v->v[i].key, v->v[i].value);
-	return text_is(buf, want, what);
+		join(&j, i, v->v[i].key, v->v[i].value, NULL);
+	return text_is(j.buf, want, what);
 }
 
 /* W's one MTU change is IFNAME from WAS to NOW. */
