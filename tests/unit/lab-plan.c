@@ -478,8 +478,35 @@ static void test_refused(void)
 	json_decref(n);
 }
 
+/* The split of a state's texts (lab/ops.c), the malformed ones included:
+ * they fail when the step runs, as the library refuses them. */
+static void test_ops(void)
+{
+	struct lab_addrs a = { 0 };
+	struct lab_routes r = { 0 };
+	struct lab_sysctls s = { 0 };
+
+	is(lab_addrs_add(&a, "eth0 10.0.0.1/24"), 0, "an address");
+	is(lab_addrs_add(&a, "10.0.0.2/24"), 0, "one without an interface");
+	addrs_is(&a, "eth0|10.0.0.1/24,|10.0.0.2/24", "split at the space; none: no interface");
+	text_is(a.v[1].text, "10.0.0.2/24", "its text kept");
+	ok(lab_addrs_has(&a, "eth0 10.0.0.1/24"), "found by its text");
+	ok(!lab_addrs_has(&a, "eth0 10.0.0.1/25"), "and only by it");
+	is(lab_routes_add(&r, "10.8.0.0/16 via 10.0.0.9 dev eth0"), 0, "a route");
+	is(lab_routes_add(&r, "default via"), 0, "one the state cannot have written");
+	routes_is(&r, "10.8.0.0/16|10.0.0.9|eth0,-|-|-", "split; the bad one has no destination");
+	text_is(r.v[1].text, "default via", "its text kept");
+	is(lab_sysctls_add(&s, "net.ipv4.ip_forward", "1"), 0, "a sysctl");
+	sysctls_is(&s, "net.ipv4.ip_forward|1", "its key and value");
+	lab_addrs_free(&a);
+	lab_routes_free(&r);
+	lab_sysctls_free(&s);
+	is(a.n + r.n + s.n, 0, "freed, empty");
+}
+
 int main(void)
 {
+	test_ops();
 	test_first_up();
 	test_up_to_date();
 	test_nodes();
