@@ -60,20 +60,7 @@ static inline bool lab_cancelled(const struct lab_ctx *ctx)
 	return ctx && ctx->cancel && *ctx->cancel;
 }
 
-/* nl.c: an rtnetlink socket (SOCK_CLOEXEC) bound to GROUPS that asks for
- * extended acks; NULL with errno set. _fdopen makes it of FD, an rtnetlink
- * socket opened elsewhere (in another namespace: netns_socket()), which it
- * takes: closed on failure. lab_nl_extack() copies the kernel's message
- * (NLMSGERR_ATTR_MSG) in NLMSG_ERROR M into BUF (LEN bytes); "" when it gave
- * none. The command's nsid uses them too. */
 struct mnl_socket;
-struct nlmsghdr;
-struct mnl_socket *lab_nl_open(unsigned groups);
-struct mnl_socket *lab_nl_fdopen(int fd, unsigned groups);
-void lab_nl_extack(const struct nlmsghdr *m, char *buf, size_t len);
-/* Waits for the ack of request SEQ on NL: 0 or its negative errno, the
- * kernel's extended ack into MSG (MSGLEN bytes; "" when none). */
-int lab_nl_ack(struct mnl_socket *nl, unsigned seq, char *msg, size_t msglen);
 
 /* An address "CIDR" on interface IFNAME of a node. */
 struct lab_addr {
@@ -231,17 +218,54 @@ bool lab_strv_has(const struct lab_strv *v, const char *s);
 /* The string KEY of object O, "" when O has none. */
 const char *lab_json_str(json_t *o, const char *key);
 
+/* ops.c: a node's addresses, routes and sysctls, split once by the plan
+ * from the text the state records (TEXT, which the plan's lines show). An
+ * address is "IF CIDR"; a route "DST[ via VIA][ dev DEV]" (lab_route_parse();
+ * DST NULL when TEXT is not one); a sysctl KEY and VALUE. _add copies TEXT:
+ * 0 or -ENOMEM. */
+struct lab_addr_op {
+	char *text;
+	const char *ifname, *cidr; /* "" and TEXT when TEXT has no space */
+};
+struct lab_route_op {
+	char *text;
+	const char *dst, *via, *dev; /* VIA, DEV: NULL when absent */
+};
+struct lab_sysctl_op {
+	char *key, *value;
+};
+struct lab_addrs {
+	struct lab_addr_op *v;
+	size_t n, cap;
+};
+struct lab_routes {
+	struct lab_route_op *v;
+	size_t n, cap;
+};
+struct lab_sysctls {
+	struct lab_sysctl_op *v;
+	size_t n, cap;
+};
+int lab_addrs_add(struct lab_addrs *v, const char *text);
+bool lab_addrs_has(const struct lab_addrs *v, const char *text);
+void lab_addrs_free(struct lab_addrs *v);
+int lab_routes_add(struct lab_routes *v, const char *text);
+void lab_routes_free(struct lab_routes *v);
+int lab_sysctls_add(struct lab_sysctls *v, const char *key, const char *value);
+void lab_sysctls_free(struct lab_sysctls *v);
+
 /* What one node gets. Its interfaces: BORN, made up with their link (end 0),
  * UPS, set up in the node (end 1), PORTS, enslaved to the node's bridge,
  * GONE, on links that go; MTUS, interface IFNAME's MTU from WAS to NOW
- * (IFNAME: the state's string); addresses "IF CIDR"; routes
- * as the state records them; SYSCTL_SET "KEY=VALUE" (SYSCTL_OLD: the values
+ * (IFNAME: the state's string); addresses, routes and SYSCTL_SET (SYSCTL_OLD: the values
  * they had, read before writing, for the undo); LINK_DEL: interfaces to
  * delete (a link that goes, from one of its nodes that stays); ROUTE_PRE:
  * routes of ROUTE_DEL deleted early, as a new route to the same
  * destination replaces them; ADDR_PRE: addresses of ADDR_DEL deleted
  * early, as a new one on the same interface replaces them; ROUTE_FIX: routes
- * put back after that (the kernel drops routes with their subnet). */
+ * put back after that (the kernel drops routes with their subnet), from
+ * ROUTES (the node's in the new state) or, undoing, ROUTES_OLD (in the old
+ * one); both filled for a node in both states only. */
 struct lab_mtu {
 	const char *ifname;
 	unsigned now, was;
@@ -258,8 +282,10 @@ struct lab_nwork {
 		struct lab_mtu *v;
 		size_t n, cap;
 	} mtus;
-	struct lab_strv born, ups, ports, gone, addr_add, addr_del, route_add, route_del,
-		sysctl_set, sysctl_old, link_del, route_pre, addr_pre, route_fix;
+	struct lab_strv born, ups, ports, gone, link_del;
+	struct lab_addrs addr_add, addr_del, addr_pre;
+	struct lab_routes route_add, route_del, route_pre, route_fix, routes, routes_old;
+	struct lab_sysctls sysctl_set, sysctl_old;
 	/* Filled in by up.c. */
 	struct netns_id id;
 	bool made, has_id;
@@ -309,15 +335,15 @@ void lab_progress_show(struct lab_progress *p);
 void lab_progress_end(struct lab_progress *p);
 
 /* link.c: link types, an entry each (link-veth.c). MAKE makes link L, end
- * I in the namespace of fd FD0/FD1, with request SEQ on NL (a socket of the
- * caller's namespace), the kernel's message into MSG; REMOVE deletes it
+ * I in the namespace of fd FD0/FD1, with one request on NL (rtnl_open(): a
+ * socket of the caller's namespace), the kernel's message into MSG; REMOVE deletes it
  * from end 0's namespace FD. Both return 0 or a negative errno.
  * lab_link_type_find() gives the type NAME (NULL: the default, veth), NULL
  * for a type there is none of. */
 struct lab_link_type {
 	const char *name;
-	int (*make)(struct mnl_socket *nl, unsigned seq, const struct lab_link_work *l, int fd0,
-		    int fd1, char *msg, size_t msglen);
+	int (*make)(struct mnl_socket *nl, const struct lab_link_work *l, int fd0, int fd1,
+		    char *msg, size_t msglen);
 	int (*remove)(int fd, const struct lab_link_work *l);
 };
 extern const struct lab_link_type lab_link_veth;

@@ -3,10 +3,7 @@
  * 10,000 nodes and with few fds held, whatever the lab's size. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
-#include <linux/veth.h>
 #include <libmnl/libmnl.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -25,6 +22,7 @@
 #include <unistd.h>
 
 #include "lab.h"
+#include "rtnl/rtnl.h"
 
 /* Namespace fds held at once by the link phase; maker threads at most. */
 #define FD_CACHE 16
@@ -236,14 +234,13 @@ int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 	struct fd_cache c;
 	struct mnl_socket *nl;
 	char msg[256] = "", what[512];
-	unsigned seq = (unsigned)time(NULL);
 	int r = 0;
 	size_t i;
 
 	if (p->n_links == 0)
 		return LAB_OK;
-	if (!(nl = lab_nl_open(0)))
-		return lab_fail(ctx, "netlink", -errno);
+	if ((r = rtnl_open(0, &nl)) < 0)
+		return lab_fail(ctx, "netlink", r);
 	cache_init(&c, p);
 	for (i = 0; i < p->n_links; i++) {
 		struct lab_link_work *l = &p->links[i];
@@ -256,7 +253,7 @@ int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 			fd1 = own = netns_fd_open_name(p->nodes[l->node[1]].ns);
 		else
 			fd1 = cache_get(&c, l->node[1]);
-		r = fd0 < 0 ? fd0 : fd1 < 0 ? fd1 : l->type->make(nl, ++seq, l, fd0, fd1, msg, sizeof(msg));
+		r = fd0 < 0 ? fd0 : fd1 < 0 ? fd1 : l->type->make(nl, l, fd0, fd1, msg, sizeof(msg));
 		if (own >= 0)
 			close(own);
 		if (r < 0) {

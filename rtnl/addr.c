@@ -107,3 +107,34 @@ int rtnl_addr_dump_msg(struct nlmsghdr *nlh, size_t cap, int family)
 	ifa->ifa_family = (unsigned char)family;
 	return 0;
 }
+
+int rtnl_addr_parse(const struct nlmsghdr *m, struct rtnl_addr_info *ret)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(m);
+	struct rtnl_addr_info info = { 0 };
+	const struct nlattr *a;
+	bool have = false;
+
+	if (m->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(m) < sizeof(*ifa) ||
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return -EBADMSG;
+	info.index = (int)ifa->ifa_index;
+	info.flags = ifa->ifa_flags;
+	info.ip.family = ifa->ifa_family;
+	info.ip.prefix = ifa->ifa_prefixlen;
+	mnl_attr_for_each(a, m, sizeof(*ifa)) {
+		uint16_t type = mnl_attr_get_type(a);
+
+		if (type == IFA_ADDRESS && mnl_attr_get_payload_len(a) == rtnl_ip_len(&info.ip)) {
+			memcpy(info.ip.a, mnl_attr_get_payload(a), rtnl_ip_len(&info.ip));
+			have = true;
+		} else if (type == IFA_FLAGS && mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+			/* The 32 bits; ifa_flags holds only the first 8. */
+			info.flags = mnl_attr_get_u32(a);
+		}
+	}
+	if (!have)
+		return -EBADMSG;
+	*ret = info;
+	return 0;
+}

@@ -74,6 +74,15 @@ int rtnl_neigh_msg(struct nlmsghdr *nlh, size_t cap, uint16_t type, int index,
 	return 0;
 }
 
+int rtnl_neigh_state(const struct nlmsghdr *m)
+{
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(m);
+
+	if (m->nlmsg_type != RTM_NEWNEIGH || mnl_nlmsg_get_payload_len(m) < sizeof(*ndm))
+		return -EBADMSG;
+	return ndm->ndm_state;
+}
+
 int rtnl_nsid_msg(struct nlmsghdr *nlh, size_t cap, uint16_t type, int fd, int nsid)
 {
 	struct rtgenmsg *g;
@@ -92,6 +101,18 @@ int rtnl_nsid_msg(struct nlmsghdr *nlh, size_t cap, uint16_t type, int fd, int n
 	if (type == RTM_NEWNSID &&
 	    !mnl_attr_put_u32_check(nlh, cap, NETNSA_NSID, (uint32_t)(int32_t)nsid))
 		return -ENOBUFS;
+	return 0;
+}
+
+int rtnl_nsid_dump_msg(struct nlmsghdr *nlh, size_t cap)
+{
+	struct rtgenmsg *g;
+
+	(void)cap;
+	nlh->nlmsg_type = RTM_GETNSID;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
 	return 0;
 }
 

@@ -27,6 +27,10 @@ struct nlmsghdr;
 /* A request's buffer. */
 #define RTNL_BUF 8192
 
+/* The empty header of a single request in BUF (RTNL_BUF bytes), for a
+ * builder to fill. */
+struct nlmsghdr *rtnl_msg(void *buf);
+
 /* ---- addresses ---- */
 
 /* The tree's one IP address type: an address and, where one is meant, its
@@ -196,6 +200,14 @@ int rtnl_addr_msg(struct nlmsghdr *nlh, size_t cap, bool add, int index, const s
 		  bool broadcast, uint32_t flags);
 /* A dump of FAMILY's addresses (AF_UNSPEC: all). */
 int rtnl_addr_dump_msg(struct nlmsghdr *nlh, size_t cap, int family);
+/* What an RTM_NEWADDR says of an address. */
+struct rtnl_addr_info {
+	int index;
+	uint32_t flags;         /* IFA_F_*, IFA_FLAGS's when it is there */
+	struct rtnl_ip ip;      /* IFA_ADDRESS, with the prefix length */
+};
+/* Reads M, an RTM_NEWADDR. 0 or -EBADMSG (no IFA_ADDRESS either). */
+int rtnl_addr_parse(const struct nlmsghdr *m, struct rtnl_addr_info *ret);
 
 /* A route: to DST (its prefix is the route's length), via GW and from SRC
  * (both may be NULL), out of OIF (0: none), in TABLE (0: main). */
@@ -217,10 +229,14 @@ int rtnl_route_dump_msg(struct nlmsghdr *nlh, size_t cap, int family);
 /* RTM_GETNEIGH or RTM_DELNEIGH (TYPE) of DST on link INDEX. */
 int rtnl_neigh_msg(struct nlmsghdr *nlh, size_t cap, uint16_t type, int index,
 		   const struct rtnl_ip *dst);
+/* The NUD_* state of M, an RTM_NEWNEIGH, or -EBADMSG. */
+int rtnl_neigh_state(const struct nlmsghdr *m);
 
 /* TYPE RTM_GETNSID of namespace FD, or RTM_NEWNSID giving it NSID (-1: one
  * the kernel picks). */
 int rtnl_nsid_msg(struct nlmsghdr *nlh, size_t cap, uint16_t type, int fd, int nsid);
+/* A dump of every nsid the socket's namespace gives (RTM_NEWNSID each). */
+int rtnl_nsid_dump_msg(struct nlmsghdr *nlh, size_t cap);
 /* The NETNSA_NSID of an RTM_NEWNSID/RTM_DELNSID message, or -1. */
 int rtnl_nsid_parse(const struct nlmsghdr *m);
 

@@ -12,6 +12,11 @@
 /* Large enough for any dump message (MNL_SOCKET_DUMP_SIZE). */
 #define RTNL_DUMP_BUF 32768
 
+struct nlmsghdr *rtnl_msg(void *buf)
+{
+	return mnl_nlmsg_put_header(buf);
+}
+
 unsigned rtnl_seq(unsigned count)
 {
 	static __thread unsigned seq;
