@@ -167,6 +167,7 @@ CNIDIR  := $(LIBDIR)/cni
 CNI_LIB := cni/lib/skel.c cni/lib/cni.c
 CNI_IPAM_LIB := cni/lib/range.c cni/lib/store.c cni/lib/alloc.c cni/lib/ipam-run.c
 CNI_SRC_netns-ipam := cni/ipam/ipam.c $(CNI_IPAM_LIB) $(CNI_LIB)
+CNI_SRC_netns-loopback := cni/loopback/loopback.c cni/lib/range.c $(CNI_LIB)
 CNI_SRC_netns-ptp  := cni/ptp/ptp.c cni/ptp/ptp-links.c $(CNI_IPAM_LIB) $(CNI_LIB) \
 		      cni/lib/delegate.c cni/lib/rtnl.c cni/lib/retire.c cni/lib/nft.c
 # libnftables is dlopen()ed on first use (cni/lib/nft.c says why): its
