@@ -20,6 +20,8 @@
 
 #include "nft.h"
 
+#define run cni_nft_run
+
 #define TABLE "inet netns-ptp"
 
 /* Made by the first ADD, and again by any ADD that finds it gone. The
@@ -153,12 +155,8 @@ void cni_nft_close(struct cni_nft *n)
 	free(n);
 }
 
-/* Runs CMD (nft's syntax, or its JSON when JSON); OUT (when not NULL) gets
- * the JSON output, owned by the caller. -1 with MSG set to nft's first line
- * of error; *ENOENT (when not NULL) says whether that was a missing table or
- * set. */
-static int run(struct cni_nft *n, const char *cmd, bool json, char **out, bool *enoent,
-	       char *msg, size_t len)
+int cni_nft_run(struct cni_nft *n, const char *cmd, bool json, char **out, bool *enoent,
+		char *msg, size_t len)
 {
 	const char *o, *e;
 	int r;
@@ -608,6 +606,13 @@ static int elem_cb_msg(const struct nlmsghdr *nlh, void *data)
  * (or another's), or a negative errno. */
 static int elem_owned(struct mnl_socket *nl, const struct cni_ip *ip, const char *owner)
 {
+	return cni_nft_elem_owned(nl, "netns-ptp", ip->family == AF_INET ? "addr4" : "addr6", ip->b,
+				  ip->family == AF_INET ? 4 : 16, owner);
+}
+
+int cni_nft_elem_owned(struct mnl_socket *nl, const char *table, const char *set, const void *k,
+		       size_t klen, const char *owner)
+{
 	char buf[8192];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
@@ -624,12 +629,12 @@ static int elem_owned(struct mnl_socket *nl, const struct cni_ip *ip, const char
 	nfg->nfgen_family = NFPROTO_INET;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, "netns-ptp");
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, ip->family == AF_INET ? "addr4" : "addr6");
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
 	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
 	key = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
-	mnl_attr_put(nlh, NFTA_DATA_VALUE, ip->family == AF_INET ? 4 : 16, ip->b);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, klen, k);
 	mnl_attr_nest_end(nlh, key);
 	mnl_attr_nest_end(nlh, el);
 	mnl_attr_nest_end(nlh, list);

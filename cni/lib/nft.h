@@ -80,6 +80,22 @@ int cni_nft_del(struct cni_nft *n, const char *owner, const struct cni_masq *m, 
 /* 1 when each of the CNT addresses is there as OWNER's, 0 when one is not. */
 int cni_nft_check(struct cni_nft *n, const char *owner, const struct cni_masq *m, size_t cnt,
 		  char *msg, size_t len);
+/* Runs CMD (nft's syntax, or its JSON when JSON) as one transaction; OUT
+ * (when not NULL) gets the JSON output, owned by the caller. -1 with MSG
+ * set to nft's first line of error; *ENOENT (when not NULL) says whether
+ * that was a missing table or set. For the other tables (nft-portmap.c). */
+int cni_nft_run(struct cni_nft *n, const char *cmd, bool json, char **out, bool *enoent,
+		char *msg, size_t len);
+
+/* Asks the kernel for the element KEY (KLEN bytes as its registers hold a
+ * concatenation: each part padded to 4 bytes) of SET in inet table TABLE,
+ * by key, over NL (a bound NETLINK_NETFILTER socket): no listing, however
+ * large the set. 1 when it is there with comment OWNER, 0 when it is
+ * missing or another's, or a negative errno. */
+struct mnl_socket;
+int cni_nft_elem_owned(struct mnl_socket *nl, const char *table, const char *set, const void *key,
+		       size_t klen, const char *owner);
+
 /* Removes the elements of network NAME whose owner comment is none of the
  * NKEEP strings in KEEP (which it sorts). */
 int cni_nft_gc(struct cni_nft *n, const char *name, const char **keep, size_t nkeep,
