@@ -59,6 +59,7 @@ struct elem {
 	size_t klen;
 };
 
+/* 0 goes on; anything else stops the walk and is returned. */
 typedef int (*elem_fn)(const struct elem *e, void *data);
 
 static const char *proto_name(uint8_t p)
@@ -114,8 +115,7 @@ static int foreach_elem(const struct cni_pm *pm, elem_fn fn, void *data)
 		snprintf(e.val, sizeof(e.val), "%s . %u", c, p->cport);
 		snprintf(e.what, sizeof(e.what), "host port %s:%u/%s to %s port %u", h, p->hport,
 			 proto_name(p->proto), c, p->cport);
-		r = fn(&e, data);
-		if (r < 0)
+		if ((r = fn(&e, data)) != 0)
 			return r;
 	}
 	for (i = 0; pm->snat && i < pm->ncips; i++) {
@@ -128,7 +128,7 @@ static int foreach_elem(const struct cni_pm *pm, elem_fn fn, void *data)
 		kb_ip(&e, ip);
 		kb_ip(&e, ip);
 		snprintf(e.what, sizeof(e.what), "the hairpin masquerade of %s", c);
-		if ((r = fn(&e, data)) < 0)
+		if ((r = fn(&e, data)) != 0)
 			return r;
 		if (!v4)
 			continue;
@@ -136,7 +136,7 @@ static int foreach_elem(const struct cni_pm *pm, elem_fn fn, void *data)
 		snprintf(e.key, sizeof(e.key), "%s", c);
 		kb_ip(&e, ip);
 		snprintf(e.what, sizeof(e.what), "the masquerade of 127.0.0.0/8 to %s", c);
-		if ((r = fn(&e, data)) < 0)
+		if ((r = fn(&e, data)) != 0)
 			return r;
 	}
 	return 0;
