@@ -115,6 +115,10 @@ static int cmd_add(struct cni_call *c)
 			return cni_fail(&c->err, CNI_ERR_GENERIC, "portMappings: %s", msg);
 	}
 	c->result = cni_result_upgrade(json_deep_copy(prev));
+	/* Go's result type has no omitempty on dns: the reference prints
+	 * "dns": {} whatever the previous plugin said. */
+	if (c->result && !json_object_get(c->result, "dns"))
+		json_object_set_new(c->result, "dns", json_object());
 	return c->result ? 0 : cni_fail(&c->err, CNI_ERR_GENERIC, "out of memory");
 }
 

@@ -299,4 +299,12 @@ datapath() {
 	# An empty conditions list and markMasqBit in range are fine.
 	run -0 pm_plug ADD c1 "{$base,$prev,\"conditionsV4\":[],\"markMasqBit\":13}"
 	[ "$(jq -r '.ips[0].address' <<<"$output")" = 10.79.0.9/24 ]
+	# Without mappings, prevResult passed on as the reference prints it.
+	ours=$(jq -S . <<<"$output")
+	if [ -x "$REF_CNI_DIR/portmap" ]; then
+		run -0 netns exec "$HOSTNS" env CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_IFNAME=eth0 \
+			CNI_NETNS=/run/netns/none CNI_PATH="$REF_CNI_DIR" "$REF_CNI_DIR/portmap" \
+			<<<"{$base,$prev,\"conditionsV4\":[],\"markMasqBit\":13}"
+		[ "$(jq -S . <<<"$output")" = "$ours" ]
+	fi
 }
