@@ -308,6 +308,7 @@ FUZZ_USES_name   := cli/common.c
 FUZZ_USES_cni_config := cni/lib/cni.c cni/lib/range.c
 FUZZ_USES_cni_args   := cni/lib/cni.c
 FUZZ_USES_cni_ips    := cni/lib/cni.c cni/lib/range.c
+FUZZ_USES_cni_portmap := cni/portmap/portmap-conf.c cni/lib/cni.c cni/lib/range.c
 # The parser looks kinds and link types up in their tables, whose entries
 # reach into the rest of the engine: the fuzzer links all of lab/.
 FUZZ_USES_lab_file   := $(LAB_SRC)
