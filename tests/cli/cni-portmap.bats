@@ -62,15 +62,18 @@ setup() {
 # its store in the scratch directory, then the portmap plugin with the
 # fields JSON adds.
 conf() {
-	local ipam=host-local
+	local ipam=host-local main='{}'
 	[ "$1" = netns-ptp ] && ipam=netns-ipam
+	# The reference bridge: its own bridge, the gateway on it, hairpin
+	# on the ports (the reference portmap's hairpin needs it too).
+	[ "$1" = bridge ] && main='{"bridge": "pmtbr0", "isGateway": true, "hairpinMode": true}'
 	jq -n --arg ptp "$1" --arg pm "$2" --arg ipam "$ipam" --arg data "$WORK/ipam-$1-$2" \
-		--argjson extra "${3:-{\}}" '{
+		--argjson extra "${3:-{\}}" --argjson main "$main" '{
 		cniVersion: "1.0.0", name: "pmt",
 		plugins: [
-			{type: $ptp, ipam: {type: $ipam, dataDir: $data,
+			({type: $ptp, ipam: {type: $ipam, dataDir: $data,
 				ranges: [[{subnet: "10.79.0.0/24", gateway: "10.79.0.1"}]],
-				routes: [{dst: "0.0.0.0/0"}]}},
+				routes: [{dst: "0.0.0.0/0"}]}} + $main),
 			({type: $pm, capabilities: {portMappings: true}} + $extra)]}' >"$WORK/net.conflist"
 }
 
@@ -89,11 +92,12 @@ pm_plug() {
 		CNI_NETNS=/run/netns/none CNI_PATH="$BUILD" "$BUILD/netns-portmap" <<<"$3"
 }
 
-# serve CONTAINER PORT TEXT: a one-connection TCP listener in CONTAINER
-# that writes TEXT; returns once it listens.
+# serve CONTAINER PORT TEXT [-6]: a one-connection TCP listener in
+# CONTAINER (on IPv4, or IPv6 with -6: nc listens on one family) that
+# writes TEXT; returns once it listens.
 serve() {
 	local i
-	netns exec "$1" sh -c "printf '%s\n' '$3' | exec timeout 20 nc -l -p $2 -q 0" \
+	netns exec "$1" sh -c "printf '%s\n' '$3' | exec timeout 20 nc ${4:-} -l -p $2 -q 0" \
 		>/dev/null 2>&1 3>&- &
 	track_pid $!
 	for i in $(seq 200); do
@@ -112,8 +116,9 @@ fetch() {
 # reach FROM ADDR PORT CONTAINER: a connection from FROM to ADDR:PORT
 # reaches the listener in CONTAINER (its container port 80).
 reach() {
-	local text="hello $4 via $2:$3 from $1"
-	serve "$4" 80 "$text"
+	local text="hello $4 via $2:$3 from $1" fam=
+	[[ $2 == *:* ]] && fam=-6
+	serve "$4" 80 "$text" $fam
 	run -0 fetch "$1" "$2" "$3"
 	[ "$output" = "$text" ] || { echo "# want \"$text\", got \"$output\"" >&2; return 1; }
 }
@@ -160,6 +165,16 @@ datapath() {
 	# The reference portmap's rules would be in iptables; ours are not.
 	run -0 netns exec "$HOSTNS" iptables-save -t nat
 	[[ $output != *18081* ]]
+}
+
+@test "reference bridge + reference portmap: from outside, from the host, 127.0.0.1, hairpin" {
+	need_plugins bridge host-local portmap
+	datapath bridge portmap
+}
+
+@test "reference bridge + netns-portmap: from outside, from the host, 127.0.0.1, hairpin" {
+	need_plugins bridge host-local netns-portmap
+	datapath bridge netns-portmap
 }
 
 @test "netns-ptp + netns-portmap: from outside, from the host, 127.0.0.1, hairpin" {
@@ -307,4 +322,27 @@ datapath() {
 			<<<"{$base,$prev,\"conditionsV4\":[],\"markMasqBit\":13}"
 		[ "$(jq -S . <<<"$output")" = "$ours" ]
 	fi
+}
+
+@test "netns-portmap, dual stack: IPv4 and IPv6 from outside, IPv6 hairpin" {
+	need_plugins netns-ptp netns-ipam netns-portmap
+	ip -n "$HOSTNS" addr add 2001:db8:79::1/64 dev pmh0 nodad
+	ip -n "$OUT" addr add 2001:db8:79::2/64 dev pmo0 nodad
+	jq -n --arg data "$WORK/ipam6" '{cniVersion: "1.0.0", name: "pmt", plugins: [
+		{type: "netns-ptp", ipam: {type: "netns-ipam", dataDir: $data,
+			ranges: [[{subnet: "10.79.0.0/24"}], [{subnet: "fd79::/64"}]],
+			routes: [{dst: "0.0.0.0/0"}, {dst: "::/0"}]}},
+		{type: "netns-portmap", capabilities: {portMappings: true}}]}' >"$WORK/net.conflist"
+	run -0 --separate-stderr drive add c1 "$C1" "$M1"
+	[ "$(jq '.ips | length' <<<"$output")" = 2 ]
+	run -0 elements
+	[[ $output == *'dnat4any {"concat":["tcp",18081]} pmt c1 eth0'* ]]
+	[[ $output == *'dnat6any {"concat":["tcp",18081]} pmt c1 eth0'* ]]
+	[[ $output == *'hairpin6 {"concat":["fd79::2","fd79::2"]} pmt c1 eth0'* ]]
+	reach "$OUT" "$HOST_IP" 18081 "$C1"
+	reach "$OUT" 2001:db8:79::1 18081 "$C1"
+	reach "$C1" 2001:db8:79::1 18081 "$C1"
+	run -0 --separate-stderr drive check c1 "$C1" "$M1"
+	run -0 --separate-stderr drive del c1 "$C1" "$M1"
+	[ -z "$(elements)" ]
 }
