@@ -291,7 +291,7 @@ int cni_pm_add(struct cni_nft *n, const struct cni_pm *pm, char *msg, size_t len
 		p.what = what;
 		p.wlen = sizeof(what);
 		if (probe_run(&p, pm, msg, len) == 1)
-			snprintf(msg, len, "%s: the host port is published already by another attachment", what);
+			snprintf(msg, len, "%s: the host port is published already (by another attachment, or twice in this request)", what);
 		return -1;
 	}
 owned:
