@@ -222,6 +222,7 @@ struct probe {
 	int (*want)(struct probe *p, const struct elem *e, int owned);
 	char *what;         /* the first element found wanting */
 	size_t wlen;
+	void *data;         /* WANT's own */
 	int err;
 };
 
@@ -307,10 +308,31 @@ owned:
 	return batch_run(n, p.f, &cmd, NULL, msg, len);
 }
 
+/* Collects the keys of the elements that are PM's own: their bytes are
+ * copied, as the walk's elements do not outlive it. */
+struct owned {
+	struct cni_nft_key k[64];
+	uint8_t kb[64][32];
+	char set[64][16];
+	size_t n;
+	bool overflow;
+};
+
 static int want_delete(struct probe *p, const struct elem *e, int owned)
 {
-	if (owned)
-		elem_cmd(p->f, e, NULL);
+	struct owned *o = p->data;
+
+	if (!owned)
+		return 0;
+	elem_cmd(p->f, e, NULL);
+	if (o->n == 64) {
+		o->overflow = true;
+		return 0;
+	}
+	memcpy(o->kb[o->n], e->kb, e->klen);
+	snprintf(o->set[o->n], sizeof(o->set[0]), "%s", e->set);
+	o->k[o->n] = (struct cni_nft_key){ .table = NAME, .set = o->set[o->n], .key = o->kb[o->n], .len = e->klen };
+	o->n++;
 	return 0;
 }
 
@@ -376,23 +398,54 @@ static bool is_owner(const char *comment, const void *data)
 	return strcmp(comment, data) == 0;
 }
 
-int cni_pm_del(struct cni_nft *n, const struct cni_pm *pm, char *msg, size_t len)
+int cni_pm_del(const struct cni_pm *pm, char *msg, size_t len)
 {
 	struct probe p = { .want = want_delete };
+	struct owned *o = NULL;
+	struct cni_nft *n = NULL;
 	char *cmd = NULL;
 	size_t sz = 0;
+	int r = -1, fd;
 
-	if (!pm->nports && !pm->ncips)
-		return delete_chosen(n, is_owner, pm->owner, msg, len);
-	p.f = open_memstream(&cmd, &sz);
-	if (!p.f)
-		return snprintf(msg, len, "out of memory"), -1;
-	if (probe_run(&p, pm, msg, len) < 0) {
-		fclose(p.f);
-		free(cmd);
-		return -1;
+	if (!pm->nports && !pm->ncips) {
+		if (cni_nft_open(&n, msg, len) == 0)
+			r = delete_chosen(n, is_owner, pm->owner, msg, len);
+		cni_nft_close(n);
+		return r;
 	}
-	return batch_run(n, p.f, &cmd, NULL, msg, len);
+	o = calloc(1, sizeof(*o));
+	p.f = open_memstream(&cmd, &sz);
+	if (!o || !p.f) {
+		if (p.f)
+			fclose(p.f);
+		free(cmd);
+		free(o);
+		return snprintf(msg, len, "out of memory"), -1;
+	}
+	p.data = o;
+	if (probe_run(&p, pm, msg, len) < 0)
+		goto out;
+	/* The common case, without libnftables: the kernel's RCU wait on
+	 * closing the socket after a delete (10 ms here) is left to a
+	 * process of its own; the elements are gone from the lookups when
+	 * the transaction commits, before this returns. */
+	if (!o->n || (!o->overflow && (fd = cni_nft_keys_del_fast(o->k, o->n)) >= 0)) {
+		if (o->n)
+			cni_nft_close_detached(fd);
+		r = 0;
+		goto out;
+	}
+	if (cni_nft_open(&n, msg, len) < 0)
+		goto out;
+	r = batch_run(n, p.f, &cmd, NULL, msg, len);
+	p.f = NULL;
+	cni_nft_close(n);
+out:
+	if (p.f)
+		fclose(p.f);
+	free(cmd);
+	free(o);
+	return r;
 }
 
 static int want_present(struct probe *p, const struct elem *e, int owned)

@@ -61,8 +61,10 @@ int cni_pm_add(struct cni_nft *n, const struct cni_pm *pm, char *msg, size_t len
 /* Removes PM's elements: those of its ports and addresses, each asked for
  * by key and deleted only when its comment is PM's owner; with no ports and
  * no addresses (a DEL without prevResult or runtimeConfig), every element
- * whose comment is the owner, from a listing. No table is success. */
-int cni_pm_del(struct cni_nft *n, const struct cni_pm *pm, char *msg, size_t len);
+ * whose comment is the owner, from a listing. No table is success. It
+ * loads libnftables only when it lists, or when the kernel refused the
+ * by-key batch (cni_nft_keys_del_fast()). */
+int cni_pm_del(const struct cni_pm *pm, char *msg, size_t len);
 /* 1 when each of PM's elements is there as its owner's, 0 when one is not
  * (WHAT, LEN bytes, then names it), -1 with WHAT set to the error. */
 int cni_pm_check(const struct cni_pm *pm, char *what, size_t len);

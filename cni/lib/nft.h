@@ -96,6 +96,21 @@ struct mnl_socket;
 int cni_nft_elem_owned(struct mnl_socket *nl, const char *table, const char *set, const void *key,
 		       size_t klen, const char *owner);
 
+/* One element of a set of an inet table, by key (as cni_nft_elem_owned()). */
+struct cni_nft_key {
+	const char *table, *set;
+	const void *key;
+	size_t len;
+};
+/* Deletes the CNT (at most 64) elements KEYS in one nfnetlink transaction,
+ * all or none, without libnftables: the socket (close it last, or hand
+ * it to cni_nft_close_detached()), or -1 when none was deleted. */
+int cni_nft_keys_del_fast(const struct cni_nft_key *keys, size_t cnt);
+/* Closes FD, an nftables socket after a delete, in a process of its own
+ * that holds nothing else the runtime waits on, so that the kernel's RCU
+ * wait on its release (cni_nft_open()) is not the caller's. */
+void cni_nft_close_detached(int fd);
+
 /* Removes the elements of network NAME whose owner comment is none of the
  * NKEEP strings in KEEP (which it sorts). */
 int cni_nft_gc(struct cni_nft *n, const char *name, const char **keep, size_t nkeep,

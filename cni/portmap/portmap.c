@@ -129,7 +129,6 @@ static int cmd_add(struct cni_call *c)
 static int cmd_del(struct cni_call *c)
 {
 	struct portmap *p = portmap_of(c);
-	struct cni_nft *nft = NULL;
 	struct cni_pm pm;
 	char msg[512];
 	int r;
@@ -140,10 +139,7 @@ static int cmd_del(struct cni_call *c)
 		return 0;
 	if (!p->conf.have_mappings || !p->conf.have_prev || !p->conf.ncips)
 		pm.nports = pm.ncips = 0;
-	r = cni_nft_open(&nft, msg, sizeof(msg));
-	if (r == 0)
-		r = cni_pm_del(nft, &pm, msg, sizeof(msg));
-	cni_nft_close(nft);
+	r = cni_pm_del(&pm, msg, sizeof(msg));
 	if (r < 0)
 		return cni_fail(&c->err, CNI_ERR_GENERIC, "portMappings: %s", msg);
 	return 0;
