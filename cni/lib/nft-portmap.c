@@ -55,8 +55,8 @@ static const char setup[] =
 struct elem {
 	const char *set;
 	char key[160], val[96], what[200];
-	uint8_t kb[32];
-	size_t klen;
+	uint8_t kb[32], db[32]; /* key and (a map's) value as the kernel holds them */
+	size_t klen, dlen;
 };
 
 /* 0 goes on; anything else stops the walk and is returned. */
@@ -112,6 +112,10 @@ static int foreach_elem(const struct cni_pm *pm, elem_fn fn, void *data)
 			snprintf(e.key, sizeof(e.key), "%s . %u", proto_name(p->proto), p->hport);
 		}
 		kb_proto_port(&e, p->proto, p->hport);
+		memcpy(e.db, p->cip.b, ip_len(&p->cip));
+		e.db[ip_len(&p->cip)] = (uint8_t)(p->cport >> 8);
+		e.db[ip_len(&p->cip) + 1] = (uint8_t)p->cport;
+		e.dlen = ip_len(&p->cip) + 4;
 		snprintf(e.val, sizeof(e.val), "%s . %u", c, p->cport);
 		snprintf(e.what, sizeof(e.what), "host port %s:%u/%s to %s port %u", h, p->hport,
 			 proto_name(p->proto), c, p->cport);
@@ -275,64 +279,111 @@ static int want_conflict(struct probe *p, const struct elem *e, int owned)
 	return 1;
 }
 
-int cni_pm_add(struct cni_nft *n, const struct cni_pm *pm, char *msg, size_t len)
-{
-	struct probe p = { 0 };
-	char *cmd = NULL, what[200] = "";
-	size_t sz = 0;
-	bool enoent = false;
-
-	if (add_all(n, pm, false, &enoent, msg, len) < 0) {
-		if (enoent && add_all(n, pm, true, NULL, msg, len) == 0)
-			goto owned;
-		if (!strstr(msg, "File exists"))
-			return -1;
-		/* A key held with another value: name the port. */
-		p.want = want_conflict;
-		p.what = what;
-		p.wlen = sizeof(what);
-		if (probe_run(&p, pm, msg, len) == 1)
-			snprintf(msg, len, "%s: the host port is published already (by another attachment, or twice in this request)", what);
-		return -1;
-	}
-owned:
-	p = (struct probe){ .want = want_takeover };
-	p.f = open_memstream(&cmd, &sz);
-	if (!p.f)
-		return snprintf(msg, len, "out of memory"), -1;
-	if (probe_run(&p, pm, msg, len) < 0) {
-		fclose(p.f);
-		free(cmd);
-		return -1;
-	}
-	return batch_run(n, p.f, &cmd, NULL, msg, len);
-}
-
-/* Collects the keys of the elements that are PM's own: their bytes are
- * copied, as the walk's elements do not outlive it. */
-struct owned {
+/* Up to 64 elements as cni_nft_key's, their bytes copied (the walk's
+ * elements do not outlive it). */
+struct keys {
 	struct cni_nft_key k[64];
-	uint8_t kb[64][32];
+	uint8_t kb[64][32], db[64][32];
 	char set[64][16];
 	size_t n;
 	bool overflow;
 };
 
+static void keys_put(struct keys *o, const struct elem *e, const char *owner)
+{
+	if (o->n == 64) {
+		o->overflow = true;
+		return;
+	}
+	memcpy(o->kb[o->n], e->kb, e->klen);
+	memcpy(o->db[o->n], e->db, e->dlen);
+	snprintf(o->set[o->n], sizeof(o->set[0]), "%s", e->set);
+	o->k[o->n] = (struct cni_nft_key){ .table = NAME, .set = o->set[o->n], .key = o->kb[o->n],
+					   .len = e->klen, .data = o->db[o->n], .dlen = e->dlen,
+					   .owner = owner };
+	o->n++;
+}
+
+struct collect {
+	struct keys *keys;
+	const char *owner;
+};
+
+static int collect_elem(const struct elem *e, void *data)
+{
+	struct collect *c = data;
+
+	keys_put(c->keys, e, c->owner);
+	return 0;
+}
+
+/* The libnftables way: makes the table when it is missing; names the
+ * port that is taken when one is. */
+static int add_slow(struct cni_nft *n, const struct cni_pm *pm, char *msg, size_t len)
+{
+	struct probe p = { .want = want_conflict };
+	char what[200] = "";
+	bool enoent = false;
+
+	if (add_all(n, pm, false, &enoent, msg, len) == 0)
+		return 0;
+	if (enoent && add_all(n, pm, true, NULL, msg, len) == 0)
+		return 0;
+	if (!strstr(msg, "File exists"))
+		return -1;
+	p.what = what;
+	p.wlen = sizeof(what);
+	if (probe_run(&p, pm, msg, len) == 1)
+		snprintf(msg, len, "%s: the host port is published already (by another attachment, or twice in this request)", what);
+	return -1;
+}
+
+int cni_pm_add(const struct cni_pm *pm, char *msg, size_t len)
+{
+	struct probe p = { .want = want_takeover };
+	struct cni_nft *n = NULL;
+	struct keys *k = calloc(1, sizeof(*k));
+	struct collect c = { .keys = k, .owner = pm->owner };
+	char *cmd = NULL;
+	size_t sz = 0;
+	bool fast;
+	int r = -1;
+
+	if (!k)
+		return snprintf(msg, len, "out of memory"), -1;
+	/* The common case, without libnftables (whose "add element" reads
+	 * the set's elements first: ADD took 6.4 ms with none published,
+	 * 12.6 ms with 5,000). */
+	foreach_elem(pm, collect_elem, &c);
+	fast = !k->overflow && k->n && cni_nft_keys_add_fast(k->k, k->n) == 0;
+	free(k);
+	if (!fast && (cni_nft_open(&n, msg, len) < 0 || add_slow(n, pm, msg, len) < 0))
+		goto out;
+	p.f = open_memstream(&cmd, &sz);
+	if (!p.f) {
+		snprintf(msg, len, "out of memory");
+		goto out;
+	}
+	if (probe_run(&p, pm, msg, len) < 0 || fflush(p.f) != 0)
+		goto out;
+	if (sz && !n && cni_nft_open(&n, msg, len) < 0)
+		goto out;
+	r = batch_run(n, p.f, &cmd, NULL, msg, len);
+	p.f = NULL;
+out:
+	if (p.f)
+		fclose(p.f);
+	free(cmd);
+	cni_nft_close(n);
+	return r;
+}
+
 static int want_delete(struct probe *p, const struct elem *e, int owned)
 {
-	struct owned *o = p->data;
-
 	if (!owned)
 		return 0;
 	elem_cmd(p->f, e, NULL);
-	if (o->n == 64) {
-		o->overflow = true;
-		return 0;
-	}
-	memcpy(o->kb[o->n], e->kb, e->klen);
-	snprintf(o->set[o->n], sizeof(o->set[0]), "%s", e->set);
-	o->k[o->n] = (struct cni_nft_key){ .table = NAME, .set = o->set[o->n], .key = o->kb[o->n], .len = e->klen };
-	o->n++;
+	keys_put(p->data, e, NULL);
 	return 0;
 }
 
@@ -401,7 +452,7 @@ static bool is_owner(const char *comment, const void *data)
 int cni_pm_del(const struct cni_pm *pm, char *msg, size_t len)
 {
 	struct probe p = { .want = want_delete };
-	struct owned *o = NULL;
+	struct keys *o = NULL;
 	struct cni_nft *n = NULL;
 	char *cmd = NULL;
 	size_t sz = 0;

@@ -56,8 +56,11 @@ struct cni_pm {
 
 /* The elements of PM, made (the table too the first time). An element
  * found with the same value but another owner is a dead attachment's (the
- * container address is exclusive): it is taken over in one transaction. */
-int cni_pm_add(struct cni_nft *n, const struct cni_pm *pm, char *msg, size_t len);
+ * container address is exclusive): it is taken over in one transaction.
+ * The elements go in one nfnetlink batch of our own when the table is
+ * there (cni_nft_keys_add_fast()); libnftables is loaded only to make the
+ * table, to name a conflict, or to take over. */
+int cni_pm_add(const struct cni_pm *pm, char *msg, size_t len);
 /* Removes PM's elements: those of its ports and addresses, each asked for
  * by key and deleted only when its comment is PM's owner; with no ports and
  * no addresses (a DEL without prevResult or runtimeConfig), every element

@@ -491,6 +491,61 @@ void cni_nft_close_detached(int fd)
 	close(sync[1]);
 }
 
+/* The NEWSETELEM of element KEY (with its data when it has any, and its
+ * owner's comment), NLM_F_CREATE without NLM_F_EXCL as "add element"
+ * sends it: the same element there already is no error, the same key
+ * with other data is (EEXIST). */
+static void key_add_put(struct nlmsghdr *nlh, size_t i, const void *data)
+{
+	const struct cni_nft_key *k = (const struct cni_nft_key *)data + i;
+	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	struct nlattr *list, *el, *nest;
+	char udata[2 + CNI_NFT_OWNER_MAX];
+	size_t olen = strnlen(k->owner, CNI_NFT_OWNER_MAX - 1) + 1;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE;
+	nfg->nfgen_family = NFPROTO_INET;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, k->table);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, k->set);
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, k->len, k->key);
+	mnl_attr_nest_end(nlh, nest);
+	if (k->dlen) {
+		nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
+		mnl_attr_put(nlh, NFTA_DATA_VALUE, k->dlen, k->data);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	/* The comment as elem_put() writes it. */
+	udata[0] = 0;
+	udata[1] = (char)olen;
+	memcpy(udata + 2, k->owner, olen - 1);
+	udata[2 + olen - 1] = '\0';
+	mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, 2 + olen, udata);
+	mnl_attr_nest_end(nlh, el);
+	mnl_attr_nest_end(nlh, list);
+}
+
+int cni_nft_keys_add_fast(const struct cni_nft_key *keys, size_t cnt)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < cnt; i++)
+		if (keys[i].len > 64 || keys[i].dlen > 64 || !keys[i].owner ||
+		    strlen(keys[i].owner) >= CNI_NFT_OWNER_MAX)
+			return -1;
+	fd = batch_fast(cnt, key_add_put, keys);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 int cni_nft_keys_del_fast(const struct cni_nft_key *keys, size_t cnt)
 {
 	size_t i;

@@ -96,12 +96,21 @@ struct mnl_socket;
 int cni_nft_elem_owned(struct mnl_socket *nl, const char *table, const char *set, const void *key,
 		       size_t klen, const char *owner);
 
-/* One element of a set of an inet table, by key (as cni_nft_elem_owned()). */
+/* One element of a set of an inet table, by key (as cni_nft_elem_owned());
+ * for an add, its data (a map's value, DLEN 0 in a set) and owner too. */
 struct cni_nft_key {
 	const char *table, *set;
 	const void *key;
 	size_t len;
+	const void *data;
+	size_t dlen;
+	const char *owner;
 };
+/* Adds the CNT (at most 64) elements KEYS, with their owners' comments, in
+ * one nfnetlink transaction without libnftables, when the table and sets
+ * are there: 0, or -1 when none was added (no table, a key held with other
+ * data, ...: the libnftables way then makes what is missing or says why). */
+int cni_nft_keys_add_fast(const struct cni_nft_key *keys, size_t cnt);
 /* Deletes the CNT (at most 64) elements KEYS in one nfnetlink transaction,
  * all or none, without libnftables: the socket (close it last, or hand
  * it to cni_nft_close_detached()), or -1 when none was deleted. */

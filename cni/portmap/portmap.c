@@ -92,7 +92,6 @@ static int cmd_add(struct cni_call *c)
 {
 	struct portmap *p = portmap_of(c);
 	json_t *prev = json_object_get(c->config, "prevResult");
-	struct cni_nft *nft = NULL;
 	struct cni_pm pm;
 	char msg[512];
 	int r;
@@ -107,10 +106,7 @@ static int cmd_add(struct cni_call *c)
 		if (p->conf.snat && has_v4(&p->conf) && localnet_enable(p) < 0)
 			return -1;
 		pm_of(p, &pm);
-		r = cni_nft_open(&nft, msg, sizeof(msg));
-		if (r == 0)
-			r = cni_pm_add(nft, &pm, msg, sizeof(msg));
-		cni_nft_close(nft);
+		r = cni_pm_add(&pm, msg, sizeof(msg));
 		if (r < 0)
 			return cni_fail(&c->err, CNI_ERR_GENERIC, "portMappings: %s", msg);
 	}
