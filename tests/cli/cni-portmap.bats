@@ -346,3 +346,23 @@ datapath() {
 	run -0 --separate-stderr drive del c1 "$C1" "$M1"
 	[ -z "$(elements)" ]
 }
+
+@test "netns-portmap: ADD takes over a dead attachment's element of the same value" {
+	need_plugins netns-ptp netns-ipam netns-portmap
+	conf netns-ptp netns-portmap
+	run -0 --separate-stderr drive add c1 "$C1" "$M1"
+	res=$output
+	ip4=$(jq -r '.ips[0].address | sub("/.*"; "")' <<<"$res")
+	# As if a container that had this address before had left it behind.
+	netns exec "$HOSTNS" nft "delete element inet netns-portmap dnat4any { tcp . 18081 };
+		add element inet netns-portmap dnat4any { tcp . 18081 comment \"pmt dead eth0\" : $ip4 . 80 }"
+	run -1 --separate-stderr drive check c1 "$C1" "$M1"
+	# portmap's ADD again (a runtime retrying it), with the same prevResult.
+	run -0 pm_plug ADD c1 "$(jq -c --argjson m "$M1" '{cniVersion: "1.0.0", name: "pmt",
+		type: "netns-portmap", runtimeConfig: {portMappings: $m}, prevResult: .}' <<<"$res")"
+	[ "$(elements | grep -c ' pmt c1 eth0$')" = 3 ]
+	[ "$(elements | grep -c ' pmt dead eth0$')" = 0 ]
+	run -0 --separate-stderr drive check c1 "$C1" "$M1"
+	run -0 --separate-stderr drive del c1 "$C1" "$M1"
+	[ -z "$(elements)" ]
+}
