@@ -456,7 +456,7 @@ int cni_pm_del(const struct cni_pm *pm, char *msg, size_t len)
 	struct cni_nft *n = NULL;
 	char *cmd = NULL;
 	size_t sz = 0;
-	int r = -1, fd;
+	int r = -1, fd = -1;
 
 	if (!pm->nports && !pm->ncips) {
 		if (cni_nft_open(&n, msg, len) == 0)
