@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # t0, t1, t2: set by now() through printf -v
 # netns-portmap against the reference portmap (Debian's
 # containernetworking-plugins, iptables), each invoked as a runtime does
 # (exec, CNI environment, config on stdin with prevResult and

@@ -96,11 +96,11 @@ pm_plug() {
 # CONTAINER (on IPv4, or IPv6 with -6: nc listens on one family) that
 # writes TEXT; returns once it listens.
 serve() {
-	local i
+	local _
 	netns exec "$1" sh -c "printf '%s\n' '$3' | exec timeout 20 nc ${4:-} -l -p $2 -q 0" \
 		>/dev/null 2>&1 3>&- &
 	track_pid $!
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		[ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ] && return 0
 		sleep 0.05
 	done
@@ -140,7 +140,6 @@ M2='[{"hostPort":18082,"containerPort":80,"protocol":"tcp"}]'
 datapath() {
 	conf "$1" "$2"
 	run -0 --separate-stderr drive add c1 "$C1" "$M1"
-	RESULT=$output
 	reach "$OUT" "$HOST_IP" 18081 "$C1"
 	reach "$HOSTNS" "$HOST_IP" 18081 "$C1"
 	reach "$HOSTNS" 127.0.0.1 18081 "$C1"
