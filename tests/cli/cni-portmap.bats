@@ -365,3 +365,27 @@ datapath() {
 	run -0 --separate-stderr drive del c1 "$C1" "$M1"
 	[ -z "$(elements)" ]
 }
+
+@test "netns-portmap: 20 concurrent first ADDs make one table with one copy of its rules" {
+	need_plugins netns-portmap
+	local i
+	for i in $(seq 20); do
+		pm_plug ADD "k$i" "{\"cniVersion\":\"1.0.0\",\"name\":\"pmt\",\"type\":\"netns-portmap\",
+			\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":$((19000 + i)),\"containerPort\":80}]},
+			\"prevResult\":{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.79.1.$i/24\"}]}}" \
+			>"$WORK/add$i.out" 2>&1 &
+	done
+	wait
+	for i in $(seq 20); do
+		[ "$(jq -r '.ips[0].address' <"$WORK/add$i.out")" = "10.79.1.$i/24" ] ||
+			{ cat "$WORK/add$i.out"; return 1; }
+	done
+	[ "$(elements | wc -l)" = 60 ]
+	run -0 netns exec "$HOSTNS" nft -j list chain inet netns-portmap published
+	[ "$(jq '[.nftables[] | select(.rule)] | length' <<<"$output")" = 4 ]
+	run -0 netns exec "$HOSTNS" nft -j list chain inet netns-portmap postrouting
+	[ "$(jq '[.nftables[] | select(.rule)] | length' <<<"$output")" = 3 ]
+	run -0 pm_plug GC "" '{"cniVersion":"1.1.0","name":"pmt","type":"netns-portmap",
+		"cni.dev/valid-attachments":[]}'
+	[ -z "$(elements)" ]
+}
