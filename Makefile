@@ -180,8 +180,12 @@ CNIDIR  := $(LIBDIR)/cni
 CNI_LIB := cni/lib/skel.c cni/lib/cni.c
 CNI_IPAM_LIB := cni/lib/range.c cni/lib/store.c cni/lib/alloc.c cni/lib/ipam-run.c
 CNI_SRC_netns-ipam := cni/ipam/ipam.c $(CNI_IPAM_LIB) $(CNI_LIB)
+CNI_SRC_netns-loopback := cni/loopback/loopback.c cni/lib/range.c $(CNI_LIB)
 CNI_SRC_netns-ptp  := cni/ptp/ptp.c cni/ptp/ptp-links.c $(CNI_IPAM_LIB) $(CNI_LIB) \
 		      cni/lib/delegate.c cni/lib/rtnl.c cni/lib/retire.c cni/lib/nft.c
+CNI_SRC_netns-portmap := cni/portmap/portmap.c cni/portmap/portmap-conf.c cni/lib/nft-portmap.c \
+			 cni/lib/nft.c cni/lib/range.c $(CNI_LIB)
+CNI_LIBS_netns-portmap := -ldl
 # libnftables is dlopen()ed on first use (cni/lib/nft.c says why): its
 # headers only, and libdl (part of libc since glibc 2.34).
 CNI_LIBS_netns-ptp := -ldl
@@ -317,6 +321,7 @@ FUZZ_USES_name   := cli/common.c
 FUZZ_USES_cni_config := cni/lib/cni.c cni/lib/range.c
 FUZZ_USES_cni_args   := cni/lib/cni.c
 FUZZ_USES_cni_ips    := cni/lib/cni.c cni/lib/range.c
+FUZZ_USES_cni_portmap := cni/portmap/portmap-conf.c cni/lib/cni.c cni/lib/range.c
 # The parser looks kinds and link types up in their tables, whose entries
 # reach into the rest of the engine: the fuzzer links all of lab/.
 FUZZ_USES_lab_file   := $(LAB_SRC)
