@@ -515,37 +515,11 @@ int cni_pm_check(const struct cni_pm *pm, char *what, size_t len)
 	return r < 0 ? -1 : r == 1 ? 0 : 1;
 }
 
-struct gc {
-	char prefix[CNI_NFT_OWNER_MAX];
-	size_t plen;
-	const char *const *keep;
-	size_t nkeep;
-};
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static bool gc_doomed(const char *comment, const void *data)
-{
-	const struct gc *g = data;
-
-	return strncmp(comment, g->prefix, g->plen) == 0 &&
-	       !bsearch(&comment, g->keep, g->nkeep, sizeof(*g->keep), cmp_str);
-}
-
 int cni_pm_gc(struct cni_nft *n, const char *name, const char **keep, size_t nkeep, char *msg,
 	      size_t len)
 {
-	struct gc g = { .keep = keep, .nkeep = nkeep };
-	char *sp;
+	struct cni_nft_gc g;
 
-	qsort(keep, nkeep, sizeof(*keep), cmp_str);
-	cni_nft_owner(name, "", "", g.prefix);
-	sp = strchr(g.prefix, ' ');
-	if (sp)
-		sp[1] = '\0';
-	g.plen = strlen(g.prefix);
-	return delete_chosen(n, gc_doomed, &g, msg, len);
+	cni_nft_gc_init(&g, name, keep, nkeep);
+	return delete_chosen(n, cni_nft_gc_doomed, &g, msg, len);
 }

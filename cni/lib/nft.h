@@ -51,6 +51,18 @@ struct cni_masq {
 void cni_nft_owner(const char *name, const char *id, const char *ifname,
 		   char buf[CNI_NFT_OWNER_MAX]);
 
+/* What GC removes: an owner comment of network NAME that is not among KEEP,
+ * the owner comments of the attachments that stay (sorted here). */
+struct cni_nft_gc {
+	char prefix[CNI_NFT_OWNER_MAX];
+	size_t plen;
+	const char *const *keep;
+	size_t nkeep;
+};
+void cni_nft_gc_init(struct cni_nft_gc *g, const char *name, const char **keep, size_t nkeep);
+/* True when COMMENT is one G removes (DATA is G). */
+bool cni_nft_gc_doomed(const char *comment, const void *data);
+
 /* A libnftables context. Closing it may wait: the kernel frees deleted
  * elements after an RCU grace period and a socket closed before that waits
  * for it (nf_tables' NETLINK_URELEASE handler flushes its destroy work), so
