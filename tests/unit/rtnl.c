@@ -153,6 +153,21 @@ static int slot_cb(const struct nlmsghdr *nlh, unsigned slot, void *data)
 	return 0;
 }
 
+static int index_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rtnl_link_info info;
+
+	if (rtnl_link_parse(nlh, &info) == 0)
+		*(int *)data = info.index;
+	return 0;
+}
+
+static int info_cb(const struct nlmsghdr *nlh, void *data)
+{
+	rtnl_link_parse(nlh, data);
+	return 0;
+}
+
 static int count_cb(const struct nlmsghdr *nlh, void *data)
 {
 	(*(int *)data) += nlh->nlmsg_type == RTM_NEWLINK;
@@ -216,6 +231,106 @@ static void test_batch(int fd)
 	free(b);
 }
 
+/* IFLA_BRPORT_MODE (hairpin) of a port, from its linkinfo's slave data. */
+static int hairpin_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *info = find_msg(nlh, sizeof(struct ifinfomsg), IFLA_LINKINFO);
+	const struct nlattr *sd = find_nested(info, 0, IFLA_INFO_SLAVE_DATA);
+	const struct nlattr *mode = find_nested(sd, 0, IFLA_BRPORT_MODE);
+
+	if (mode)
+		*(int *)data = mnl_attr_get_u8(mode);
+	return 0;
+}
+
+static int kind_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rtnl_link_info info;
+
+	if (rtnl_link_parse(nlh, &info) == 0 && info.kind)
+		snprintf(data, 16, "%s", info.kind);
+	return 0;
+}
+
+/* A bridge with a port whose hairpin mode is set, and a VXLAN device,
+ * made by the kernel from the builders' requests and read back. */
+static void test_bridge_vxlan(int fd)
+{
+	struct rtnl_link br = { .ifname = "tbr", .up = RTNL_ON }, a = { .ifname = "tp0" },
+			 p = { .ifname = "tp1" }, vx = { .ifname = "tvx", .mtu = 1450 };
+	struct rtnl_bridge brc = { .vlan_filtering = RTNL_ON };
+	struct rtnl_bridge_port port = { .hairpin = RTNL_ON };
+	struct rtnl_ip remote;
+	struct rtnl_vxlan v = { .vni = 4242, .remote = &remote, .port = 4790 };
+	struct rtnl_link_info info = { 0 };
+	struct mnl_socket *nl;
+	char buf[RTNL_BUF], kind[16] = "";
+	struct nlmsghdr *nlh;
+	int s, hairpin = -1, bri = 0;
+
+	s = netns_socket(fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	if (s < 0 || rtnl_fdopen(s, 0, &nl) < 0) {
+		ok(0, "a netlink socket in the test's namespace");
+		return;
+	}
+	nlh = rtnl_msg(buf);
+	rtnl_bridge_new_msg(nlh, sizeof(buf), &br, &brc);
+	s = rtnl_talk(nl, nlh, NULL, NULL, NULL, 0);
+	/* A kernel without CONFIG_BRIDGE_VLAN_FILTERING (this one) refuses it. */
+	ok(s == 0 || s == -EOPNOTSUPP, "a bridge with VLAN filtering: made, or refused as unsupported");
+	if (s == 0) {
+		nlh = rtnl_msg(buf);
+		rtnl_link_del_msg(nlh, sizeof(buf), &br);
+		rtnl_talk(nl, nlh, NULL, NULL, NULL, 0);
+	}
+	nlh = rtnl_msg(buf);
+	rtnl_bridge_new_msg(nlh, sizeof(buf), &br, NULL);
+	is(rtnl_talk(nl, nlh, NULL, NULL, NULL, 0), 0, "a bridge");
+	nlh = rtnl_msg(buf);
+	rtnl_link_get_msg(nlh, sizeof(buf), &br);
+	is(rtnl_talk(nl, nlh, kind_cb, kind, NULL, 0), 0, "read back");
+	is(strcmp(kind, "bridge"), 0, "its kind is bridge (%s)", kind);
+	nlh = rtnl_msg(buf);
+	rtnl_veth_new_msg(nlh, sizeof(buf), &a, &p);
+	is(rtnl_talk(nl, nlh, NULL, NULL, NULL, 0), 0, "a veth for a port");
+	nlh = rtnl_msg(buf);
+	rtnl_link_get_msg(nlh, sizeof(buf), &br);
+	rtnl_talk(nl, nlh, index_cb, &bri, NULL, 0);
+	a.master = bri;
+	nlh = rtnl_msg(buf);
+	rtnl_link_set_msg(nlh, sizeof(buf), &a);
+	is(rtnl_talk(nl, nlh, NULL, NULL, NULL, 0), 0, "enslaved to the bridge (index %d)", bri);
+	nlh = rtnl_msg(buf);
+	rtnl_link_get_msg(nlh, sizeof(buf), &a);
+	rtnl_talk(nl, nlh, info_cb, &info, NULL, 0);
+	is(info.master, bri, "its master is the bridge");
+	nlh = rtnl_msg(buf);
+	is(rtnl_bridge_port_msg(nlh, sizeof(buf), info.index, &port), 0, "a port request");
+	is(rtnl_talk(nl, nlh, NULL, NULL, NULL, 0), 0, "hairpin on");
+	nlh = rtnl_msg(buf);
+	rtnl_link_get_msg(nlh, sizeof(buf), &a);
+	rtnl_talk(nl, nlh, hairpin_cb, &hairpin, NULL, 0);
+	is(hairpin, 1, "the port's hairpin mode reads back on");
+	rtnl_ip_parse("192.0.2.9", &remote);
+	nlh = rtnl_msg(buf);
+	is(rtnl_vxlan_new_msg(nlh, sizeof(buf), &vx, &v), 0, "a VXLAN request");
+	s = rtnl_talk(nl, nlh, NULL, NULL, NULL, 0);
+	if (s == -EOPNOTSUPP) {
+		ok(1, "# SKIP this kernel has no vxlan");
+	} else {
+		is(s, 0, "a VXLAN device, VNI 4242, to 192.0.2.9, port 4790");
+		kind[0] = '\0';
+		nlh = rtnl_msg(buf);
+		rtnl_link_get_msg(nlh, sizeof(buf), &vx);
+		rtnl_talk(nl, nlh, kind_cb, kind, NULL, 0);
+		is(strcmp(kind, "vxlan"), 0, "its kind is vxlan (%s)", kind);
+	}
+	v.vni = 1u << 24;
+	nlh = rtnl_msg(buf);
+	is(rtnl_vxlan_new_msg(nlh, sizeof(buf), &vx, &v), -EINVAL, "a 25-bit VNI is -EINVAL");
+	mnl_socket_close(nl);
+}
+
 int main(void)
 {
 	char name[64];
@@ -235,6 +350,7 @@ int main(void)
 	close(netns_socket(fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE));
 	fds = count_fds();
 	test_batch(fd);
+	test_bridge_vxlan(fd);
 	is(count_fds(), fds, "no fd leaked");
 	netns_name_delete(name);
 	close(fd);
