@@ -320,7 +320,7 @@ FUZZ_USES_cni_ips    := cni/lib/cni.c cni/lib/range.c
 # The parser looks kinds and link types up in their tables, whose entries
 # reach into the rest of the engine: the fuzzer links all of lab/.
 FUZZ_USES_lab_file   := $(LAB_SRC)
-FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -Wall -Wextra -Werror \
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -I. -g -O1 -Wall -Wextra -Werror \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 

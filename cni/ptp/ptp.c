@@ -173,8 +173,7 @@ static int cmd_add(struct ptp *p)
 
 	if (netns_open(p) < 0)
 		return -1;
-	/* The container's socket first, before anything is made (see
-	 * cni_socket_in()). */
+	/* The container's socket first, before anything is made. */
 	r = cni_rtnl_open(p->nsfd, &cnl);
 	if (r == 0)
 		r = cni_rtnl_open(-1, &hnl);
@@ -394,8 +393,10 @@ static int cmd_check(struct ptp *p)
 	json_array_foreach(ips, i, ipj) {
 		struct has_addr h = { .ifname = p->call.env.ifname, .cidr = as[i].cidr };
 		unsigned full = as[i].ip.family == AF_INET ? 32 : 128;
-		struct cni_route gw = { .dst = as[i].gw, .plen = full, .oif = cidx };
-		struct cni_route host = { .dst = as[i].ip, .plen = full, .oif = hidx };
+		struct rtnl_route gw = { .dst = as[i].gw, .oif = cidx };
+		struct rtnl_route host = { .dst = as[i].ip, .oif = hidx };
+
+		gw.dst.prefix = host.dst.prefix = full;
 		netns_link_foreach(p->nsfd, has_addr_cb, &h);
 		if (!h.addr) {
 			cni_fail(&p->call.err, CNI_ERR_GENERIC, "address %s is missing on %s in %s", as[i].cidr,
@@ -419,8 +420,9 @@ static int cmd_check(struct ptp *p)
 	}
 	json_array_foreach(json_object_get(prev, "routes"), i, rt) {
 		const char *dst = json_string_value(json_object_get(rt, "dst"));
-		struct cni_route cr = { .oif = cidx };
-		if (!dst || cni_cidr_parse(dst, &cr.dst, &cr.plen) < 0) {
+		struct rtnl_route cr = { .oif = cidx };
+		unsigned plen;
+		if (!dst || cni_cidr_parse(dst, &cr.dst, &plen) < 0) {
 			cni_fail(&p->call.err, CNI_ERR_DECODE, "prevResult: a route has no valid dst");
 			goto out;
 		}

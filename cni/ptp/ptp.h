@@ -29,7 +29,7 @@ struct ptp {
 
 /* An address from a result, with its gateway. */
 struct addr {
-	struct cni_ip ip, gw, net;
+	struct rtnl_ip ip, gw, net;
 	unsigned plen;
 	bool has_gw;
 	const char *cidr;
