@@ -37,7 +37,9 @@ static void link_copy(const struct rtnl_link_info *i, struct cni_rtnl_link *l)
 {
 	l->index = i->index;
 	l->peer = i->peer;
+	l->master = i->master;
 	memcpy(l->mac, i->mac, sizeof(l->mac));
+	snprintf(l->kind, sizeof(l->kind), "%s", i->kind ? i->kind : "");
 }
 
 int cni_rtnl_link_slot_cb(const struct nlmsghdr *nlh, unsigned slot, void *data)
@@ -343,4 +345,35 @@ int cni_rtnl_addrs_flush(struct mnl_socket *nl, int index)
 			r = b.err[i];
 	rtnl_batch_stop(&b);
 	return r < 0 ? r : 0;
+}
+
+int cni_batch_link(struct rtnl_batch *b, const struct rtnl_link *l)
+{
+	struct nlmsghdr *nlh = rtnl_batch_msg(b);
+
+	return nlh ? rtnl_batch_add(b, rtnl_link_set_msg(nlh, RTNL_BATCH_LIMIT, l)) : -ENOBUFS;
+}
+
+int cni_batch_getlink(struct rtnl_batch *b, const struct rtnl_link *l)
+{
+	struct nlmsghdr *nlh = rtnl_batch_msg(b);
+
+	return nlh ? rtnl_batch_add(b, rtnl_link_get_msg(nlh, RTNL_BATCH_LIMIT, l)) : -ENOBUFS;
+}
+
+int cni_batch_addr(struct rtnl_batch *b, int index, const struct rtnl_ip *ip, uint32_t flags)
+{
+	struct nlmsghdr *nlh = rtnl_batch_msg(b);
+
+	return nlh ? rtnl_batch_add(b, rtnl_addr_msg(nlh, RTNL_BATCH_LIMIT, true, index, ip, true, flags))
+		   : -ENOBUFS;
+}
+
+int cni_batch_route(struct rtnl_batch *b, const struct rtnl_route *rt, bool add)
+{
+	struct nlmsghdr *nlh = rtnl_batch_msg(b);
+
+	return nlh ? rtnl_batch_add(b, rtnl_route_msg(nlh, RTNL_BATCH_LIMIT, add,
+						      add ? NLM_F_CREATE | NLM_F_EXCL : 0, rt))
+		   : -ENOBUFS;
 }

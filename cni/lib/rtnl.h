@@ -21,11 +21,13 @@ int cni_rtnl_open(int fd, struct mnl_socket **ret);
 /* Accepts NULL. */
 void cni_rtnl_close(struct mnl_socket *nl);
 
-/* What the plugins read of a link: index, MAC and (IFLA_LINK) a veth's
- * peer's index in its namespace. */
+/* What the plugins read of a link: index, MAC, (IFLA_LINK) a veth's peer's
+ * index in its namespace, its master's index (0: none) and its kind ("" when
+ * none). */
 struct cni_rtnl_link {
-	int index, peer;
+	int index, peer, master;
 	char mac[18];
+	char kind[16];
 };
 
 /* An rtnl_batch_run() callback: DATA is an array of RTNL_BATCH_MAX struct
@@ -63,6 +65,19 @@ int cni_rtnl_link_del(struct mnl_socket *nl, int index);
  * of R's oif (and via R's gw when set) exists, 0 when not, or a negative
  * errno. */
 int cni_rtnl_route_find(struct mnl_socket *nl, const struct rtnl_route *r);
+
+/* Requests added to batch B (rtnl/rtnl.h), each checked for room first: the
+ * slot, or -ENOBUFS when B is full, or the builder's error. */
+/* L's settings (rtnl_link_set_msg()). */
+int cni_batch_link(struct rtnl_batch *b, const struct rtnl_link *l);
+/* A GETLINK of L (cni_rtnl_link_slot_cb() reads the answer). */
+int cni_batch_getlink(struct rtnl_batch *b, const struct rtnl_link *l);
+/* Adds IP (its prefix the address's) to link INDEX, with the broadcast
+ * address an IPv4 prefix shorter than /31 has, as the reference's netlink
+ * library sets it; FLAGS are IFA_F_* (IFA_F_NODAD). */
+int cni_batch_addr(struct rtnl_batch *b, int index, const struct rtnl_ip *ip, uint32_t flags);
+/* Adds (NLM_F_CREATE | NLM_F_EXCL: -EEXIST) or deletes route RT. */
+int cni_batch_route(struct rtnl_batch *b, const struct rtnl_route *rt, bool add);
 
 /* Links DEL retired are renamed so: "ptpdel" and their index, which no
  * other link of the namespace has; GC deletes those a killed DEL left. */

@@ -3,7 +3,6 @@
  * namespace), the addresses and the routes the reference ptp sets, in a few
  * netlink batches (rtnl/rtnl.h) rather than a request and an answer each. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,39 +22,6 @@ static const struct addr *gw_of(const struct addr *as, size_t n, int family)
 	return NULL;
 }
 
-/* Turns on forwarding at PATH, a /proc/sys/net file of the host's
- * namespace (the namespace of the thread that opens it: ours, never
- * switched), as the reference ptp's ip.EnableForward does; without it the
- * container reaches nothing past the host. Read first, so that the common
- * case (on already) costs one open and read, and a read-only /proc/sys
- * where it is on already is no error. */
-static int forwarding_on(struct ptp *p, const char *path)
-{
-	char c = 0;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		goto fail;
-	n = read(fd, &c, 1);
-	close(fd);
-	if (n < 0)
-		goto fail;
-	if (n == 1 && c == '1')
-		return 0;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		goto fail;
-	n = write(fd, "1", 1);
-	r = n == 1 ? 0 : n < 0 ? -errno : -EIO;
-	close(fd);
-	if (r == 0)
-		return 0;
-	errno = -r;
-fail:
-	return cni_fail(&p->call.err, CNI_ERR_GENERIC, "cannot turn on IP forwarding: %s: %s", path, strerror(errno));
-}
-
 /* Forwarding for each family the addresses AS hold (IPv6 only when one is
  * IPv6, as the reference's). */
 static int forwarding_setup(struct ptp *p, const struct addr *as, size_t n)
@@ -67,9 +33,9 @@ static int forwarding_setup(struct ptp *p, const struct addr *as, size_t n)
 		v4 |= as[i].ip.family == AF_INET;
 		v6 |= as[i].ip.family == AF_INET6;
 	}
-	if (v4 && forwarding_on(p, "/proc/sys/net/ipv4/ip_forward") < 0)
+	if (v4 && cni_forwarding_on(AF_INET, &p->call.err) < 0)
 		return -1;
-	if (v6 && forwarding_on(p, "/proc/sys/net/ipv6/conf/all/forwarding") < 0)
+	if (v6 && cni_forwarding_on(AF_INET6, &p->call.err) < 0)
 		return -1;
 	return 0;
 }
@@ -84,47 +50,6 @@ static struct rtnl_ip prefixed(struct rtnl_ip ip, unsigned prefix)
 static unsigned host_prefix(const struct rtnl_ip *ip)
 {
 	return ip->family == AF_INET ? 32 : 128;
-}
-
-/* The next request's buffer in B, or NULL when B is full: a builder is
- * given a buffer only when there is one. */
-static int batch_route(struct rtnl_batch *b, const struct rtnl_route *rt, bool add)
-{
-	struct nlmsghdr *nlh = rtnl_batch_msg(b);
-
-	if (!nlh)
-		return -ENOBUFS;
-	return rtnl_batch_add(b, rtnl_route_msg(nlh, RTNL_BATCH_LIMIT, add,
-						add ? NLM_F_CREATE | NLM_F_EXCL : 0, rt));
-}
-
-static int batch_addr(struct rtnl_batch *b, int index, const struct rtnl_ip *ip)
-{
-	struct nlmsghdr *nlh = rtnl_batch_msg(b);
-
-	/* With the broadcast address an IPv4 prefix shorter than /31 has, as
-	 * the reference's netlink library sets it. */
-	if (!nlh)
-		return -ENOBUFS;
-	return rtnl_batch_add(b, rtnl_addr_msg(nlh, RTNL_BATCH_LIMIT, true, index, ip, true, 0));
-}
-
-static int batch_link(struct rtnl_batch *b, const struct rtnl_link *l)
-{
-	struct nlmsghdr *nlh = rtnl_batch_msg(b);
-
-	if (!nlh)
-		return -ENOBUFS;
-	return rtnl_batch_add(b, rtnl_link_set_msg(nlh, RTNL_BATCH_LIMIT, l));
-}
-
-static int batch_getlink(struct rtnl_batch *b, const struct rtnl_link *l)
-{
-	struct nlmsghdr *nlh = rtnl_batch_msg(b);
-
-	if (!nlh)
-		return -ENOBUFS;
-	return rtnl_batch_add(b, rtnl_link_get_msg(nlh, RTNL_BATCH_LIMIT, l));
 }
 
 /* One of the container's routes, with what its error calls it (NULL: its
@@ -203,7 +128,7 @@ static int container_routes(struct ptp *p, int ifindex, const struct addr *as, s
 static void routes_put(struct rtnl_batch *b, struct croute *cr, size_t n, size_t *i)
 {
 	for (; *i < n; (*i)++) {
-		cr[*i].slot = batch_route(b, &cr[*i].rt, cr[*i].add);
+		cr[*i].slot = cni_batch_route(b, &cr[*i].rt, cr[*i].add);
 		if (cr[*i].slot < 0)
 			return;
 	}
@@ -258,7 +183,7 @@ static void host_routes(struct rtnl_batch *b, int ifindex, const struct addr *as
 	for (i = 0; i < n; i++) {
 		struct rtnl_route h = { .dst = prefixed(as[i].ip, host_prefix(&as[i].ip)), .oif = ifindex,
 					.scope = RT_SCOPE_HOST };
-		slots[i] = batch_route(b, &h, true);
+		slots[i] = cni_batch_route(b, &h, true);
 	}
 }
 
@@ -292,17 +217,17 @@ static int rtnl_fail(struct ptp *p, int r)
 	return cni_fail(&p->call.err, CNI_ERR_GENERIC, "rtnetlink: %s", strerror(-r));
 }
 
-/* The alias of the host end: marks it as this attachment's, for GC, and
- * lists the addresses, for DEL's masquerade elements (all or none). */
+/* The alias of the host end (cni_hostveth_alias()): marks it as this
+ * attachment's, for GC, and lists the addresses, for DEL's masquerade
+ * elements. */
 static void alias_make(struct ptp *p, const struct addr *as, size_t n, char alias[256])
 {
+	const char *cidrs[MAX_IPS];
 	size_t i;
-	int o = snprintf(alias, 256, "netns-ptp %s %s %s", p->name, p->call.env.containerid, p->call.env.ifname);
 
-	for (i = 0; i < n && o > 0 && (size_t)o < 256; i++)
-		o += snprintf(alias + o, 256 - (size_t)o, " %s", as[i].cidr);
-	if (o < 0 || (size_t)o >= 256)
-		snprintf(alias, 256, "netns-ptp %s %s %s", p->name, p->call.env.containerid, p->call.env.ifname);
+	for (i = 0; i < n; i++)
+		cidrs[i] = as[i].cidr;
+	cni_hostveth_alias("netns-ptp", p->name, p->call.env.containerid, p->call.env.ifname, cidrs, n, alias);
 }
 
 /* 1. The pair (the host end down, so that its alias is set before it goes
@@ -325,7 +250,7 @@ static int veth_make(struct ptp *p, struct mnl_socket *hnl, struct rtnl_batch *b
 		r = rtnl_batch_add(b, rtnl_veth_new_msg(nlh, RTNL_BATCH_LIMIT, &host, &peer));
 	}
 	if (r >= 0)
-		r = batch_getlink(b, &(struct rtnl_link){ .ifname = p->host_if });
+		r = cni_batch_getlink(b, &(struct rtnl_link){ .ifname = p->host_if });
 	if (r >= 0)
 		r = rtnl_batch_run(hnl, b, cni_rtnl_link_slot_cb, links);
 	if (r < 0)
@@ -394,7 +319,7 @@ int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cn
 		/* No IFLA_LINK (not a kernel of ours): ask the container. */
 		r = rtnl_batch_start(&c);
 		if (r == 0)
-			r = batch_getlink(&c, &(struct rtnl_link){ .ifname = p->call.env.ifname });
+			r = cni_batch_getlink(&c, &(struct rtnl_link){ .ifname = p->call.env.ifname });
 		if (r >= 0)
 			r = rtnl_batch_run(cnl, &c, cni_rtnl_link_slot_cb, links);
 		if (r >= 0)
@@ -412,16 +337,16 @@ int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cn
 		rtnl_fail(p, r);
 		goto out;
 	}
-	up_slot = batch_link(&c, &(struct rtnl_link){ .index = cidx, .up = RTNL_ON });
-	cget = batch_getlink(&c, &(struct rtnl_link){ .index = cidx });
+	up_slot = cni_batch_link(&c, &(struct rtnl_link){ .index = cidx, .up = RTNL_ON });
+	cget = cni_batch_getlink(&c, &(struct rtnl_link){ .index = cidx });
 	for (i = 0; i < n; i++)
 		if (as[i].ip.family == AF_INET6) {
-			cslot_v6[n6++] = batch_addr(&c, cidx, &as[i].ip);
+			cslot_v6[n6++] = cni_batch_addr(&c, cidx, &as[i].ip, 0);
 			v6 = true;
 		}
 	for (i = 0; i < n; i++)
 		if (as[i].ip.family == AF_INET)
-			cslot_addr[n4++] = batch_addr(&c, cidx, &as[i].ip);
+			cslot_addr[n4++] = cni_batch_addr(&c, cidx, &as[i].ip, 0);
 	if (container_routes(p, cidx, as, n, routes, &cr, &ncr) < 0)
 		goto out;
 	if (!v6)
@@ -441,12 +366,12 @@ int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cn
 		if (j < nh)
 			continue;
 		hgw[nh] = prefixed(as[i].gw, host_prefix(&as[i].gw));
-		hslot_addr[nh] = batch_addr(&h, hidx, &hgw[nh]);
+		hslot_addr[nh] = cni_batch_addr(&h, hidx, &hgw[nh], 0);
 		nh++;
 	}
 	alias_make(p, as, n, alias);
-	alias_slot = batch_link(&h, &(struct rtnl_link){ .index = hidx, .alias = alias });
-	hup_slot = batch_link(&h, &(struct rtnl_link){ .index = hidx, .up = RTNL_ON });
+	alias_slot = cni_batch_link(&h, &(struct rtnl_link){ .index = hidx, .alias = alias });
+	hup_slot = cni_batch_link(&h, &(struct rtnl_link){ .index = hidx, .up = RTNL_ON });
 	if (!v6)
 		host_routes(&h, hidx, as, n, hslot_rt);
 	r = rtnl_batch_run(hnl, &h, NULL, NULL);

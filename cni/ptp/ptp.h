@@ -12,6 +12,7 @@
 #include "../lib/cni.h"
 #include "../lib/skel.h"
 #include "../lib/nft.h"
+#include "../lib/iface.h"
 #include "../lib/rtnl.h"
 
 #define MAX_IPS 8
