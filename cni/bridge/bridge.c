@@ -224,7 +224,8 @@ static int cmd_add(struct br *b)
 			cni_fail(&b->call.err, CNI_ERR_DECODE, "the IPAM result's routes is not a list");
 			goto undo;
 		}
-		json_array_extend(routes, rr ? rr : json_array());
+		if (rr)
+			json_array_extend(routes, rr);
 		ips = json_deep_copy(json_object_get(ipam_res, "ips"));
 		if (addrs_parse(b, ips, as, &n, true) < 0)
 			goto undo;
