@@ -41,44 +41,10 @@ static void accept_ra_off(const char *bridge)
 	close(fd);
 }
 
-/* The bridge's addresses, for isGateway's checks (ensureAddr). */
-struct br_addrs {
-	int index;
-	unsigned n;
-	struct rtnl_ip a[RTNL_BATCH_MAX];
-};
-
-static int addr_cb(const struct nlmsghdr *nlh, unsigned slot, void *data)
-{
-	struct br_addrs *q = data;
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-	size_t l;
-
-	(void)slot;
-	if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) ||
-	    (int)ifa->ifa_index != q->index || q->n == RTNL_BATCH_MAX ||
-	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
-		return 0;
-	l = ifa->ifa_family == AF_INET ? 4 : 16;
-	mnl_attr_for_each(a, nlh, sizeof(*ifa))
-		if ((mnl_attr_get_type(a) == IFA_LOCAL ||
-		     (mnl_attr_get_type(a) == IFA_ADDRESS && ifa->ifa_family == AF_INET6)) &&
-		    mnl_attr_get_payload_len(a) == l) {
-			struct rtnl_ip *ip = &q->a[q->n++];
-
-			ip->family = ifa->ifa_family;
-			ip->prefix = ifa->ifa_prefixlen;
-			memcpy(ip->a, mnl_attr_get_payload(a), l);
-			break;
-		}
-	return 0;
-}
-
 /* A slot callback for batches that hold GETLINKs and an address dump. */
 struct answers {
 	struct cni_rtnl_link links[RTNL_BATCH_MAX];
-	struct br_addrs addrs;
+	struct cni_rtnl_addrs addrs; /* the bridge's, for isGateway's checks */
 };
 
 static int answers_cb(const struct nlmsghdr *nlh, unsigned slot, void *data)
@@ -86,7 +52,7 @@ static int answers_cb(const struct nlmsghdr *nlh, unsigned slot, void *data)
 	struct answers *a = data;
 
 	if (nlh->nlmsg_type == RTM_NEWADDR)
-		return addr_cb(nlh, slot, &a->addrs);
+		return cni_rtnl_addrs_cb(nlh, &a->addrs);
 	return cni_rtnl_link_slot_cb(nlh, slot, a->links);
 }
 
@@ -106,7 +72,7 @@ static bool overlaps(const struct rtnl_ip *a, const struct rtnl_ip *b)
  * reference's ensureAddr: there already is fine; another address of an
  * overlapping subnet is an error, or deleted first with forceAddress. Into
  * batch H. */
-static int gw_put(struct br *b, struct rtnl_batch *h, int bridx, const struct br_addrs *have,
+static int gw_put(struct br *b, struct rtnl_batch *h, int bridx, const struct cni_rtnl_addrs *have,
 		  const struct rtnl_ip *gw, int *ret_slot)
 {
 	char x[64], y[64];

@@ -298,48 +298,7 @@ out:
 
 static int cmd_del(struct br *b)
 {
-	struct cni_err ipam_err = { 0 };
-	struct cni_masq mq[MAX_IPS];
-	struct cni_nft *nft = NULL;
-	char nmsg[256];
-	bool ipam_failed, nft_failed = false;
-	int r, fd = -1, nft_fd = -1;
-
-	/* Every step runs whatever the others did (netns-ptp's DEL says why). */
-	if (b->call.env.netns)
-		fd = netns_fd_open_path(b->call.env.netns);
-	if (b->ip_masq) {
-		size_t n = cni_hostveth_masq("netns-bridge", b->name, b->call.env.containerid, b->call.env.ifname,
-					     b->host_if, mq, MAX_IPS);
-
-		if (n)
-			nft_fd = cni_nft_del_fast(mq, n);
-		if (nft_fd < 0)
-			nft_failed = cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
-				     cni_nft_del(nft, b->owner, mq, n, nmsg, sizeof(nmsg)) < 0;
-	}
-	ipam_failed = ipam_exec(b, CNI_DEL, NULL) < 0;
-	if (ipam_failed)
-		ipam_err = b->call.err;
-	r = cni_veth_retire(b->host_if, b->call.env.ifname, fd);
-	if (r < 0 && fd >= 0)
-		netns_link_delete(fd, b->call.env.ifname);
-	if (r < 0)
-		r = netns_link_delete(-1, b->host_if);
-	if (fd >= 0)
-		close(fd);
-	if (nft_fd >= 0)
-		close(nft_fd);
-	cni_nft_close(nft);
-	if (nft_failed && !ipam_failed)
-		return cni_fail(&b->call.err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
-	if (ipam_failed) {
-		b->call.err = ipam_err;
-		return -1;
-	}
-	if (r < 0 && r != -ENODEV)
-		return cni_fail(&b->call.err, CNI_ERR_GENERIC, "cannot delete %s: %s", b->host_if, strerror(-r));
-	return 0;
+	return cni_iface_del(&b->call, "netns-bridge", b->host_if, b->owner, b->ip_masq, b->ipam_type);
 }
 
 /* ---- CHECK ---- */
@@ -386,14 +345,12 @@ static int link_read(struct br *b, struct mnl_socket *nl, const char *name, stru
 
 static int cmd_check(struct br *b)
 {
-	json_t *prev = json_object_get(b->call.config, "prevResult"), *ips, *rt;
+	json_t *prev = json_object_get(b->call.config, "prevResult"), *ips;
 	struct br_addr as[MAX_IPS];
 	struct mnl_socket *cnl = NULL, *hnl = NULL;
 	struct cni_rtnl_link brl[RTNL_BATCH_MAX], hl[RTNL_BATCH_MAX], cl[RTNL_BATCH_MAX];
-	struct cni_nft *nft = NULL;
-	char nmsg[256];
 	size_t n = 0, i;
-	int r, ret = -1;
+	int ret = -1;
 
 	if (!json_is_object(prev))
 		return cni_fail(&b->call.err, CNI_ERR_CONFIG, "CHECK needs a prevResult");
@@ -430,41 +387,18 @@ static int cmd_check(struct br *b)
 			goto out;
 		}
 	}
-	json_array_foreach(json_object_get(prev, "routes"), i, rt) {
-		const char *dst = json_string_value(json_object_get(rt, "dst"));
-		struct rtnl_route cr = { .oif = cl[0].index };
-		unsigned plen;
-
-		if (!dst || cni_cidr_parse(dst, &cr.dst, &plen) < 0) {
-			cni_fail(&b->call.err, CNI_ERR_DECODE, "prevResult: a route has no valid dst");
-			goto out;
-		}
-		if (cni_rtnl_route_find(cnl, &cr) != 1) {
-			cni_fail(&b->call.err, CNI_ERR_GENERIC, "the route to %s is missing in %s", dst, b->call.env.netns);
-			goto out;
-		}
-	}
+	if (cni_iface_check_routes(&b->call, cnl, cl[0].index, prev) < 0)
+		goto out;
 	if (b->ip_masq && n) {
 		struct cni_masq mq[MAX_IPS];
 
 		for (i = 0; i < n; i++)
 			mq[i] = (struct cni_masq){ .ip = as[i].ip, .net = as[i].net, .plen = as[i].plen };
-		r = cni_nft_open(&nft, nmsg, sizeof(nmsg));
-		if (r == 0)
-			r = cni_nft_check(nft, b->owner, mq, n, nmsg, sizeof(nmsg));
-		if (r < 0) {
-			cni_fail(&b->call.err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
+		if (cni_iface_check_masq(&b->call, b->owner, mq, n) < 0)
 			goto out;
-		}
-		if (r == 0) {
-			cni_fail(&b->call.err, CNI_ERR_GENERIC, "the ipMasq rules of container %s are missing",
-				 b->call.env.containerid);
-			goto out;
-		}
 	}
 	ret = 0;
 out:
-	cni_nft_close(nft);
 	cni_rtnl_close(cnl);
 	cni_rtnl_close(hnl);
 	return ret;
@@ -474,20 +408,7 @@ out:
 
 static int cmd_gc(struct br *b)
 {
-	json_t *valid = json_object_get(b->call.config, "cni.dev/valid-attachments"), *att;
-	size_t i;
-
-	if (!json_is_array(valid))
-		return cni_fail(&b->call.err, CNI_ERR_CONFIG,
-				"GC needs \"cni.dev/valid-attachments\": a list of {\"containerID\", \"ifname\"}");
-	json_array_foreach(valid, i, att)
-		if (!json_is_string(json_object_get(att, "containerID")) ||
-		    !json_is_string(json_object_get(att, "ifname")))
-			return cni_fail(&b->call.err, CNI_ERR_CONFIG,
-					"cni.dev/valid-attachments[%zu] must be {\"containerID\": string, \"ifname\": string}", i);
-	if (ipam_exec(b, CNI_GC, NULL) < 0)
-		return -1;
-	return cni_hostveth_gc("netns-bridge", b->name, valid, &b->call.err);
+	return cni_iface_gc(&b->call, "netns-bridge", b->ipam_type);
 }
 
 static struct br *br_of(struct cni_call *c)

@@ -15,7 +15,7 @@
 #include "../lib/iface.h"
 #include "../lib/rtnl.h"
 
-#define MAX_IPS 8
+#define MAX_IPS CNI_IFACE_MAX_IPS
 
 struct br {
 	struct cni_call call;

@@ -12,6 +12,7 @@
 #include "iface.h"
 #include "rtnl.h"
 #include "skel.h"
+#include "ipam.h"
 
 void cni_hostveth_name(const char *id, const char *ifname, char buf[16])
 {
@@ -228,4 +229,114 @@ json_t *cni_dns_result(json_t *conf_dns, json_t *ipam_dns)
 			json_object_set_new(dns, keys[i], json_deep_copy(v));
 	}
 	return dns;
+}
+
+/* The IPAM plugin's CMD, when there is one. */
+static int ipam_exec(struct cni_call *c, const char *ipam_type, enum cni_cmd cmd)
+{
+	return ipam_type ? cni_ipam_delegate(c, ipam_type, cmd, NULL) : 0;
+}
+
+int cni_iface_del(struct cni_call *c, const char *plugin, const char *host_if, const char *owner,
+		  bool ip_masq, const char *ipam_type)
+{
+	const char *name = json_string_value(json_object_get(c->config, "name"));
+	struct cni_err ipam_err = { 0 };
+	struct cni_masq mq[CNI_IFACE_MAX_IPS];
+	struct cni_nft *nft = NULL;
+	char nmsg[256];
+	bool ipam_failed, nft_failed = false;
+	int r, fd = -1, nft_fd = -1;
+
+	if (c->env.netns)
+		fd = netns_fd_open_path(c->env.netns);
+	if (ip_masq) {
+		/* The rules first, while the host end's alias says which
+		 * elements are this attachment's; without it (the namespace
+		 * went and took the veth along) nft.c looks them up by owner.
+		 * The context stays open to the end: see cni_nft_open(). */
+		size_t n = cni_hostveth_masq(plugin, name, c->env.containerid, c->env.ifname, host_if, mq,
+					     CNI_IFACE_MAX_IPS);
+
+		if (n)
+			nft_fd = cni_nft_del_fast(mq, n);
+		if (nft_fd < 0)
+			nft_failed = cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
+				     cni_nft_del(nft, owner, mq, n, nmsg, sizeof(nmsg)) < 0;
+	}
+	ipam_failed = ipam_exec(c, ipam_type, CNI_DEL) < 0;
+	if (ipam_failed)
+		ipam_err = c->err;
+	r = cni_veth_retire(host_if, c->env.ifname, fd);
+	if (r < 0 && fd >= 0)
+		netns_link_delete(fd, c->env.ifname);
+	if (r < 0)
+		r = netns_link_delete(-1, host_if);
+	if (fd >= 0)
+		close(fd);
+	if (nft_fd >= 0)
+		close(nft_fd);
+	cni_nft_close(nft);
+	if (nft_failed && !ipam_failed)
+		return cni_fail(&c->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
+	if (ipam_failed) {
+		c->err = ipam_err;
+		return -1;
+	}
+	if (r < 0 && r != -ENODEV)
+		return cni_fail(&c->err, CNI_ERR_GENERIC, "cannot delete %s: %s", host_if, strerror(-r));
+	return 0;
+}
+
+int cni_iface_gc(struct cni_call *c, const char *plugin, const char *ipam_type)
+{
+	json_t *valid = json_object_get(c->config, "cni.dev/valid-attachments"), *att;
+	size_t i;
+
+	if (!json_is_array(valid))
+		return cni_fail(&c->err, CNI_ERR_CONFIG,
+				"GC needs \"cni.dev/valid-attachments\": a list of {\"containerID\", \"ifname\"}");
+	json_array_foreach(valid, i, att)
+		if (!json_is_string(json_object_get(att, "containerID")) ||
+		    !json_is_string(json_object_get(att, "ifname")))
+			return cni_fail(&c->err, CNI_ERR_CONFIG,
+					"cni.dev/valid-attachments[%zu] must be {\"containerID\": string, \"ifname\": string}", i);
+	if (ipam_exec(c, ipam_type, CNI_GC) < 0)
+		return -1;
+	return cni_hostveth_gc(plugin, json_string_value(json_object_get(c->config, "name")), valid, &c->err);
+}
+
+int cni_iface_check_routes(struct cni_call *c, struct mnl_socket *cnl, int oif, json_t *prev)
+{
+	json_t *rt;
+	size_t i;
+
+	json_array_foreach(json_object_get(prev, "routes"), i, rt) {
+		const char *dst = json_string_value(json_object_get(rt, "dst"));
+		struct rtnl_route cr = { .oif = oif };
+		unsigned plen;
+
+		if (!dst || cni_cidr_parse(dst, &cr.dst, &plen) < 0)
+			return cni_fail(&c->err, CNI_ERR_DECODE, "prevResult: a route has no valid dst");
+		if (cni_rtnl_route_find(cnl, &cr) != 1)
+			return cni_fail(&c->err, CNI_ERR_GENERIC, "the route to %s is missing in %s", dst, c->env.netns);
+	}
+	return 0;
+}
+
+int cni_iface_check_masq(struct cni_call *c, const char *owner, const struct cni_masq *mq, size_t n)
+{
+	struct cni_nft *nft = NULL;
+	char nmsg[256];
+	int r = cni_nft_open(&nft, nmsg, sizeof(nmsg));
+
+	if (r == 0)
+		r = cni_nft_check(nft, owner, mq, n, nmsg, sizeof(nmsg));
+	cni_nft_close(nft);
+	if (r < 0)
+		return cni_fail(&c->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
+	if (r == 0)
+		return cni_fail(&c->err, CNI_ERR_GENERIC, "the ipMasq rules of container %s are missing",
+				c->env.containerid);
+	return 0;
 }

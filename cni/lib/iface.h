@@ -14,6 +14,9 @@
 #include "cni.h"
 #include "nft.h"
 
+/* The most addresses an attachment has. */
+#define CNI_IFACE_MAX_IPS 8
+
 /* The host end of attachment (ID, IFNAME): "veth" and 8 hex digits of their
  * hash, the same however often it is asked. */
 void cni_hostveth_name(const char *id, const char *ifname, char buf[16]);
@@ -40,12 +43,31 @@ int cni_hostveth_gc(const char *plugin, const char *name, json_t *valid, struct 
  * ERR set. */
 int cni_forwarding_on(int family, struct cni_err *err);
 
+/* An interface plugin's commands around its veth, the same for each (C: the
+ * call; PLUGIN: "netns-ptp" or "netns-bridge", its alias's first word;
+ * IPAM_TYPE: the IPAM plugin, NULL for none; OWNER: cni_nft_owner()'s).
+ * Each returns 0, or -1 with C->err set. */
+struct cni_call;
+struct mnl_socket;
+/* DEL: the masquerade elements (found from the host end's alias, else by
+ * OWNER), the IPAM allocation, the veth (retired, cni_veth_retire()); every
+ * step runs whatever the others did, so that a DEL retried after a partial
+ * failure finishes the job; the first error is reported. */
+int cni_iface_del(struct cni_call *c, const char *plugin, const char *host_if, const char *owner,
+		  bool ip_masq, const char *ipam_type);
+/* GC: cni.dev/valid-attachments checked, the IPAM plugin's GC first (the
+ * spec has a delegating plugin pass it on), then cni_hostveth_gc(). */
+int cni_iface_gc(struct cni_call *c, const char *plugin, const char *ipam_type);
+/* CHECK: each route of PREV (a prevResult) out of link OIF of CNL. */
+int cni_iface_check_routes(struct cni_call *c, struct mnl_socket *cnl, int oif, json_t *prev);
+/* CHECK: OWNER's N masquerade elements MQ are there. */
+int cni_iface_check_masq(struct cni_call *c, const char *owner, const struct cni_masq *mq, size_t n);
+
 /* Checks ipMasqBackend, which the reference plugins take as "iptables" or
  * "nftables": PLUGIN masquerades through nftables only, so "iptables" with
  * IP_MASQ on is refused where it would matter (ADD makes the rules, CHECK
  * looks for them) rather than silently ignored; DEL, GC and STATUS go on
  * (DEL still removes what an ADD made). 0, or -1 with C->err set. */
-struct cni_call;
 int cni_masq_backend_check(struct cni_call *c, const char *plugin, bool ip_masq);
 
 /* The result's dns, as the reference plugins': the config's CONF_DNS when

@@ -281,16 +281,9 @@ int cni_rtnl_link_del(struct mnl_socket *nl, int index)
 	return talk_one(nl, nlh, rtnl_link_del_msg(nlh, sizeof(buf), &(struct rtnl_link){ .index = index }));
 }
 
-/* The addresses of one link, as a dump finds them. */
-struct addrs_q {
-	int index;
-	unsigned n;
-	struct rtnl_ip a[RTNL_BATCH_MAX];
-};
-
-static int addrs_cb(const struct nlmsghdr *nlh, void *data)
+int cni_rtnl_addrs_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct addrs_q *q = data;
+	struct cni_rtnl_addrs *q = data;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	size_t l = ifa->ifa_family == AF_INET ? 4 : 16;
 	const struct nlattr *a;
@@ -318,7 +311,7 @@ int cni_rtnl_addrs_flush(struct mnl_socket *nl, int index)
 {
 	char buf[RTNL_BUF];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct addrs_q q = { .index = index };
+	struct cni_rtnl_addrs q = { .index = index };
 	struct rtnl_batch b;
 	int one = 1, r;
 	unsigned i;
@@ -327,10 +320,10 @@ int cni_rtnl_addrs_flush(struct mnl_socket *nl, int index)
 	if (r < 0)
 		return r;
 	/* With strict checking (4.20+) the kernel dumps INDEX's addresses
-	 * only, not the host's thousands; without it, addrs_cb filters. */
+	 * only, not the host's thousands; without it, cni_rtnl_addrs_cb filters. */
 	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 	((struct ifaddrmsg *)mnl_nlmsg_get_payload(nlh))->ifa_index = (unsigned)index;
-	r = rtnl_talk(nl, nlh, addrs_cb, &q, NULL, 0);
+	r = rtnl_talk(nl, nlh, cni_rtnl_addrs_cb, &q, NULL, 0);
 	if (r < 0 || !q.n)
 		return r;
 	/* All the deletes in one message. */

@@ -54,6 +54,16 @@ int cni_rtnl_settle(struct mnl_socket *nl, int index, int timeout_ms);
  * addresses). */
 int cni_rtnl_link_retire(struct mnl_socket *nl, int index, const char *newname);
 
+/* The addresses of link INDEX an address dump lists (RTNL_BATCH_MAX at
+ * the most), each with its prefix: cni_rtnl_addrs_cb() collects them (an
+ * rtnl_cb; DATA a struct cni_rtnl_addrs with INDEX set). */
+struct cni_rtnl_addrs {
+	int index;
+	unsigned n;
+	struct rtnl_ip a[RTNL_BATCH_MAX];
+};
+int cni_rtnl_addrs_cb(const struct nlmsghdr *nlh, void *data);
+
 /* Deletes every address of link INDEX (the IPv4 ones stay on a link that is
  * down). */
 int cni_rtnl_addrs_flush(struct mnl_socket *nl, int index);

@@ -212,53 +212,7 @@ out:
 
 static int cmd_del(struct ptp *p)
 {
-	struct cni_err ipam_err = { 0 };
-	struct cni_masq mq[MAX_IPS];
-	struct cni_nft *nft = NULL;
-	char nmsg[256];
-	bool ipam_failed, nft_failed = false;
-	int r, fd = -1, nft_fd = -1;
-
-	/* Every step runs whatever the others did, so that a DEL retried after
-	 * a partial failure finishes the job; the first error is reported. */
-	if (p->call.env.netns)
-		fd = netns_fd_open_path(p->call.env.netns);
-	if (p->ip_masq) {
-		/* The rules first, while the host end's alias says which
-		 * elements are this attachment's; without it (the namespace
-		 * went and took the veth along) nft.c looks them up by owner.
-		 * The context stays open to the end: see cni_nft_open(). */
-		size_t n = cni_hostveth_masq("netns-ptp", p->name, p->call.env.containerid, p->call.env.ifname,
-					     p->host_if, mq, MAX_IPS);
-
-		if (n)
-			nft_fd = cni_nft_del_fast(mq, n);
-		if (nft_fd < 0)
-			nft_failed = cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
-				     cni_nft_del(nft, p->owner, mq, n, nmsg, sizeof(nmsg)) < 0;
-	}
-	ipam_failed = ipam_exec(p, CNI_DEL, NULL) < 0;
-	if (ipam_failed)
-		ipam_err = p->call.err;
-	r = cni_veth_retire(p->host_if, p->call.env.ifname, fd);
-	if (r < 0 && fd >= 0)
-		netns_link_delete(fd, p->call.env.ifname);
-	if (r < 0)
-		r = netns_link_delete(-1, p->host_if);
-	if (fd >= 0)
-		close(fd);
-	if (nft_fd >= 0)
-		close(nft_fd);
-	cni_nft_close(nft);
-	if (nft_failed && !ipam_failed)
-		return cni_fail(&p->call.err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
-	if (ipam_failed) {
-		p->call.err = ipam_err;
-		return -1;
-	}
-	if (r < 0 && r != -ENODEV)
-		return cni_fail(&p->call.err, CNI_ERR_GENERIC, "cannot delete %s: %s", p->host_if, strerror(-r));
-	return 0;
+	return cni_iface_del(&p->call, "netns-ptp", p->host_if, p->owner, p->ip_masq, p->ipam_type);
 }
 
 /* ---- CHECK ---- */
@@ -285,11 +239,10 @@ static int has_addr_cb(const struct netns_link *l, void *data)
 
 static int cmd_check(struct ptp *p)
 {
-	json_t *prev = json_object_get(p->call.config, "prevResult"), *ips, *ipj, *rt;
+	json_t *prev = json_object_get(p->call.config, "prevResult"), *ips, *ipj;
 	struct addr as[MAX_IPS];
 	struct mnl_socket *cnl = NULL, *hnl = NULL;
-	struct cni_nft *nft = NULL;
-	char mac[18], nmsg[256];
+	char mac[18];
 	size_t n, i;
 	int cidx, hidx, r, ret = -1;
 
@@ -344,39 +297,17 @@ static int cmd_check(struct ptp *p)
 			goto out;
 		}
 	}
-	json_array_foreach(json_object_get(prev, "routes"), i, rt) {
-		const char *dst = json_string_value(json_object_get(rt, "dst"));
-		struct rtnl_route cr = { .oif = cidx };
-		unsigned plen;
-		if (!dst || cni_cidr_parse(dst, &cr.dst, &plen) < 0) {
-			cni_fail(&p->call.err, CNI_ERR_DECODE, "prevResult: a route has no valid dst");
-			goto out;
-		}
-		if (cni_rtnl_route_find(cnl, &cr) != 1) {
-			cni_fail(&p->call.err, CNI_ERR_GENERIC, "the route to %s is missing in %s", dst, p->call.env.netns);
-			goto out;
-		}
-	}
+	if (cni_iface_check_routes(&p->call, cnl, cidx, prev) < 0)
+		goto out;
 	if (p->ip_masq) {
 		struct cni_masq mq[MAX_IPS];
 		for (i = 0; i < n; i++)
 			mq[i] = (struct cni_masq){ .ip = as[i].ip, .net = as[i].net, .plen = as[i].plen };
-		r = cni_nft_open(&nft, nmsg, sizeof(nmsg));
-		if (r == 0)
-			r = cni_nft_check(nft, p->owner, mq, n, nmsg, sizeof(nmsg));
-		if (r < 0) {
-			cni_fail(&p->call.err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
+		if (cni_iface_check_masq(&p->call, p->owner, mq, n) < 0)
 			goto out;
-		}
-		if (r == 0) {
-			cni_fail(&p->call.err, CNI_ERR_GENERIC, "the ipMasq rules of container %s are missing",
-				 p->call.env.containerid);
-			goto out;
-		}
 	}
 	ret = 0;
 out:
-	cni_nft_close(nft);
 	cni_rtnl_close(cnl);
 	cni_rtnl_close(hnl);
 	return ret;
@@ -386,21 +317,7 @@ out:
 
 static int cmd_gc(struct ptp *p)
 {
-	json_t *valid = json_object_get(p->call.config, "cni.dev/valid-attachments"), *att;
-	size_t i;
-
-	if (!json_is_array(valid))
-		return cni_fail(&p->call.err, CNI_ERR_CONFIG,
-				"GC needs \"cni.dev/valid-attachments\": a list of {\"containerID\", \"ifname\"}");
-	json_array_foreach(valid, i, att)
-		if (!json_is_string(json_object_get(att, "containerID")) ||
-		    !json_is_string(json_object_get(att, "ifname")))
-			return cni_fail(&p->call.err, CNI_ERR_CONFIG,
-					"cni.dev/valid-attachments[%zu] must be {\"containerID\": string, \"ifname\": string}", i);
-	/* IPAM first: the spec has a delegating plugin pass GC on. */
-	if (ipam_exec(p, CNI_GC, NULL) < 0)
-		return -1;
-	return cni_hostveth_gc("netns-ptp", p->name, valid, &p->call.err);
+	return cni_iface_gc(&p->call, "netns-ptp", p->ipam_type);
 }
 
 static struct ptp *ptp_of(struct cni_call *c)

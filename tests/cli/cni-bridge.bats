@@ -12,18 +12,13 @@ load cni-clients
 
 bats_require_minimum_version 1.5.0
 
-DRIVER="$BUILD/tests/cni-driver"
 
 setup_file() {
-	if command -v go >/dev/null 2>&1; then
-		make -s -C "$NETNS_TESTS/.." BUILD="$BUILD" cni-driver >/dev/null
-	fi
+	driver_build
 }
 
 setup() {
-	[ -x "$DRIVER" ] ||
-		skip "$DRIVER is not built: make cni-driver needs golang-go and golang-github-appc-cni-dev"
-	command -v jq >/dev/null || skip "jq is not installed"
+	need_driver
 	need_plugins netns-bridge netns-ipam bridge host-local
 	MACHINE_LINKS=$(machine_links)
 	mk_scratch WORK
