@@ -174,8 +174,10 @@ int br_links_setup(struct br *b, struct mnl_socket *hnl, struct mnl_socket *cnl,
 	q.b = c.b = NULL;
 	if (!ans)
 		return cni_fail(&b->call.err, CNI_ERR_GENERIC, "out of memory");
-	if (netns_ifname_check(b->bridge) < 0)
-		return cni_fail(&b->call.err, CNI_ERR_CONFIG, "bridge \"%s\" is not a valid interface name", b->bridge);
+	if (netns_ifname_check(b->bridge) < 0) {
+		cni_fail(&b->call.err, CNI_ERR_CONFIG, "bridge \"%s\" is not a valid interface name", b->bridge);
+		goto out;
+	}
 	if (netns_ifname_check(b->call.env.ifname) < 0) {
 		cni_fail(&b->call.err, CNI_ERR_GENERIC, "\"%s\" is not a valid interface name", b->call.env.ifname);
 		goto out;
