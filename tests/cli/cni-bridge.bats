@@ -212,3 +212,31 @@ plug() {
 	[ -z "$output" ]
 	run -0 plug DEL "$conf"
 }
+
+@test "netns-bridge: layer 2 only (no ipam type) as the reference; portIsolation sets the port isolated" {
+	local side h c t hostif
+	for side in ref our; do
+		if [ $side = our ]; then t=netns-bridge; else t=bridge; fi
+		jq -n --arg t $t '{cniVersion: "1.0.0", name: "cnib-l2",
+			plugins: [{type: $t, bridge: "cnil2", ipam: {}}]}' >"$WORK/l2-$side.conf"
+		run -0 --separate-stderr drive $side add "$WORK/l2-$side.conf"
+		printf -v "out_$side" %s "$output"
+		h=H_$side c=C_$side
+		run -0 ip -n "${!c}" -4 -o addr show dev eth0
+		[ -z "$output" ]
+		run -0 --separate-stderr drive $side del "$WORK/l2-$side.conf"
+	done
+	[ "$(normal <<<"$out_our")" = "$(normal <<<"$out_ref")" ] || {
+		echo "# ours $(normal <<<"$out_our")"
+		echo "# reference $(normal <<<"$out_ref")"
+		return 1
+	}
+	[ "$(jq '.ips // [] | length' <<<"$out_our")" = 0 ]
+	# portIsolation (not in reference 1.1.1): the port's isolated flag.
+	jq '.plugins[0].portIsolation = true' "$WORK/l2-our.conf" >"$WORK/iso.conf"
+	run -0 --separate-stderr drive our add "$WORK/iso.conf"
+	hostif=$(jq -r '.interfaces[1].name' <<<"$output")
+	run -0 ip -n "$H_our" -d link show dev "$hostif"
+	[[ $output == *"isolated on"* ]]
+	run -0 --separate-stderr drive our del "$WORK/iso.conf"
+}
