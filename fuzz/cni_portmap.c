@@ -12,7 +12,7 @@
 #include "../cni/portmap/portmap.h"
 #include "fuzz.h"
 
-static bool in_cips(const struct pm_conf *c, const struct cni_ip *ip)
+static bool in_cips(const struct pm_conf *c, const struct rtnl_ip *ip)
 {
 	size_t i;
 

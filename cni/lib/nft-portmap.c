@@ -67,16 +67,16 @@ static const char *proto_name(uint8_t p)
 	return p == IPPROTO_UDP ? "udp" : p == IPPROTO_SCTP ? "sctp" : "tcp";
 }
 
-static size_t ip_len(const struct cni_ip *ip)
+static size_t ip_len(const struct rtnl_ip *ip)
 {
 	return ip->family == AF_INET ? 4 : 16;
 }
 
 /* Appends IP, or a protocol or port each padded to a 32-bit register, to
  * the key bytes of E. */
-static void kb_ip(struct elem *e, const struct cni_ip *ip)
+static void kb_ip(struct elem *e, const struct rtnl_ip *ip)
 {
-	memcpy(e->kb + e->klen, ip->b, ip_len(ip));
+	memcpy(e->kb + e->klen, ip->a, ip_len(ip));
 	e->klen += ip_len(ip);
 }
 
@@ -112,7 +112,7 @@ static int foreach_elem(const struct cni_pm *pm, elem_fn fn, void *data)
 			snprintf(e.key, sizeof(e.key), "%s . %u", proto_name(p->proto), p->hport);
 		}
 		kb_proto_port(&e, p->proto, p->hport);
-		memcpy(e.db, p->cip.b, ip_len(&p->cip));
+		memcpy(e.db, p->cip.a, ip_len(&p->cip));
 		e.db[ip_len(&p->cip)] = (uint8_t)(p->cport >> 8);
 		e.db[ip_len(&p->cip) + 1] = (uint8_t)p->cport;
 		e.dlen = ip_len(&p->cip) + 4;
@@ -123,7 +123,7 @@ static int foreach_elem(const struct cni_pm *pm, elem_fn fn, void *data)
 			return r;
 	}
 	for (i = 0; pm->snat && i < pm->ncips; i++) {
-		const struct cni_ip *ip = &pm->cips[i];
+		const struct rtnl_ip *ip = &pm->cips[i];
 		bool v4 = ip->family == AF_INET;
 		struct elem e = { .set = v4 ? "hairpin4" : "hairpin6" };
 

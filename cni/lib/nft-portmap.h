@@ -38,8 +38,8 @@
 
 /* One published port of one container address. */
 struct cni_pm_port {
-	struct cni_ip host;    /* hostIP; family 0: any local address */
-	struct cni_ip cip;     /* the container's address, of host's family when set */
+	struct rtnl_ip host;    /* hostIP; family 0: any local address */
+	struct rtnl_ip cip;     /* the container's address, of host's family when set */
 	uint8_t proto;         /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP */
 	uint16_t hport, cport;
 };
@@ -49,7 +49,7 @@ struct cni_pm {
 	const char *owner;           /* cni_nft_owner() */
 	const struct cni_pm_port *ports;
 	size_t nports;
-	const struct cni_ip *cips;   /* its addresses (at most one per family) */
+	const struct rtnl_ip *cips;   /* its addresses (at most one per family) */
 	size_t ncips;
 	bool snat;                   /* hairpin and 127.0.0.0/8 masqueraded */
 };

@@ -185,7 +185,7 @@ static void net_chain(const struct cni_masq *m, char buf[48])
 	int o = snprintf(buf, 48, "n%c-", m->ip.family == AF_INET ? '4' : '6');
 
 	for (i = 0; i < n; i++)
-		o += snprintf(buf + o, (size_t)(48 - o), "%02x", m->net.b[i]);
+		o += snprintf(buf + o, (size_t)(48 - o), "%02x", m->net.a[i]);
 	snprintf(buf + o, (size_t)(48 - o), "-%u", m->plen);
 }
 
@@ -294,7 +294,7 @@ static void elem_put(struct nlmsghdr *nlh, const struct cni_masq *m, const char 
 	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
 	nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
-	mnl_attr_put(nlh, NFTA_DATA_VALUE, v4 ? 4 : 16, m->ip.b);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, v4 ? 4 : 16, m->ip.a);
 	mnl_attr_nest_end(nlh, nest);
 	if (!owner) {
 		mnl_attr_nest_end(nlh, el);
@@ -760,9 +760,9 @@ static int elem_cb_msg(const struct nlmsghdr *nlh, void *data)
 
 /* 1 when element IP of its map is there with comment OWNER, 0 when not
  * (or another's), or a negative errno. */
-static int elem_owned(struct mnl_socket *nl, const struct cni_ip *ip, const char *owner)
+static int elem_owned(struct mnl_socket *nl, const struct rtnl_ip *ip, const char *owner)
 {
-	return cni_nft_elem_owned(nl, "netns-ptp", ip->family == AF_INET ? "addr4" : "addr6", ip->b,
+	return cni_nft_elem_owned(nl, "netns-ptp", ip->family == AF_INET ? "addr4" : "addr6", ip->a,
 				  ip->family == AF_INET ? 4 : 16, owner);
 }
 

@@ -37,8 +37,8 @@
 
 /* One masqueraded address and its network. */
 struct cni_masq {
-	struct cni_ip ip;
-	struct cni_ip net;
+	struct rtnl_ip ip;
+	struct rtnl_ip net;
 	unsigned plen;
 };
 

@@ -70,15 +70,15 @@ static int lo_read(struct loopback *lb, struct lo_state *s)
 /* The reference refuses a lo whose address is not a loopback one. */
 static bool is_loopback(const char *cidr)
 {
-	struct cni_ip ip;
+	struct rtnl_ip ip;
 	unsigned plen;
 	static const unsigned char v6lo[16] = { [15] = 1 };
 
 	if (cni_cidr_parse(cidr, &ip, &plen) < 0)
 		return false;
 	if (ip.family == AF_INET)
-		return ip.b[0] == 127;
-	return memcmp(ip.b, v6lo, 16) == 0;
+		return ip.a[0] == 127;
+	return memcmp(ip.a, v6lo, 16) == 0;
 }
 
 static json_t *ip_entry(const char *cidr)

@@ -10,11 +10,11 @@
 
 #include "portmap.h"
 
-static bool ip_unspecified(const struct cni_ip *ip)
+static bool ip_unspecified(const struct rtnl_ip *ip)
 {
 	static const uint8_t zero[16];
 
-	return memcmp(ip->b, zero, ip->family == AF_INET ? 4 : 16) == 0;
+	return memcmp(ip->a, zero, ip->family == AF_INET ? 4 : 16) == 0;
 }
 
 /* iptables match arguments, which an nftables plugin cannot apply:
@@ -79,7 +79,7 @@ static int prev_parse(json_t *prev, const char *ifname, struct pm_conf *c, struc
 	json_array_foreach(ips, i, it) {
 		const char *a = json_string_value(json_object_get(it, "address"));
 		json_t *idx = json_object_get(it, "interface");
-		struct cni_ip ip;
+		struct rtnl_ip ip;
 		unsigned plen;
 		size_t j;
 		bool dup = false;
@@ -106,7 +106,7 @@ static int mapping_parse(json_t *m, size_t i, struct pm_conf *c, struct cni_err 
 {
 	const char *proto = "tcp", *host = NULL;
 	unsigned hp = 0, cp = 0;
-	struct cni_ip hip = { 0 };
+	struct rtnl_ip hip = { 0 };
 	uint8_t p;
 	size_t j;
 	char path[64];

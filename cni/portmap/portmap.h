@@ -21,7 +21,7 @@ struct pm_conf {
 	bool have_mappings;    /* runtimeConfig.portMappings was there (maybe empty) */
 	bool have_prev;        /* prevResult was there */
 	size_t nmappings;      /* entries of runtimeConfig.portMappings */
-	struct cni_ip cips[2]; /* the container's first IPv4 and IPv6 addresses on IFNAME */
+	struct rtnl_ip cips[2]; /* the container's first IPv4 and IPv6 addresses on IFNAME */
 	size_t ncips;
 	struct cni_pm_port *ports; /* each mapping for each address it applies to (malloc'ed) */
 	size_t nports;

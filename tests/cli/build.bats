@@ -93,8 +93,8 @@ installed_list() {
 	local m
 	{
 		printf '%s\n' bin/netns bin/netns-exec bin/netns-inherit bin/netns-ns-mess \
-			bin/netns-tcp-hello include/netns.h lib/cni/netns-ipam lib/cni/netns-loopback \
-			lib/cni/netns-portmap lib/cni/netns-ptp \
+			bin/netns-tcp-hello include/netns.h lib/cni/netns-bridge lib/cni/netns-ipam \
+			lib/cni/netns-loopback lib/cni/netns-portmap lib/cni/netns-ptp \
 			lib/libnetns.a lib/libnetns.so lib/libnetns.so.1 lib/pkgconfig/netns.pc \
 			share/bash-completion/completions/netns
 		for m in "$REPO"/man/*.[0-9]; do

@@ -88,10 +88,11 @@ files() {
 		/usr/share/doc/netns/copyright $mans | LC_ALL=C sort)
 	diff <(echo "$want") <(files netns)
 	# The plugins, their pages (section 8) and nothing else in netns-cni.
-	want=$(printf '%s\n' /usr/lib/cni/netns-ipam /usr/lib/cni/netns-loopback \
-		/usr/lib/cni/netns-portmap /usr/lib/cni/netns-ptp \
-		/usr/share/man/man8/netns-ipam.8.gz /usr/share/man/man8/netns-loopback.8.gz \
-		/usr/share/man/man8/netns-portmap.8.gz /usr/share/man/man8/netns-ptp.8.gz \
+	want=$(printf '%s\n' /usr/lib/cni/netns-bridge /usr/lib/cni/netns-ipam \
+		/usr/lib/cni/netns-loopback /usr/lib/cni/netns-portmap /usr/lib/cni/netns-ptp \
+		/usr/share/man/man8/netns-bridge.8.gz /usr/share/man/man8/netns-ipam.8.gz \
+		/usr/share/man/man8/netns-loopback.8.gz /usr/share/man/man8/netns-portmap.8.gz \
+		/usr/share/man/man8/netns-ptp.8.gz \
 		/usr/share/doc/netns-cni/changelog.Debian.gz /usr/share/doc/netns-cni/copyright |
 		LC_ALL=C sort)
 	diff <(echo "$want") <(files netns-cni)
