@@ -168,6 +168,9 @@ static int range_parse(json_t *o, const char *path, struct cni_range *r, struct 
 	 * outside the subnet reachable with its GW/32 route). */
 	if (gw && cni_ip_parse(gw, &r->gateway) < 0)
 		return cni_fail(err, CNI_ERR_CONFIG, "%s.gateway %s is not an IP address", path, gw);
+	if (r->gateway.family != net.family)
+		return cni_fail(err, CNI_ERR_CONFIG, "%s.gateway %s is not of %s's family", path, gw,
+				subnet);
 	if (start && (cni_ip_parse(start, &r->start) < 0 || !subnet_contains(r, &r->start)))
 		return cni_fail(err, CNI_ERR_CONFIG, "%s.rangeStart %s is not an address in %s", path, start, subnet);
 	if (end && (cni_ip_parse(end, &r->end) < 0 || !subnet_contains(r, &r->end)))
