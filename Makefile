@@ -182,9 +182,9 @@ CNI_IPAM_LIB := cni/lib/range.c cni/lib/store.c cni/lib/alloc.c cni/lib/ipam-run
 CNI_SRC_netns-ipam := cni/ipam/ipam.c $(CNI_IPAM_LIB) $(CNI_LIB)
 CNI_SRC_netns-loopback := cni/loopback/loopback.c cni/lib/range.c $(CNI_LIB)
 CNI_SRC_netns-ptp  := cni/ptp/ptp.c cni/ptp/ptp-links.c $(CNI_IPAM_LIB) $(CNI_LIB) \
-		      cni/lib/delegate.c cni/lib/rtnl.c cni/lib/retire.c cni/lib/nft.c cni/lib/iface.c
+		      cni/lib/delegate.c cni/lib/rtnl.c cni/lib/retire.c cni/lib/nft.c cni/lib/iface.c cni/lib/iface-addr.c
 CNI_SRC_netns-bridge := cni/bridge/bridge.c cni/bridge/bridge-links.c $(CNI_IPAM_LIB) $(CNI_LIB) \
-			cni/lib/delegate.c cni/lib/rtnl.c cni/lib/retire.c cni/lib/nft.c cni/lib/iface.c
+			cni/lib/delegate.c cni/lib/rtnl.c cni/lib/retire.c cni/lib/nft.c cni/lib/iface.c cni/lib/iface-addr.c
 CNI_SRC_netns-portmap := cni/portmap/portmap.c cni/portmap/portmap-conf.c cni/lib/nft-portmap.c \
 			 cni/lib/nft.c cni/lib/range.c $(CNI_LIB)
 CNI_LIBS_netns-portmap := -ldl

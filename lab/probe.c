@@ -469,7 +469,7 @@ static void ns_dad_load(struct ns_dad *d)
 
 	if (rtnl_in_node(d->ns, NULL, &nl, NULL) < 0)
 		return;
-	if (rtnl_addr_dump_msg(nlh, sizeof(buf), AF_INET6) == 0)
+	if (rtnl_addr_dump_msg(nlh, sizeof(buf), AF_INET6, 0) == 0)
 		rtnl_talk(nl, nlh, dad_one, d, NULL, 0);
 	mnl_socket_close(nl);
 }

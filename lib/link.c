@@ -299,7 +299,7 @@ static int table_fill(struct mnl_socket *nl, struct link_table *t)
 		return r;
 	qsort(t->rows, t->n, sizeof(*t->rows), row_cmp);
 	nlh = mnl_nlmsg_put_header(buf);
-	r = rtnl_addr_dump_msg(nlh, sizeof(buf), AF_UNSPEC);
+	r = rtnl_addr_dump_msg(nlh, sizeof(buf), AF_UNSPEC, 0);
 	return r < 0 ? r : nsi_nl_talk(nl, nlh, addr_parse, t);
 }
 

@@ -63,6 +63,8 @@ int rtnl_addr_msg(struct nlmsghdr *nlh, size_t cap, bool add, int index, const s
 	size_t alen = rtnl_ip_len(ip);
 	struct ifaddrmsg *ifa;
 
+	if (!nlh)
+		return -ENOBUFS; /* rtnl_batch_msg() of a full batch */
 	if (index <= 0 || (ip->family != AF_INET && ip->family != AF_INET6) ||
 	    ip->prefix > alen * 8)
 		return -EINVAL;
@@ -96,15 +98,18 @@ int rtnl_addr_msg(struct nlmsghdr *nlh, size_t cap, bool add, int index, const s
 	return 0;
 }
 
-int rtnl_addr_dump_msg(struct nlmsghdr *nlh, size_t cap, int family)
+int rtnl_addr_dump_msg(struct nlmsghdr *nlh, size_t cap, int family, int index)
 {
 	struct ifaddrmsg *ifa;
 
+	if (!nlh)
+		return -ENOBUFS; /* rtnl_batch_msg() of a full batch */
 	(void)cap;
 	nlh->nlmsg_type = RTM_GETADDR;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (unsigned char)family;
+	ifa->ifa_index = index > 0 ? (unsigned)index : 0;
 	return 0;
 }
 

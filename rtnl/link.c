@@ -26,8 +26,12 @@ static struct ifinfomsg *link_header(struct nlmsghdr *nlh, uint16_t type, uint16
 	if (l) {
 		ifi->ifi_index = l->index;
 		if (l->up != RTNL_KEEP) {
-			ifi->ifi_change = IFF_UP;
-			ifi->ifi_flags = l->up == RTNL_ON ? IFF_UP : 0;
+			ifi->ifi_change |= IFF_UP;
+			ifi->ifi_flags |= l->up == RTNL_ON ? IFF_UP : 0;
+		}
+		if (l->promisc != RTNL_KEEP) {
+			ifi->ifi_change |= IFF_PROMISC;
+			ifi->ifi_flags |= l->promisc == RTNL_ON ? IFF_PROMISC : 0;
 		}
 	}
 	return ifi;
@@ -69,6 +73,8 @@ static int link_put(struct nlmsghdr *nlh, size_t cap, const struct rtnl_link *l)
 
 int rtnl_link_set_msg(struct nlmsghdr *nlh, size_t cap, const struct rtnl_link *l)
 {
+	if (!nlh)
+		return -ENOBUFS; /* rtnl_batch_msg() of a full batch */
 	if (!l->index && !l->ifname)
 		return -EINVAL;
 	link_header(nlh, RTM_NEWLINK, 0, l);
@@ -79,6 +85,8 @@ int rtnl_link_del_msg(struct nlmsghdr *nlh, size_t cap, const struct rtnl_link *
 {
 	struct rtnl_link only = { .index = l->index, .ifname = l->ifname };
 
+	if (!nlh)
+		return -ENOBUFS; /* rtnl_batch_msg() of a full batch */
 	if (!l->index && !l->ifname)
 		return -EINVAL;
 	link_header(nlh, RTM_DELLINK, 0, &only);
@@ -88,9 +96,10 @@ int rtnl_link_del_msg(struct nlmsghdr *nlh, size_t cap, const struct rtnl_link *
 int rtnl_link_get_msg(struct nlmsghdr *nlh, size_t cap, const struct rtnl_link *l)
 {
 	struct rtnl_link only = { 0 };
-
 	int r;
 
+	if (!nlh)
+		return -ENOBUFS; /* rtnl_batch_msg() of a full batch */
 	if (l && !l->index && !l->ifname)
 		return -EINVAL;
 	if (l) {
@@ -133,6 +142,8 @@ int rtnl_veth_new_msg(struct nlmsghdr *nlh, size_t cap, const struct rtnl_link *
 	struct ifinfomsg *ifi;
 	int r;
 
+	if (!nlh)
+		return -ENOBUFS; /* rtnl_batch_msg() of a full batch */
 	/* The kernel applies A's flags once the pair is registered; the
 	 * peer's would be applied before it knows A, and opening a veth
 	 * without its peer fails (veth_open(): -ENOTCONN): the peer goes up
@@ -168,6 +179,8 @@ int rtnl_bridge_new_msg(struct nlmsghdr *nlh, size_t cap, const struct rtnl_link
 	struct nlattr *info, *data;
 	int r;
 
+	if (!nlh)
+		return -ENOBUFS; /* rtnl_batch_msg() of a full batch */
 	if (br && br->default_pvid > 4094)
 		return -EINVAL;
 	r = new_link(nlh, cap, l, "bridge", &info, &data);
@@ -189,6 +202,8 @@ int rtnl_bridge_port_msg(struct nlmsghdr *nlh, size_t cap, int index,
 	struct rtnl_link l = { .index = index };
 	struct nlattr *info, *data;
 
+	if (!nlh)
+		return -ENOBUFS; /* rtnl_batch_msg() of a full batch */
 	if (index <= 0)
 		return -EINVAL;
 	link_header(nlh, RTM_NEWLINK, 0, &l);
@@ -213,6 +228,8 @@ int rtnl_vxlan_new_msg(struct nlmsghdr *nlh, size_t cap, const struct rtnl_link 
 	struct nlattr *info, *data;
 	int r;
 
+	if (!nlh)
+		return -ENOBUFS; /* rtnl_batch_msg() of a full batch */
 	if (v->vni >= 1u << 24 || (v->remote && v->local && v->remote->family != v->local->family))
 		return -EINVAL;
 	r = new_link(nlh, cap, l, "vxlan", &info, &data);

@@ -16,6 +16,8 @@ int rtnl_route_msg(struct nlmsghdr *nlh, size_t cap, bool add, uint16_t flags,
 	size_t alen = rtnl_ip_len(d);
 	struct rtmsg *rtm;
 
+	if (!nlh)
+		return -ENOBUFS; /* rtnl_batch_msg() of a full batch */
 	if ((d->family != AF_INET && d->family != AF_INET6) || d->prefix > alen * 8 ||
 	    (r->gw && r->gw->family != d->family) || (r->src && r->src->family != d->family))
 		return -EINVAL;
@@ -48,6 +50,8 @@ int rtnl_route_dump_msg(struct nlmsghdr *nlh, size_t cap, int family)
 {
 	struct rtmsg *rtm;
 
+	if (!nlh)
+		return -ENOBUFS; /* rtnl_batch_msg() of a full batch */
 	(void)cap;
 	nlh->nlmsg_type = RTM_GETROUTE;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -61,6 +65,8 @@ int rtnl_neigh_msg(struct nlmsghdr *nlh, size_t cap, uint16_t type, int index,
 {
 	struct ndmsg *ndm;
 
+	if (!nlh)
+		return -ENOBUFS; /* rtnl_batch_msg() of a full batch */
 	if ((type != RTM_GETNEIGH && type != RTM_DELNEIGH) || index <= 0 ||
 	    (dst->family != AF_INET && dst->family != AF_INET6))
 		return -EINVAL;
@@ -87,6 +93,8 @@ int rtnl_nsid_msg(struct nlmsghdr *nlh, size_t cap, uint16_t type, int fd, int n
 {
 	struct rtgenmsg *g;
 
+	if (!nlh)
+		return -ENOBUFS; /* rtnl_batch_msg() of a full batch */
 	if (fd < 0)
 		return -EBADF;
 	if ((type != RTM_GETNSID && type != RTM_NEWNSID) || nsid < -1)
@@ -108,6 +116,8 @@ int rtnl_nsid_dump_msg(struct nlmsghdr *nlh, size_t cap)
 {
 	struct rtgenmsg *g;
 
+	if (!nlh)
+		return -ENOBUFS; /* rtnl_batch_msg() of a full batch */
 	(void)cap;
 	nlh->nlmsg_type = RTM_GETNSID;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;

@@ -11,8 +11,8 @@
  *
  * Builders write one request into NLH, a buffer of CAP bytes (a single
  * request's char buf[RTNL_BUF], or rtnl_batch_msg()'s slot), and return 0
- * or -ENOBUFS when it does not fit; -EINVAL for an argument the kernel
- * would refuse in a less readable way. */
+ * or -ENOBUFS when it does not fit (NLH NULL, a full batch's, included);
+ * -EINVAL for an argument the kernel would refuse in a less readable way. */
 #ifndef NETNS_RTNL_H
 #define NETNS_RTNL_H
 
@@ -126,6 +126,7 @@ struct rtnl_link {
 	const char *ifname;     /* the name (a new link's, or the one to find) */
 	const char *newname;    /* a rename (with INDEX) */
 	enum rtnl_tri up;       /* IFF_UP */
+	enum rtnl_tri promisc;  /* IFF_PROMISC */
 	unsigned mtu;           /* 0: unchanged or the kernel's */
 	bool in_netns;          /* born in (or moved to) namespace NETNS_FD */
 	int netns_fd;
@@ -198,8 +199,10 @@ int rtnl_link_parse(const struct nlmsghdr *m, struct rtnl_link_info *ret);
  * /31), as `ip address add ... brd +`; FLAGS are IFA_F_* (0: none). */
 int rtnl_addr_msg(struct nlmsghdr *nlh, size_t cap, bool add, int index, const struct rtnl_ip *ip,
 		  bool broadcast, uint32_t flags);
-/* A dump of FAMILY's addresses (AF_UNSPEC: all). */
-int rtnl_addr_dump_msg(struct nlmsghdr *nlh, size_t cap, int family);
+/* A dump of FAMILY's addresses (AF_UNSPEC: all) of link INDEX (0: every
+ * link). The kernel honours INDEX on a socket with NETLINK_GET_STRICT_CHK
+ * (4.20+) and dumps every link's otherwise: the caller filters too. */
+int rtnl_addr_dump_msg(struct nlmsghdr *nlh, size_t cap, int family, int index);
 /* What an RTM_NEWADDR says of an address. */
 struct rtnl_addr_info {
 	int index;

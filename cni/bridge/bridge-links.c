@@ -138,7 +138,8 @@ static int bridge_make(struct br *b, struct mnl_socket *hnl, struct rtnl_batch *
 		r = rtnl_batch_add(q, rtnl_bridge_new_msg(nlh, RTNL_BATCH_LIMIT, &l, NULL));
 	}
 	if (r >= 0)
-		r = cni_batch_link(q, &(struct rtnl_link){ .ifname = b->bridge, .up = RTNL_ON });
+		r = cni_batch_link(q, &(struct rtnl_link){ .ifname = b->bridge, .up = RTNL_ON,
+							  .promisc = b->promisc ? RTNL_ON : RTNL_KEEP });
 	get = r >= 0 ? cni_batch_getlink(q, &(struct rtnl_link){ .ifname = b->bridge }) : r;
 	r = get < 0 ? get : rtnl_batch_run(hnl, q, answers_cb, ans);
 	if (r < 0)
@@ -156,7 +157,7 @@ static int bridge_make(struct br *b, struct mnl_socket *hnl, struct rtnl_batch *
 	return 0;
 }
 
-int br_links_setup(struct br *b, struct mnl_socket *hnl, struct mnl_socket *cnl, const struct br_addr *as,
+int br_links_setup(struct br *b, struct mnl_socket *hnl, struct mnl_socket *cnl, const struct cni_iface_addr *as,
 		   size_t n, json_t *routes, struct br_made *m)
 {
 	/* Not zeroed: each is 37 KB (rtnl_batch_start() sets what counts). */
@@ -194,7 +195,7 @@ int br_links_setup(struct br *b, struct mnl_socket *hnl, struct mnl_socket *cnl,
 		struct rtnl_link host = { .ifname = b->host_if, .mtu = b->mtu, .set_txqlen = true,
 					  .master = bridx };
 		struct rtnl_link peer = { .ifname = b->call.env.ifname, .mtu = b->mtu, .set_txqlen = true,
-					  .in_netns = true, .netns_fd = b->nsfd };
+					  .in_netns = true, .netns_fd = b->call.netns_fd };
 		struct nlmsghdr *nlh;
 		int dump = -1, bget;
 
@@ -210,12 +211,8 @@ int br_links_setup(struct br *b, struct mnl_socket *hnl, struct mnl_socket *cnl,
 			/* The bridge's addresses alone: with strict checking the
 			 * kernel filters the dump by index (4.20+). */
 			setsockopt(mnl_socket_get_fd(hnl), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
-			nlh = rtnl_batch_msg(&q);
-			r = nlh ? rtnl_addr_dump_msg(nlh, RTNL_BATCH_LIMIT, AF_UNSPEC) : -ENOBUFS;
-			if (r == 0) {
-				((struct ifaddrmsg *)mnl_nlmsg_get_payload(nlh))->ifa_index = (unsigned)bridx;
-				r = dump = rtnl_batch_add(&q, 0);
-			}
+			r = dump = rtnl_batch_add(&q, rtnl_addr_dump_msg(rtnl_batch_msg(&q), RTNL_BATCH_LIMIT,
+									 AF_UNSPEC, bridx));
 		}
 		ans->addrs.index = bridx;
 		if (r >= 0)

@@ -21,21 +21,11 @@ struct br {
 	struct cni_call call;
 	const char *name, *ipam_type;  /* ipam_type NULL: layer 2 only */
 	const char *bridge;             /* "cni0" unless set */
-	bool is_gw, is_default_gw, force_address, ip_masq, hairpin, isolated, enable_dad;
+	bool is_gw, is_default_gw, force_address, ip_masq, hairpin, isolated, enable_dad, promisc;
 	unsigned mtu;
 	json_t *dns;
 	char host_if[16];
 	char owner[CNI_NFT_OWNER_MAX];
-	int nsfd;
-};
-
-/* An address of the IPAM result, with its gateway (computed as network+1
- * when isGateway and the result names none, as the reference's). */
-struct br_addr {
-	struct rtnl_ip ip, gw, net;
-	unsigned plen;
-	bool has_gw;
-	const char *cidr;
 };
 
 /* What ADD made: the three interfaces' MACs. */
@@ -49,7 +39,7 @@ struct mnl_socket;
 /* ADD's links: the bridge (made when missing, shared), the veth pair with
  * its host end on the bridge, the container's addresses and ROUTES, and
  * when isGateway the gateways on the bridge. 0, or -1 with B->call.err. */
-int br_links_setup(struct br *b, struct mnl_socket *hnl, struct mnl_socket *cnl, const struct br_addr *as,
+int br_links_setup(struct br *b, struct mnl_socket *hnl, struct mnl_socket *cnl, const struct cni_iface_addr *as,
 		   size_t n, json_t *routes, struct br_made *m);
 
 #endif

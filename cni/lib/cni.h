@@ -139,7 +139,7 @@ int cni_plugin_find(const char *type, const char *cni_path, char *path, size_t l
  * when it printed an error, else 7 (not found), 11 (cannot start), 999 (a
  * plugin that printed more than 16 MiB, which is killed and reaped).
  * A plugin that exits without reading all of CONF makes our write fail
- * with EPIPE: the caller must ignore SIGPIPE (netns-ptp's main() does). */
+ * with EPIPE: the caller must ignore SIGPIPE (cni_skel_main() does). */
 int cni_delegate(const char *type, const char *cni_path, const char *command, const char *conf,
 		 size_t len, json_t **ret, struct cni_err *err);
 

@@ -323,20 +323,3 @@ int cni_iface_check_routes(struct cni_call *c, struct mnl_socket *cnl, int oif, 
 	}
 	return 0;
 }
-
-int cni_iface_check_masq(struct cni_call *c, const char *owner, const struct cni_masq *mq, size_t n)
-{
-	struct cni_nft *nft = NULL;
-	char nmsg[256];
-	int r = cni_nft_open(&nft, nmsg, sizeof(nmsg));
-
-	if (r == 0)
-		r = cni_nft_check(nft, owner, mq, n, nmsg, sizeof(nmsg));
-	cni_nft_close(nft);
-	if (r < 0)
-		return cni_fail(&c->err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
-	if (r == 0)
-		return cni_fail(&c->err, CNI_ERR_GENERIC, "the ipMasq rules of container %s are missing",
-				c->env.containerid);
-	return 0;
-}

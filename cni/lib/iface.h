@@ -13,6 +13,7 @@
 
 #include "cni.h"
 #include "nft.h"
+#include "range.h"
 
 /* The most addresses an attachment has. */
 #define CNI_IFACE_MAX_IPS 8
@@ -60,8 +61,30 @@ int cni_iface_del(struct cni_call *c, const char *plugin, const char *host_if, c
 int cni_iface_gc(struct cni_call *c, const char *plugin, const char *ipam_type);
 /* CHECK: each route of PREV (a prevResult) out of link OIF of CNL. */
 int cni_iface_check_routes(struct cni_call *c, struct mnl_socket *cnl, int oif, json_t *prev);
-/* CHECK: OWNER's N masquerade elements MQ are there. */
-int cni_iface_check_masq(struct cni_call *c, const char *owner, const struct cni_masq *mq, size_t n);
+
+/* iface-addr.c: an address of an IPAM result, with its gateway. */
+struct cni_iface_addr {
+	struct rtnl_ip ip, gw, net;
+	unsigned plen;
+	bool has_gw;
+	const char *cidr; /* the result's string */
+};
+/* IPS (a result's "ips") into AS (CNI_IFACE_MAX_IPS of them), their number
+ * in *N. FILL_GW: an address without a gateway gets its network's first
+ * address, written back into its object (the reference bridge's
+ * calcGatewayIP under isGateway). */
+int cni_iface_addrs_parse(struct cni_call *c, json_t *ips, bool fill_gw, struct cni_iface_addr *as, size_t *n);
+/* ADD: OWNER's masquerade elements of the N addresses AS (nftables). */
+int cni_iface_masq_add(struct cni_call *c, const char *owner, const struct cni_iface_addr *as, size_t n);
+/* ADD's undo of cni_iface_masq_add(), whose error is the one reported. */
+void cni_iface_masq_undo(const char *owner, const struct cni_iface_addr *as, size_t n);
+/* CHECK: OWNER's masquerade elements of the N addresses AS are there. */
+int cni_iface_check_masq(struct cni_call *c, const char *owner, const struct cni_iface_addr *as, size_t n);
+/* CHECK: each of AS is on C->env.ifname in the container (cni_call_netns()). */
+int cni_iface_check_addrs(struct cni_call *c, const struct cni_iface_addr *as, size_t n);
+/* The result's "ips": a copy of IPS, each naming interface IFACE of the
+ * result's list, without 0.4's "version". */
+json_t *cni_iface_result_ips(json_t *ips, int iface);
 
 /* Checks ipMasqBackend, which the reference plugins take as "iptables" or
  * "nftables": PLUGIN masquerades through nftables only, so "iptables" with

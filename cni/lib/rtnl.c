@@ -176,7 +176,7 @@ int cni_rtnl_settle(struct mnl_socket *nl, int index, int timeout_ms)
 		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 		struct settle_q q = { .index = index };
 
-		r = rtnl_addr_dump_msg(nlh, sizeof(buf), AF_INET6);
+		r = rtnl_addr_dump_msg(nlh, sizeof(buf), AF_INET6, 0);
 		if (r == 0)
 			r = rtnl_talk(nl, nlh, settle_cb, &q, NULL, 0);
 		if (r < 0)
@@ -316,13 +316,12 @@ int cni_rtnl_addrs_flush(struct mnl_socket *nl, int index)
 	int one = 1, r;
 	unsigned i;
 
-	r = rtnl_addr_dump_msg(nlh, sizeof(buf), AF_UNSPEC);
+	r = rtnl_addr_dump_msg(nlh, sizeof(buf), AF_UNSPEC, index);
 	if (r < 0)
 		return r;
 	/* With strict checking (4.20+) the kernel dumps INDEX's addresses
 	 * only, not the host's thousands; without it, cni_rtnl_addrs_cb filters. */
 	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
-	((struct ifaddrmsg *)mnl_nlmsg_get_payload(nlh))->ifa_index = (unsigned)index;
 	r = rtnl_talk(nl, nlh, cni_rtnl_addrs_cb, &q, NULL, 0);
 	if (r < 0 || !q.n)
 		return r;
@@ -340,33 +339,25 @@ int cni_rtnl_addrs_flush(struct mnl_socket *nl, int index)
 	return r < 0 ? r : 0;
 }
 
+/* A full batch's rtnl_batch_msg() is NULL, which the builders take as
+ * -ENOBUFS, and rtnl_batch_add() passes on. */
 int cni_batch_link(struct rtnl_batch *b, const struct rtnl_link *l)
 {
-	struct nlmsghdr *nlh = rtnl_batch_msg(b);
-
-	return nlh ? rtnl_batch_add(b, rtnl_link_set_msg(nlh, RTNL_BATCH_LIMIT, l)) : -ENOBUFS;
+	return rtnl_batch_add(b, rtnl_link_set_msg(rtnl_batch_msg(b), RTNL_BATCH_LIMIT, l));
 }
 
 int cni_batch_getlink(struct rtnl_batch *b, const struct rtnl_link *l)
 {
-	struct nlmsghdr *nlh = rtnl_batch_msg(b);
-
-	return nlh ? rtnl_batch_add(b, rtnl_link_get_msg(nlh, RTNL_BATCH_LIMIT, l)) : -ENOBUFS;
+	return rtnl_batch_add(b, rtnl_link_get_msg(rtnl_batch_msg(b), RTNL_BATCH_LIMIT, l));
 }
 
 int cni_batch_addr(struct rtnl_batch *b, int index, const struct rtnl_ip *ip, uint32_t flags)
 {
-	struct nlmsghdr *nlh = rtnl_batch_msg(b);
-
-	return nlh ? rtnl_batch_add(b, rtnl_addr_msg(nlh, RTNL_BATCH_LIMIT, true, index, ip, true, flags))
-		   : -ENOBUFS;
+	return rtnl_batch_add(b, rtnl_addr_msg(rtnl_batch_msg(b), RTNL_BATCH_LIMIT, true, index, ip, true, flags));
 }
 
 int cni_batch_route(struct rtnl_batch *b, const struct rtnl_route *rt, bool add)
 {
-	struct nlmsghdr *nlh = rtnl_batch_msg(b);
-
-	return nlh ? rtnl_batch_add(b, rtnl_route_msg(nlh, RTNL_BATCH_LIMIT, add,
-						      add ? NLM_F_CREATE | NLM_F_EXCL : 0, rt))
-		   : -ENOBUFS;
+	return rtnl_batch_add(b, rtnl_route_msg(rtnl_batch_msg(b), RTNL_BATCH_LIMIT, add,
+						add ? NLM_F_CREATE | NLM_F_EXCL : 0, rt));
 }

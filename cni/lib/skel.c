@@ -3,6 +3,7 @@
  * CNI_ARGS, dispatch, the result or the error (skel.h says how a plugin
  * uses it). */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,9 +72,20 @@ static int result_print(const struct cni_skel *s, struct cni_call *c)
 	return cni_fail(&c->err, CNI_ERR_IO, "cannot write the result");
 }
 
+int cni_call_netns(struct cni_call *c)
+{
+	if (c->netns_fd < 0)
+		c->netns_fd = cni_netns_open(c->env.netns, &c->err);
+	return c->netns_fd;
+}
+
 int cni_skel_main(const struct cni_skel *s, struct cni_call *c)
 {
-	int r = run(s, c);
+	int r;
+
+	signal(SIGPIPE, SIG_IGN);
+	c->netns_fd = -1;
+	r = run(s, c);
 
 	if (r == 0 && c->result)
 		r = result_print(s, c);
@@ -85,6 +97,9 @@ int cni_skel_main(const struct cni_skel *s, struct cni_call *c)
 	c->config = NULL;
 	free(c->raw);
 	c->raw = NULL;
+	if (c->netns_fd >= 0)
+		close(c->netns_fd);
+	c->netns_fd = -1;
 	fflush(stdout);
 	return r < 0 ? 1 : 0;
 }

@@ -16,7 +16,8 @@
  *         int main(void) { struct NAME n = { ... };
  *                          return cni_skel_main(&NAME_skel, &n.call); }
  *     Each command gets the struct cni_call (offsetof() leads back to
- *     the state: ptp.c's ptp_of()), returns 0, or -1 with call->err set
+ *     the state: ptp.c's ptp_of()), opens the container's namespace with
+ *     cni_call_netns(), returns 0, or -1 with call->err set
  *     (cni_fail()); ADD leaves its result (1.0.0 form) in call->result.
  *     The mechanism is in cni/lib/: cni.h (the protocol, CNI_NETNS,
  *     running a plugin), ipam.h (an interface plugin's IPAM call,
@@ -43,7 +44,13 @@ struct cni_call {
 	size_t raw_len;
 	json_t *result;      /* ADD's, in 1.0.0 form: the skeleton prints and frees it */
 	struct cni_err err;
+	int netns_fd;        /* cni_call_netns()'s, -1 until then; the skeleton closes it */
 };
+
+/* A descriptor of the container's namespace (CNI_NETNS), opened on the first
+ * call and kept for the rest of the invocation. The fd, or -1 with C->err
+ * set. */
+int cni_call_netns(struct cni_call *c);
 
 /* A command or hook: 0, or -1 with C->err set. */
 typedef int (*cni_skel_fn)(struct cni_call *c);
@@ -66,8 +73,11 @@ struct cni_skel {
 
 /* Runs the invocation the environment and stdin describe, in C (zeroed by
  * the caller, which may embed it in its own state); prints the answer to
- * stdout. Returns the exit status: 0, or 1 after an error. C->config and
- * C->raw are freed on return; anything else the plugin holds is its own. */
+ * stdout. Returns the exit status: 0, or 1 after an error. C->config,
+ * C->raw and C->netns_fd are freed on return; anything else the plugin
+ * holds is its own. SIGPIPE is ignored from the start: a delegated IPAM
+ * plugin that exits before reading its stdin must not kill the plugin
+ * (cni/lib/ipam.h), and a runtime that stops reading gets EPIPE's error. */
 int cni_skel_main(const struct cni_skel *s, struct cni_call *c);
 
 #endif

@@ -20,16 +20,6 @@
 #include "../lib/range.h"
 #include "../lib/skel.h"
 
-struct loopback {
-	struct cni_call call;
-	int nsfd;
-};
-
-static struct loopback *loopback_of(struct cni_call *c)
-{
-	return (struct loopback *)((char *)c - offsetof(struct loopback, call));
-}
-
 /* What netns_link_foreach() tells of lo. */
 struct lo_state {
 	bool found, up;
@@ -53,17 +43,17 @@ static int lo_cb(const struct netns_link *l, void *data)
 	return 1;
 }
 
-static int lo_read(struct loopback *lb, struct lo_state *s)
+static int lo_read(struct cni_call *c, struct lo_state *s)
 {
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	r = netns_link_foreach(lb->nsfd, lo_cb, s);
+	r = netns_link_foreach(c->netns_fd, lo_cb, s);
 	if (r < 0)
-		return cni_fail(&lb->call.err, CNI_ERR_GENERIC, "cannot list the links of %s: %s",
-				lb->call.env.netns, strerror(-r));
+		return cni_fail(&c->err, CNI_ERR_GENERIC, "cannot list the links of %s: %s",
+				c->env.netns, strerror(-r));
 	if (!s->found)
-		return cni_fail(&lb->call.err, CNI_ERR_GENERIC, "%s has no lo", lb->call.env.netns);
+		return cni_fail(&c->err, CNI_ERR_GENERIC, "%s has no lo", c->env.netns);
 	return 0;
 }
 
@@ -106,19 +96,17 @@ static int result_print(struct cni_call *c, json_t *res)
 
 static int cmd_add(struct cni_call *c)
 {
-	struct loopback *lb = loopback_of(c);
 	json_t *prev = json_object_get(c->config, "prevResult"), *ips, *res;
 	struct lo_state s;
 	int r;
 
-	lb->nsfd = cni_netns_open(c->env.netns, &c->err);
-	if (lb->nsfd < 0)
+	if (cni_call_netns(c) < 0)
 		return -1;
-	r = netns_link_set_up(lb->nsfd, "lo", true);
+	r = netns_link_set_up(c->netns_fd, "lo", true);
 	if (r < 0)
 		return cni_fail(&c->err, CNI_ERR_GENERIC, "cannot set lo up in %s: %s", c->env.netns,
 				strerror(-r));
-	if (lo_read(lb, &s) < 0)
+	if (lo_read(c, &s) < 0)
 		return -1;
 	if ((*s.v4 && !is_loopback(s.v4)) || (*s.v6 && !is_loopback(s.v6)))
 		return cni_fail(&c->err, CNI_ERR_GENERIC, "loopback interface found with non-loopback address");
@@ -143,11 +131,9 @@ static int cmd_add(struct cni_call *c)
 
 static int cmd_check(struct cni_call *c)
 {
-	struct loopback *lb = loopback_of(c);
 	struct lo_state s;
 
-	lb->nsfd = cni_netns_open(c->env.netns, &c->err);
-	if (lb->nsfd < 0 || lo_read(lb, &s) < 0)
+	if (cni_call_netns(c) < 0 || lo_read(c, &s) < 0)
 		return -1;
 	if (!s.up)
 		return cni_fail(&c->err, CNI_ERR_GENERIC, "loopback interface is down");
@@ -158,7 +144,6 @@ static int cmd_check(struct cni_call *c)
  * passed (kubernetes/kubernetes#43014, the reference's reason). */
 static int cmd_del(struct cni_call *c)
 {
-	struct loopback *lb = loopback_of(c);
 	int fd, r;
 
 	if (!c->env.netns)
@@ -171,7 +156,7 @@ static int cmd_del(struct cni_call *c)
 	if (fd < 0)
 		return cni_fail(&c->err, CNI_ERR_ENV, "cannot open CNI_NETNS %s: %s", c->env.netns,
 				strerror(-fd));
-	lb->nsfd = fd;
+	c->netns_fd = fd; /* the skeleton closes it */
 	r = netns_link_set_up(fd, "lo", false);
 	if (r < 0)
 		return cni_fail(&c->err, CNI_ERR_GENERIC, "cannot set lo down in %s: %s", c->env.netns,
@@ -188,10 +173,7 @@ static const struct cni_skel loopback_skel = {
 
 int main(void)
 {
-	struct loopback lb = { .nsfd = -1 };
-	int r = cni_skel_main(&loopback_skel, &lb.call);
+	struct cni_call c = { .config = NULL };
 
-	if (lb.nsfd >= 0)
-		close(lb.nsfd);
-	return r;
+	return cni_skel_main(&loopback_skel, &c);
 }

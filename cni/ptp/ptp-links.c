@@ -12,7 +12,7 @@
 #include "netns.h"
 #include "ptp.h"
 
-static const struct addr *gw_of(const struct addr *as, size_t n, int family)
+static const struct cni_iface_addr *gw_of(const struct cni_iface_addr *as, size_t n, int family)
 {
 	size_t i;
 
@@ -24,7 +24,7 @@ static const struct addr *gw_of(const struct addr *as, size_t n, int family)
 
 /* Forwarding for each family the addresses AS hold (IPv6 only when one is
  * IPv6, as the reference's). */
-static int forwarding_setup(struct ptp *p, const struct addr *as, size_t n)
+static int forwarding_setup(struct ptp *p, const struct cni_iface_addr *as, size_t n)
 {
 	bool v4 = false, v6 = false;
 	size_t i;
@@ -72,7 +72,7 @@ struct croute {
  * whose gw is another address of the subnet, host-local's README's
  * "192.168.0.0/16 gw 10.10.5.1", needs it: without it that gw is
  * unreachable, ENETUNREACH), then the subnet route's replacement. */
-static int container_routes(struct ptp *p, int ifindex, const struct addr *as, size_t n, json_t *routes,
+static int container_routes(struct ptp *p, int ifindex, const struct cni_iface_addr *as, size_t n, json_t *routes,
 			    struct croute **ret, size_t *ret_n)
 {
 	struct croute *cr = calloc(3 * n + json_array_size(routes) + 1, sizeof(*cr));
@@ -83,7 +83,7 @@ static int container_routes(struct ptp *p, int ifindex, const struct addr *as, s
 		return cni_fail(&p->call.err, CNI_ERR_GENERIC, "out of memory");
 	*ret = cr;
 	for (i = 0; i < n; i++) {
-		const struct addr *a = &as[i];
+		const struct cni_iface_addr *a = &as[i];
 		if (!a->has_gw)
 			return cni_fail(&p->call.err, CNI_ERR_CONFIG, "address %s has no gateway: netns-ptp routes through one", a->cidr);
 		cr[k++] = (struct croute){ .rt = { .dst = prefixed(a->gw, host_prefix(&a->gw)), .src = &a->ip,
@@ -94,7 +94,7 @@ static int container_routes(struct ptp *p, int ifindex, const struct addr *as, s
 		const char *dst = json_string_value(json_object_get(rt, "dst"));
 		const char *gws = json_string_value(json_object_get(rt, "gw"));
 		struct croute *c = &cr[k];
-		const struct addr *def;
+		const struct cni_iface_addr *def;
 		unsigned plen;
 		*c = (struct croute){ .rt = { .oif = ifindex, .scope = RT_SCOPE_UNIVERSE }, .what = dst, .add = true };
 		if (!dst || cni_cidr_parse(dst, &c->rt.dst, &plen) < 0)
@@ -112,7 +112,7 @@ static int container_routes(struct ptp *p, int ifindex, const struct addr *as, s
 		k++;
 	}
 	for (i = 0; i < n; i++) {
-		const struct addr *a = &as[i];
+		const struct cni_iface_addr *a = &as[i];
 		struct rtnl_ip net = prefixed(a->net, a->plen);
 		cr[k++] = (struct croute){ .rt = { .dst = net, .oif = ifindex } };
 		if (a->plen < host_prefix(&a->ip))
@@ -176,7 +176,7 @@ static int routes_send(struct ptp *p, struct mnl_socket *nl, struct rtnl_batch *
 
 /* The host routes to the container's addresses, into batch B (which has
  * room for them: see links_setup()). */
-static void host_routes(struct rtnl_batch *b, int ifindex, const struct addr *as, size_t n, int *slots)
+static void host_routes(struct rtnl_batch *b, int ifindex, const struct cni_iface_addr *as, size_t n, int *slots)
 {
 	size_t i;
 
@@ -187,7 +187,7 @@ static void host_routes(struct rtnl_batch *b, int ifindex, const struct addr *as
 	}
 }
 
-static int host_routes_check(struct ptp *p, const struct rtnl_batch *b, const struct addr *as, size_t n,
+static int host_routes_check(struct ptp *p, const struct rtnl_batch *b, const struct cni_iface_addr *as, size_t n,
 			     const int *slots)
 {
 	size_t i;
@@ -220,7 +220,7 @@ static int rtnl_fail(struct ptp *p, int r)
 /* The alias of the host end (cni_hostveth_alias()): marks it as this
  * attachment's, for GC, and lists the addresses, for DEL's masquerade
  * elements. */
-static void alias_make(struct ptp *p, const struct addr *as, size_t n, char alias[256])
+static void alias_make(struct ptp *p, const struct cni_iface_addr *as, size_t n, char alias[256])
 {
 	const char *cidrs[MAX_IPS];
 	size_t i;
@@ -240,7 +240,7 @@ static int veth_make(struct ptp *p, struct mnl_socket *hnl, struct rtnl_batch *b
 	 * for the veth and its peer. */
 	struct rtnl_link host = { .ifname = p->host_if, .mtu = p->mtu, .set_txqlen = true };
 	struct rtnl_link peer = { .ifname = p->call.env.ifname, .mtu = p->mtu, .set_txqlen = true,
-				  .in_netns = true, .netns_fd = p->nsfd };
+				  .in_netns = true, .netns_fd = p->call.netns_fd };
 	struct nlmsghdr *nlh;
 	int r;
 
@@ -281,7 +281,7 @@ static int veth_make(struct ptp *p, struct mnl_socket *hnl, struct rtnl_batch *b
  * steps had one by one; what a failed step's followers did goes with the
  * veth in ADD's undo.
  */
-int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cnl, const struct addr *as,
+int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cnl, const struct cni_iface_addr *as,
 		       size_t n, json_t *routes, char hmac[18], char cmac[18], bool *ret_veth)
 {
 	/* Not zeroed: each is 37 KB (rtnl_batch_start() sets what counts). */

@@ -25,15 +25,6 @@ struct ptp {
 	json_t *dns;        /* borrowed from config, or NULL */
 	char host_if[16];
 	char owner[CNI_NFT_OWNER_MAX]; /* of its masquerade elements */
-	int nsfd;
-};
-
-/* An address from a result, with its gateway. */
-struct addr {
-	struct rtnl_ip ip, gw, net;
-	unsigned plen;
-	bool has_gw;
-	const char *cidr;
 };
 
 struct mnl_socket;
@@ -42,7 +33,7 @@ struct mnl_socket;
  * result's ROUTES: both ends' MACs into HMAC and CMAC; *RET_VETH is set
  * once the pair exists (the caller's undo deletes it). 0, or -1 with
  * P->call.err set. */
-int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cnl, const struct addr *as,
+int ptp_links_setup(struct ptp *p, struct mnl_socket *hnl, struct mnl_socket *cnl, const struct cni_iface_addr *as,
 		    size_t n, json_t *routes, char hmac[18], char cmac[18], bool *ret_veth);
 
 #endif

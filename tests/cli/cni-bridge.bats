@@ -172,7 +172,7 @@ plug() {
 
 @test "netns-bridge refuses clearly the fields it does not build" {
 	local f
-	for f in '.promiscMode = true' '.vlan = 100' '.vlanTrunk = [{id: 5}]' '.macspoofchk = true' \
+	for f in '.vlan = 100' '.vlanTrunk = [{id: 5}]' '.macspoofchk = true' \
 		'.disableContainerInterface = true' '.ipMasqBackend = "iptables"'; do
 		mk_conf 1.0.0 netns-bridge netns-ipam "$WORK/ipam" ".plugins[0] | .hairpinMode = false | $f | .cniVersion = \"1.0.0\" | .name = \"n\"" \
 			>"$WORK/r.conf"
@@ -239,4 +239,23 @@ plug() {
 	run -0 ip -n "$H_our" -d link show dev "$hostif"
 	[[ $output == *"isolated on"* ]]
 	run -0 --separate-stderr drive our del "$WORK/iso.conf"
+}
+
+@test "netns-bridge: promiscMode sets the bridge promiscuous, as the reference (containerd's default conflist sets it)" {
+	local side t h
+	for side in ref our; do
+		if [ $side = our ]; then t=netns-bridge; else t=bridge; fi
+		h=H_$side
+		mk_conf 1.0.0 $t host-local "$WORK/ipam-$side" '.plugins[0] |= (.hairpinMode = false | .promiscMode = true)' \
+			>"$WORK/p-$side.conf"
+		# Before: no bridge at all.
+		run -1 ip -n "${!h}" link show dev cnib0
+		run -0 --separate-stderr drive $side add "$WORK/p-$side.conf"
+		run -0 ip -n "${!h}" -j link show dev cnib0
+		jq -e '.[0].flags | index("PROMISC")' <<<"$output" >/dev/null || {
+			echo "# $side: $output"
+			return 1
+		}
+		run -0 --separate-stderr drive $side del "$WORK/p-$side.conf"
+	done
 }

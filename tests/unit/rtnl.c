@@ -69,6 +69,18 @@ static void test_veth_msg(void)
 	const struct nlattr *info, *data, *peer, *attr;
 	const struct ifinfomsg *ifi;
 
+	is(rtnl_veth_new_msg(NULL, sizeof(buf), &a, &b), -ENOBUFS, "no buffer (a full batch's) is -ENOBUFS");
+	{
+		char b3[RTNL_BUF];
+		struct nlmsghdr *n3 = mnl_nlmsg_put_header(b3);
+		const struct ifaddrmsg *ifa;
+
+		is(rtnl_addr_dump_msg(n3, sizeof(b3), AF_INET6, 5), 0, "an address dump builds");
+		ifa = mnl_nlmsg_get_payload(n3);
+		ok(n3->nlmsg_type == RTM_GETADDR && (n3->nlmsg_flags & NLM_F_DUMP) && ifa->ifa_family == AF_INET6 &&
+		   ifa->ifa_index == 5, "RTM_GETADDR, a dump of link 5's IPv6 addresses");
+	}
+	is(rtnl_link_set_msg(NULL, sizeof(buf), &a), -ENOBUFS, "so for a link change");
 	is(rtnl_veth_new_msg(nlh, sizeof(buf), &a, &b), 0, "a veth request builds");
 	ok(nlh->nlmsg_type == RTM_NEWLINK &&
 	   (nlh->nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL)) == (NLM_F_CREATE | NLM_F_EXCL),
@@ -77,6 +89,21 @@ static void test_veth_msg(void)
 	ok(ifi->ifi_flags == IFF_UP && ifi->ifi_change == IFF_UP, "end A goes up as it is made");
 	attr = find_msg(nlh, sizeof(*ifi), IFLA_IFNAME);
 	ok(attr && strcmp(mnl_attr_get_str(attr), "va") == 0, "A's name is va");
+	{
+		char b2[RTNL_BUF];
+		struct nlmsghdr *n2 = mnl_nlmsg_put_header(b2);
+		const struct ifinfomsg *i2;
+
+		rtnl_link_set_msg(n2, sizeof(b2), &(struct rtnl_link){ .ifname = "br", .up = RTNL_ON,
+								     .promisc = RTNL_ON });
+		i2 = mnl_nlmsg_get_payload(n2);
+		ok(i2->ifi_change == (IFF_UP | IFF_PROMISC) && i2->ifi_flags == (IFF_UP | IFF_PROMISC),
+		   "up and promiscuous in one request");
+		n2 = mnl_nlmsg_put_header(b2);
+		rtnl_link_set_msg(n2, sizeof(b2), &(struct rtnl_link){ .ifname = "br", .promisc = RTNL_OFF });
+		i2 = mnl_nlmsg_get_payload(n2);
+		ok(i2->ifi_change == IFF_PROMISC && i2->ifi_flags == 0, "promiscuous off leaves IFF_UP alone");
+	}
 	attr = find_msg(nlh, sizeof(*ifi), IFLA_IFALIAS);
 	ok(attr && mnl_attr_get_payload_len(attr) == 8, "A's alias is set at creation");
 	ok(!find_msg(nlh, sizeof(*ifi), IFLA_NET_NS_FD), "A stays in the socket's namespace");
