@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* netns lab: up, down, list, show, exec, gen, check, graph: the front end
+/* netns lab: up, down, list, show, exec, gen, check, graph, link: the front end
  * of the lab engine (lab/: the file is lab/file.c's, the state
  * lab/state.c's, the work lab/up.c's). It turns the engine's reports into
  * the command's lines, owns the signals that cancel an up, and maps results
@@ -453,6 +453,42 @@ static int lab_cmd_exec(int argc, char **argv)
 	return status;
 }
 
+/* lab link NAME NODE:IF down|up: both ends of that link set down or up
+ * (lab/link-updown.c), as mininet's `link s1 s2 down`. */
+static int lab_cmd_link(int argc, char **argv)
+{
+	json_t *state = NULL;
+	char *name = NULL, *node = NULL, *ifname;
+	bool up;
+	int r, status;
+
+	if ((r = lab_opts(argc, argv, false)) >= 0)
+		return r;
+	if (argc - optind != 3)
+		return cli_usage("lab link takes NAME NODE:IF down|up");
+	if (strcmp(argv[optind + 2], "up") == 0)
+		up = true;
+	else if (strcmp(argv[optind + 2], "down") == 0)
+		up = false;
+	else
+		return cli_usage("lab link: '%s': must be down or up", argv[optind + 2]);
+	ifname = strchr(argv[optind + 1], ':');
+	if (!ifname || ifname == argv[optind + 1] || !ifname[1])
+		return cli_usage("lab link: '%s': must be NODE:IF", argv[optind + 1]);
+	status = load_state(argv[optind], &name, &state);
+	if (status != EXIT_OK)
+		return status;
+	node = strndup(argv[optind + 1], (size_t)(ifname - argv[optind + 1]));
+	if (!node)
+		status = cli_fail("lab link", -ENOMEM);
+	else
+		status = exit_status(lab_link_set(&lab_cli_ctx, name, state, node, ifname + 1, up));
+	free(node);
+	json_decref(state);
+	free(name);
+	return status;
+}
+
 /* lab check [-j] [--timeout SECONDS] NAME: an ICMP echo across every link
  * of a lab that is up (lab-check.c); exit 1 when one fails. */
 static int lab_cmd_check(int argc, char **argv)
@@ -603,11 +639,12 @@ int cmd_lab(int argc, char **argv)
 		{ "gen", lab_cmd_gen },
 		{ "check", lab_cmd_check },
 		{ "graph", lab_cmd_graph },
+		{ "link", lab_cmd_link },
 	};
 
 	if (argc < 2)
-		return cli_usage("lab needs a command: up, down, list, show, exec, check, graph "
-				 "or gen");
+		return cli_usage("lab needs a command: up, down, list, show, exec, check, graph, "
+				 "link or gen");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return cli_help();
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)

@@ -112,17 +112,19 @@ _netns()
     if [[ $cmd == lab && $cur != -* ]]; then
         local sub=${words[cmdi + 1]} labs=${rundir:-${NETNS_RUN_DIR:-/run/netns}}
         if ((pos == 1)); then
-            COMPREPLY=($(compgen -W "up down list show exec check graph gen" -- "$cur"))
+            COMPREPLY=($(compgen -W "up down list show exec check graph link gen" -- "$cur"))
         elif [[ $sub == gen ]]; then
             ((pos == 2)) && COMPREPLY=($(compgen -W "line ring star tree grid fat-tree" -- "$cur"))
+        elif [[ $sub == link ]] && ((pos == 4)); then
+            COMPREPLY=($(compgen -W "down up" -- "$cur"))
         elif [[ $sub == graph && $prev == -o ]]; then
             _filedir '@(svg|png|dot)'
         else
-            if ((pos == 2)) && [[ $sub =~ ^(down|show|exec|check|graph)$ ]]; then
+            if ((pos == 2)) && [[ $sub =~ ^(down|show|exec|check|graph|link)$ ]]; then
                 labs=$(cd "${labs%/}-lab" 2>/dev/null && compgen -G '*.json')
                 COMPREPLY=($(compgen -W "${labs//.json/}" -- "$cur"))
             fi
-            [[ $sub == exec ]] || _filedir '@(yml|yaml)'
+            [[ $sub == exec || $sub == link ]] || _filedir '@(yml|yaml)'
         fi
         return
     fi

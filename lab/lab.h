@@ -451,6 +451,13 @@ int lab_up(const struct lab_ctx *ctx, const struct lab *lab, const char *file, b
  * file. */
 int lab_down(const struct lab_ctx *ctx, const char *lab, json_t *state);
 
+/* link-updown.c: sets both ends of the link that NODE's interface IFNAME
+ * ends in lab LAB (up as STATE records it) up (UP) or down. Reports what
+ * fails (no such node, no link on IFNAME, a namespace that is not the
+ * lab's now) and returns LAB_OK or LAB_FAILED. */
+int lab_link_set(const struct lab_ctx *ctx, const char *lab, json_t *state, const char *node,
+		 const char *ifname, bool up);
+
 /* gen.c: the shapes of netns lab gen. N must be from MIN to MAX (and
  * even when EVEN); N_MEANS says what N counts, for messages. */
 struct lab_gen_shape {

@@ -220,7 +220,7 @@ usage() {
 
 @test "usage errors exit 2 with one line and the hint; --help exits 0" {
 	run -2 netns lab
-	usage "netns: lab: lab needs a command: up, down, list, show, exec, check, graph or gen"
+	usage "netns: lab: lab needs a command: up, down, list, show, exec, check, graph, link or gen"
 	run -2 netns lab frobnicate
 	usage "netns: lab: unknown command 'frobnicate'"
 	run -2 netns lab up
