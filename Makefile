@@ -233,6 +233,7 @@ check: deps deps-deb
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory fuzz-regress
 	@$(MAKE) --no-print-directory cni-driver
+	@$(MAKE) --no-print-directory watch-go
 	SANITIZE=$(SANITIZE) BUILD=$(abspath $(BUILD)) tests/run.sh
 
 # tests/cni/driver: a Go program that runs CNI configs through libcni, the
@@ -257,6 +258,28 @@ $(CNI_DRIVER): $(wildcard tests/cni/driver/*.go)
 	$(call say,GO,$@)tmp=$$(mktemp -d) && \
 		(cd tests/cni/driver && GO111MODULE=off GOPROXY=off GOFLAGS= \
 		 GOPATH=$(CNI_GOPATH) GOCACHE=$$tmp $(GO) build -o $(abspath $@) .); \
+		status=$$?; rm -rf $$tmp; exit $$status
+
+# tests/watch/: the programs tests/cli/watch.bats watches. gosetns is Go's
+# standard library only, built offline like the CNI driver; without go the
+# tests that need it say so.
+WATCH_GOSETNS := $(BUILD)/tests/watch-gosetns
+all: $(BUILD)/tests/watch-blip
+$(BUILD)/tests/watch-blip: $(BUILD)/tests/watch/blip.o
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+watch-go:
+	@if command -v $(GO) >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(WATCH_GOSETNS); \
+	else \
+		echo "  SKIP   $(WATCH_GOSETNS): needs golang-go"; \
+	fi
+
+$(WATCH_GOSETNS): tests/watch/gosetns/main.go
+	@mkdir -p $(@D)
+	$(call say,GO,$@)tmp=$$(mktemp -d) && \
+		(cd tests/watch/gosetns && GO111MODULE=off GOPROXY=off GOFLAGS= \
+		 GOPATH=$$tmp GOCACHE=$$tmp/cache $(GO) build -o $(abspath $@) .); \
 		status=$$?; rm -rf $$tmp; exit $$status
 
 tsan: deps
@@ -381,7 +404,7 @@ fuzz-regress: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%-regress)
 clean:
 	rm -rf $(BUILD) $(BUILD)-tsan build-asan build-fuzz
 
-.PHONY: all deps check cni-driver tsan demo bench install uninstall deps-deb deb clean deps-fuzz fuzz fuzz-regress
+.PHONY: all deps check cni-driver watch-go tsan demo bench install uninstall deps-deb deb clean deps-fuzz fuzz fuzz-regress
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
