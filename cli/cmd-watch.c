@@ -273,7 +273,9 @@ static int loop(struct watch *w, struct watch_run *run, int sfd, const int *pidf
 	fprintf(stderr, "netns: watch: watching %s\n", npids ? "the given processes" : "every process");
 	for (bool stop = false; !stop;) {
 		struct epoll_event got[8];
-		int n = epoll_wait(ep, got, 8, -1);
+		/* The kernel wakes us for rare events and a filling ring only
+		 * (watch.bpf.c): a switch waits for the next tenth of a second. */
+		int n = epoll_wait(ep, got, 8, 100);
 
 		if (n < 0 && errno == EINTR)
 			continue;

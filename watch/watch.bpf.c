@@ -85,6 +85,16 @@ static __always_inline __u32 home_of(struct task_struct *t, __u32 first)
 	return first;
 }
 
+/* Waking the reader for every one of 200,000 switches a second costs the
+ * switching thread more than the event itself: the reader is woken once
+ * 64 KiB are waiting, and otherwise polls (watch.c). Clones, exits and
+ * execs, rare and what one watches for, wake it at once. */
+static __always_inline __u64 wakeup_flags(void)
+{
+	return bpf_ringbuf_query(&nsw_events, BPF_RB_AVAIL_DATA) >= 65536 ? BPF_RB_FORCE_WAKEUP
+									 : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline struct watch_event *reserve(struct task_struct *t, __u32 kind)
 {
 	struct watch_event *e = bpf_ringbuf_reserve(&nsw_events, sizeof(*e), 0);
@@ -106,41 +116,41 @@ static __always_inline struct watch_event *reserve(struct task_struct *t, __u32 
 	return e;
 }
 
-/* The calling thread's namespace on entry to setns() or unshare(), by TID,
- * for their exit to compare with. */
+/* The calling thread's namespace on entry to setns() or unshare(), for
+ * their return to compare with (0: none pending). Task storage, not a hash
+ * by TID: no lookup, no lock, gone with the thread. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, __u32);
 } nsw_before SEC(".maps");
 
 static __always_inline int switch_enter(void)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id, ns;
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u32 *saved;
 
-	if (!wanted(id >> 32))
+	if (!wanted(t->tgid))
 		return 0;
-	ns = net_of(BPF_CORE_READ(t, nsproxy));
-	bpf_map_update_elem(&nsw_before, &tid, &ns, BPF_ANY);
+	saved = bpf_task_storage_get(&nsw_before, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (saved)
+		*saved = net_of(t->nsproxy);
 	return 0;
 }
 
 static __always_inline int switch_exit(void)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id, tgid = id >> 32, *saved, from, to, home;
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u32 tid = t->pid, tgid = t->tgid, *saved, from, to, home;
 	struct watch_event *e;
 
-	saved = bpf_map_lookup_elem(&nsw_before, &tid);
-	if (!saved)
+	saved = bpf_task_storage_get(&nsw_before, t, 0, 0);
+	if (!saved || !*saved)
 		return 0;
 	from = *saved;
-	bpf_map_delete_elem(&nsw_before, &tid);
-	to = net_of(BPF_CORE_READ(t, nsproxy));
+	*saved = 0;
+	to = net_of(t->nsproxy);
 	if (from == to)
 		return 0; /* failed, or another kind of namespace */
 	home = home_of(t, tid == tgid ? from : 0);
@@ -150,7 +160,7 @@ static __always_inline int switch_exit(void)
 	e->ns = to;
 	e->from = from;
 	e->process_ns = home;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
 
