@@ -295,7 +295,7 @@ static int loop(struct watch *w, struct watch_run *run, int sfd, const int *pidf
 			}
 		}
 		/* The ring is drained on every wake-up, also the last. */
-		r = watch_poll(w, 0, on_event, run);
+		r = watch_drain(w, on_event, run);
 		if (r < 0 && r != -EINTR) {
 			status = cli_fail("reading events", r);
 			break;

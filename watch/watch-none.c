@@ -32,10 +32,9 @@ int watch_fd(const struct watch *w)
 	return -EOPNOTSUPP;
 }
 
-int watch_poll(struct watch *w, int timeout_ms, watch_cb cb, void *data)
+int watch_drain(struct watch *w, watch_cb cb, void *data)
 {
 	(void)w;
-	(void)timeout_ms;
 	(void)cb;
 	(void)data;
 	return -EOPNOTSUPP;

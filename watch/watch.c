@@ -99,14 +99,14 @@ int watch_fd(const struct watch *w)
 	return ring_buffer__epoll_fd(w->rb);
 }
 
-int watch_poll(struct watch *w, int timeout_ms, watch_cb cb, void *data)
+int watch_drain(struct watch *w, watch_cb cb, void *data)
 {
 	int r;
 
 	w->cb = cb;
 	w->data = data;
 	w->cb_err = 0;
-	r = ring_buffer__poll(w->rb, timeout_ms);
+	r = ring_buffer__consume(w->rb);
 	if (w->cb_err)
 		return w->cb_err;
 	return r;

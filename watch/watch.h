@@ -31,11 +31,11 @@ int watch_open(const pid_t *pids, size_t n, struct watch **ret, const char **ret
  * owned by W. */
 int watch_fd(const struct watch *w);
 
-/* Waits up to TIMEOUT_MS (-1: forever) and calls CB for each waiting event,
- * stopping at the first negative return. The count of events or a negative
- * errno (-EINTR on a signal). */
+/* Calls CB for each waiting event, stopping at the first negative return;
+ * waits for none (the kernel does not wake watch_fd() for every event:
+ * call it also on a timer). The count of events or a negative errno. */
 typedef int (*watch_cb)(const struct watch_event *e, void *data);
-int watch_poll(struct watch *w, int timeout_ms, watch_cb cb, void *data);
+int watch_drain(struct watch *w, watch_cb cb, void *data);
 
 /* Events the kernel dropped because the ring buffer was full. */
 int watch_lost(const struct watch *w, uint64_t *ret);
