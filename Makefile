@@ -40,7 +40,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-overflow=2 \
            -Wpointer-arith -Wundef -Wvla -Wcast-qual -Wwrite-strings \
            -Wnull-dereference -Wimplicit-fallthrough -Wmissing-declarations
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS) \
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -I. $(WARN) $(CFLAGS) \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS  := $(PKG_LIBS) -pthread
@@ -49,7 +49,11 @@ ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recov
 LDFLAGS    += -fsanitize=$(SANITIZE)
 endif
 
-LIB_SRC   := $(wildcard lib/*.c)
+# rtnl/: the one rtnetlink layer (rtnl/rtnl.h), an internal static library
+# (librtnl.a, not installed) that libnetns carries inside (local) and the
+# command, the lab engine and the plugins link.
+RTNL_SRC  := $(wildcard rtnl/*.c)
+LIB_SRC   := $(wildcard lib/*.c) $(RTNL_SRC)
 CLI_SRC   := $(wildcard cli/*.c)
 LAB_SRC   := $(wildcard lab/*.c)
 DEMO_SRC  := $(wildcard demos/*.c)
@@ -67,6 +71,7 @@ EXAMPLES  := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%.t)
 
 LIBA  := $(BUILD)/libnetns.a
+RTNLA := $(BUILD)/librtnl.a
 # The lab engine (lab/): an internal static library the command links, not
 # installed.
 LABA  := $(BUILD)/liblab.a
@@ -83,6 +88,14 @@ $(BUILD)/pic/%.o: %.c
 $(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -fvisibility=hidden -c -o $@ $<
+
+$(BUILD)/rtnl/%.o: rtnl/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -fvisibility=hidden -c -o $@ $<
+
+$(RTNLA): $(RTNL_SRC:%.c=$(BUILD)/%.o)
+	@rm -f $@
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -160,8 +173,8 @@ $(BUILD)/watch/watch-none.o: ALL_CFLAGS += -DWATCH_MISSING='"$(WATCH_MISSING)"'
 endif
 $(BUILD)/cli/%.o: ALL_CFLAGS += -Iwatch
 
-$(NETNS): $(CLI_OBJ) $(WATCH_OBJ) $(LABA) $(PROG_LIB)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(WATCH_OBJ) $(LABA) $(PROG_LIBLINK) $(LDLIBS) $(WATCH_LIBS)
+$(NETNS): $(CLI_OBJ) $(WATCH_OBJ) $(LABA) $(RTNLA) $(PROG_LIB)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(WATCH_OBJ) $(LABA) $(RTNLA) $(PROG_LIBLINK) $(LDLIBS) $(WATCH_LIBS)
 
 $(BUILD)/%: $(BUILD)/demos/%.o $(PROG_LIB)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(PROG_LIBLINK) $(LDLIBS)
@@ -178,9 +191,9 @@ $(BUILD)/bench/switch: $(BUILD)/bench/switch.o $(BUILD)/lib/worker.o $(LIBA)
 $(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIBA)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
-$(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(LIBA)
+$(BUILD)/tests/%.t: $(BUILD)/tests/unit/%.o $(RTNLA) $(LIBA)
 	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(RTNLA) $(LIBA) $(LDLIBS)
 
 # Unit tests of pure parts outside lib/ link the objects they test:
 # UNIT_USES_NAME lists them for tests/unit/NAME.c.
@@ -190,7 +203,7 @@ UNIT_USES_cni-alloc := cni/lib/alloc.c cni/lib/range.c cni/lib/cni.c
 UNIT_USES_lab-file := $(LAB_SRC)
 UNIT_USES_lab-plan := $(LAB_SRC)
 define unit_uses
-$(BUILD)/tests/$(1).t: $(BUILD)/tests/unit/$(1).o $$(UNIT_USES_$(1):%.c=$(BUILD)/%.o) $(LIBA)
+$(BUILD)/tests/$(1).t: $(BUILD)/tests/unit/$(1).o $$(UNIT_USES_$(1):%.c=$(BUILD)/%.o) $(RTNLA) $(LIBA)
 	@mkdir -p $$(@D)
 	$$(call say,LD,$$@)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
@@ -207,17 +220,24 @@ CNIDIR  := $(LIBDIR)/cni
 CNI_LIB := cni/lib/skel.c cni/lib/cni.c
 CNI_IPAM_LIB := cni/lib/range.c cni/lib/store.c cni/lib/alloc.c cni/lib/ipam-run.c
 CNI_SRC_netns-ipam := cni/ipam/ipam.c $(CNI_IPAM_LIB) $(CNI_LIB)
+CNI_SRC_netns-loopback := cni/loopback/loopback.c cni/lib/range.c $(CNI_LIB)
 CNI_SRC_netns-ptp  := cni/ptp/ptp.c cni/ptp/ptp-links.c $(CNI_IPAM_LIB) $(CNI_LIB) \
-		      cni/lib/delegate.c cni/lib/rtnl.c cni/lib/retire.c cni/lib/nft.c
+		      cni/lib/delegate.c cni/lib/rtnl.c cni/lib/retire.c cni/lib/nft.c cni/lib/iface.c
+CNI_SRC_netns-bridge := cni/bridge/bridge.c cni/bridge/bridge-links.c $(CNI_IPAM_LIB) $(CNI_LIB) \
+			cni/lib/delegate.c cni/lib/rtnl.c cni/lib/retire.c cni/lib/nft.c cni/lib/iface.c
+CNI_SRC_netns-portmap := cni/portmap/portmap.c cni/portmap/portmap-conf.c cni/lib/nft-portmap.c \
+			 cni/lib/nft.c cni/lib/range.c $(CNI_LIB)
+CNI_LIBS_netns-portmap := -ldl
 # libnftables is dlopen()ed on first use (cni/lib/nft.c says why): its
 # headers only, and libdl (part of libc since glibc 2.34).
 CNI_LIBS_netns-ptp := -ldl
+CNI_LIBS_netns-bridge := -ldl
 $(BUILD)/cni/lib/nft.o: ALL_CFLAGS += $(shell pkg-config --cflags libnftables 2>/dev/null)
 
 CNI_PLUGINS := $(patsubst CNI_SRC_%,$(BUILD)/%,$(filter CNI_SRC_%,$(.VARIABLES)))
 all: $(CNI_PLUGINS)
 define cni_plugin
-$(BUILD)/$(1): $$(CNI_SRC_$(1):%.c=$(BUILD)/%.o) $(LIBA)
+$(BUILD)/$(1): $$(CNI_SRC_$(1):%.c=$(BUILD)/%.o) $(RTNLA) $(LIBA)
 	$$(call say,LD,$$@)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) $$(CNI_LIBS_$(1))
 endef
 $(foreach p,$(CNI_PLUGINS:$(BUILD)/%=%),$(eval $(call cni_plugin,$(p))))
@@ -367,10 +387,11 @@ FUZZ_USES_name   := cli/common.c
 FUZZ_USES_cni_config := cni/lib/cni.c cni/lib/range.c
 FUZZ_USES_cni_args   := cni/lib/cni.c
 FUZZ_USES_cni_ips    := cni/lib/cni.c cni/lib/range.c
+FUZZ_USES_cni_portmap := cni/portmap/portmap-conf.c cni/lib/cni.c cni/lib/range.c
 # The parser looks kinds and link types up in their tables, whose entries
 # reach into the rest of the engine: the fuzzer links all of lab/.
 FUZZ_USES_lab_file   := $(LAB_SRC)
-FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -Wall -Wextra -Werror \
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -I. -g -O1 -Wall -Wextra -Werror \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 

@@ -8,7 +8,8 @@
 # containers attached already (their allocations and masquerade rules), and
 # the speed-up (reference ms / ours); IPAM alone with 1 and 1,000
 # allocations already stored, a burst of 30 concurrent ADDs (p50, p99), and
-# peak RSS.
+# peak RSS; and the bridge pairs (bridge + host-local against netns-bridge +
+# netns-ipam), ADD and DEL of one container.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -euo pipefail
 : "${BUILD:?set BUILD to the build directory}"
@@ -143,6 +144,36 @@ for n in 1 1000; do
 		echo "| ${p##*/} | $n | $(med <"$D/a") | $(med <"$D/d") |"
 	done
 done
+echo
+# The bridge pairs, side by side the same way: one container, a gateway
+# bridge of each pair's own, ipMasq off. DEL is "DEL returned" (netns-bridge
+# leaves the veth's deletion to a detached process, as netns-ptp does).
+if [ -x "$REF/bridge" ] && [ -x "$BUILD/netns-bridge" ]; then
+	echo "| bridge pair | ADD (ms) | DEL returned (ms) |"
+	echo "|---|---:|---:|"
+	BPAIRS=("bridge host-local $REF/bridge cnibr0" "netns-bridge netns-ipam $BUILD/netns-bridge cnibr1")
+	for k in 0 1; do
+		set -- ${BPAIRS[k]}
+		conf "$1" "$2" "$D/br-$1" "10.61.$k.0/24" |
+			jq -c --arg b "$4" '.ipMasq = false | .isGateway = true | .bridge = $b' >"$D/bconf$k"
+		: >"$D/ba$k"; : >"$D/bd$k"
+	done
+	for _ in $(seq "$N"); do
+		for k in 0 1; do
+			set -- ${BPAIRS[k]}
+			c=$(<"$D/bconf$k")
+			now t0; CNI_COMMAND=ADD "$3" <<<"$c" >/dev/null; now t1
+			CNI_COMMAND=DEL "$3" <<<"$c"; now t2
+			echo $((t1 - t0)) >>"$D/ba$k"; echo $((t2 - t1)) >>"$D/bd$k"
+		done
+	done
+	for k in 0 1; do
+		set -- ${BPAIRS[k]}
+		echo "| $1 + $2 | $(med <"$D/ba$k") | $(med <"$D/bd$k") |"
+	done
+else
+	echo "bridge pairs skipped: need $REF/bridge and $BUILD/netns-bridge"
+fi
 echo
 echo "| burst of 30 concurrent ADDs | p50 (ms) | p99 (ms) |"
 echo "|---|---:|---:|"

@@ -11,6 +11,9 @@
  *                                  netns_socket() made every socket until 1.1
  *   setns+socket+setns back        on the caller's thread, signals blocked, and
  *                                  nothing proved: the floor, unsafe, only here
+ *   ... + where the thread is      the floor and one readlinkat() of the thread's
+ *                                  ns/net symlink: the least any call that
+ *                                  proves where it comes back to pays
  *   thread+setns+socket+join       the floor of a throwaway thread (netns_run)
  *   netns_run(noop)                run-in-namespace
  *   posix_spawn(/bin/true)+wait    spawn, here
@@ -22,6 +25,7 @@
  * Prints a Markdown table on stdout. Exit status 0, or 1 on any failure.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -42,7 +46,7 @@
 
 extern char **environ;
 
-static int ns_fd, host_fd;
+static int ns_fd, host_fd, link_fd;
 
 static double now_ns(void)
 {
@@ -105,6 +109,17 @@ static int op_setns_restore(void)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	use(s < 0 ? -errno : s, "socket");
 	return 0;
+}
+
+/* The floor, and the one read that tells where the thread is now
+ * (lib/socket-here.c makes it, through the same kind of fd). */
+static int op_setns_restore_where(void)
+{
+	char link[64];
+
+	if (readlinkat(link_fd, "", link, sizeof(link)) <= 0)
+		die("readlinkat", errno);
+	return op_setns_restore();
 }
 
 static void *floor_thread(void *p)
@@ -187,10 +202,11 @@ static struct op ops[] = {
 	{ "netns_socket()", op_netns_socket, 0, 0, { 0 } },
 	{ "socket worker (netns_socket() until 1.1)", op_worker_socket, 0, 0, { 0 } },
 	{ "setns + socket + setns back (signals blocked)", op_setns_restore, 0, 0, { 0 } },
+	{ "... + readlinkat(ns/net link): where the thread is", op_setns_restore_where, 0, 0, { 0 } },
 	{ "thread + setns + socket + join (no library)", op_thread_floor, 0, 0, { 0 } },
 	{ "netns_run(noop)", op_netns_run, 0, 0, { 0 } },
-	{ "posix_spawn(/bin/true) + wait", op_posix_spawn, 6, 1, { 0 } },
-	{ "netns_spawn(/bin/true) + wait", op_netns_spawn, 6, 1, { 0 } },
+	{ "posix_spawn(/bin/true) + wait", op_posix_spawn, 7, 1, { 0 } },
+	{ "netns_spawn(/bin/true) + wait", op_netns_spawn, 7, 1, { 0 } },
 };
 #define N_OPS (sizeof(ops) / sizeof(ops[0]))
 
@@ -261,6 +277,10 @@ int main(int argc, char **argv)
 	if (host_fd < 0)
 		die("/proc/thread-self/ns/net", -host_fd);
 
+	/* Only the main thread reads it: /proc/thread-self is its own. */
+	link_fd = open("/proc/thread-self/ns/net", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (link_fd < 0)
+		die("/proc/thread-self/ns/net", errno);
 	if (is_busy)
 		busy_start();
 	/* Each round starts with another operation: none always follows the same one. */
@@ -285,6 +305,7 @@ int main(int argc, char **argv)
 	}
 	printf("\n%ld operations each (spawns: %ld), in %d rounds; ns/op is the median round%s\n",
 	       n, n / 50, ROUNDS, is_busy ? "; two CPU-bound processes ran throughout" : "");
+	close(link_fd);
 	close(host_fd);
 	close(ns_fd);
 	return 0;

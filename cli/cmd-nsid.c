@@ -3,7 +3,7 @@
  * netns set and netns list-id: namespace ids (nsids), as ip netns set and
  * list-id. An nsid is a number that this namespace gives another one, so
  * that netlink messages (a veth peer's IFLA_LINK_NETNSID) can name it.
- * The requests go over rtnetlink through libmnl, in the caller's namespace.
+ * The requests go over rtnetlink (rtnl/), in the caller's namespace.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 #include <linux/rtnetlink.h>
 
 #include "cli.h"
-#include "lab.h"
+#include "rtnl/rtnl.h"
 
 static const struct option help_only[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -32,83 +32,34 @@ static char nl_message[256];
 
 typedef int (*nsid_cb)(int nsid, void *data);
 
-/* The NETNSA_NSID of an RTM_NEWNSID/RTM_DELNSID message, or -1. */
-static int msg_nsid(const struct nlmsghdr *m)
-{
-	const struct nlattr *attr;
-	int nsid = -1;
+struct talk {
+	nsid_cb cb;
+	void *data;
+};
 
-	if (mnl_nlmsg_get_payload_len(m) < sizeof(struct rtgenmsg))
-		return -1;
-	mnl_attr_for_each(attr, m, sizeof(struct rtgenmsg)) {
-		if (mnl_attr_get_type(attr) == NETNSA_NSID &&
-		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-			nsid = (int)mnl_attr_get_u32(attr);
-	}
-	return nsid;
+static int talk_one(const struct nlmsghdr *m, void *data)
+{
+	struct talk *t = data;
+	int nsid;
+
+	if (m->nlmsg_type != RTM_NEWNSID || !t->cb || (nsid = rtnl_nsid_parse(m)) < 0)
+		return 0;
+	return t->cb(nsid, t->data);
 }
 
-/* Sends NLH and reads the answers (checking sequence and port id) until the
- * ACK, the end of a dump, or an error; CB gets each RTM_NEWNSID's nsid.
- * Returns 0 or a negative errno. */
+/* Sends NLH on a socket of the caller's namespace and reads the answers
+ * (rtnl_talk()); CB gets each RTM_NEWNSID's nsid. Returns 0 or a negative
+ * errno, the kernel's explanation in nl_message. */
 static int nl_talk(struct nlmsghdr *nlh, nsid_cb cb, void *data)
 {
-	struct mnl_socket *nl = lab_nl_open(0);
-	unsigned seq = (unsigned)time(NULL), portid;
-	size_t size = 32768; /* a dump's messages come in pages */
-	char *buf = NULL;
-	int r = 0;
+	struct talk t = { cb, data };
+	struct mnl_socket *nl;
+	int r;
 
 	nl_message[0] = '\0';
-	if (!nl)
-		return -errno;
-	portid = mnl_socket_get_portid(nl);
-	nlh->nlmsg_seq = seq;
-	buf = malloc(size);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		r = -errno;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, size);
-		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
-		int len = (int)n;
-
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
-			if (!mnl_nlmsg_portid_ok(m, portid) || !mnl_nlmsg_seq_ok(m, seq))
-				continue;
-			if (m->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
-
-				if (mnl_nlmsg_get_payload_len(m) < sizeof(*e)) {
-					r = -EBADMSG;
-				} else {
-					if (e->error)
-						lab_nl_extack(m, nl_message, sizeof(nl_message));
-					r = e->error > 0 ? -e->error : e->error;
-				}
-				goto out;
-			}
-			if (m->nlmsg_type == NLMSG_DONE)
-				goto out;
-			if (m->nlmsg_type == RTM_NEWNSID && cb) {
-				int nsid = msg_nsid(m);
-
-				if (nsid >= 0 && (r = cb(nsid, data)) < 0)
-					goto out;
-			}
-		}
-	}
-out:
-	free(buf);
+	if ((r = rtnl_open(0, &nl)) < 0)
+		return r;
+	r = rtnl_talk(nl, nlh, talk_one, &t, nl_message, sizeof(nl_message));
 	mnl_socket_close(nl);
 	return r;
 }
@@ -123,9 +74,6 @@ static int nl_fail(const char *what, int err)
 
 int cmd_set(int argc, char **argv)
 {
-	char buf[512]; /* a header, an rtgenmsg and two u32 attributes */
-	struct nlmsghdr *nlh;
-	struct rtgenmsg *g;
 	unsigned long v = 0;
 	bool automatic;
 	int c, fd, r;
@@ -151,19 +99,11 @@ int cmd_set(int argc, char **argv)
 		close(fd);
 		return cli_failx("%s: already has nsid %d", argv[optind], r);
 	}
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWNSID;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->rtgen_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)fd);
-	mnl_attr_put_u32(nlh, NETNSA_NSID, automatic ? (uint32_t)NETNSA_NSID_NOT_ASSIGNED
-						    : (uint32_t)v);
-	r = nl_talk(nlh, NULL, NULL);
+	r = netns_fd_nsid_set(fd, automatic ? -1 : (int)v);
 	close(fd);
 	if (r == -EEXIST && !automatic)
 		return cli_failx("%s: nsid %lu is taken", argv[optind], v);
-	return r < 0 ? nl_fail(argv[optind], r) : EXIT_OK;
+	return r < 0 ? cli_fail_nl(argv[optind], r) : EXIT_OK;
 }
 
 /* Every name, with its nsid, read once through netns_name_walk. */
@@ -288,10 +228,9 @@ static int list_id_one(int nsid, void *data)
 
 int cmd_list_id(int argc, char **argv)
 {
-	char buf[512]; /* a header, an rtgenmsg and two u32 attributes */
+	char buf[RTNL_BUF];
 	struct list_id l = { .m = NULL, .arr = NULL };
-	struct nlmsghdr *nlh;
-	struct rtgenmsg *g;
+	struct nlmsghdr *nlh = rtnl_msg(buf);
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, ":hjp", cli_output_opts, NULL)) != -1)
@@ -306,12 +245,9 @@ int cmd_list_id(int argc, char **argv)
 		cli_nsid_names_free(l.m);
 		return cli_fail("json", -ENOMEM);
 	}
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETNSID;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->rtgen_family = AF_UNSPEC;
-	r = nl_talk(nlh, list_id_one, &l);
+	r = rtnl_nsid_dump_msg(nlh, sizeof(buf));
+	if (r >= 0)
+		r = nl_talk(nlh, list_id_one, &l);
 	cli_nsid_names_free(l.m);
 	if (r < 0) {
 		json_decref(l.arr);
@@ -323,18 +259,11 @@ int cmd_list_id(int argc, char **argv)
 int cli_nsid_monitor_open(void)
 {
 	struct mnl_socket *nl;
-	int fd, group = RTNLGRP_NSID;
+	int fd, r;
 
-	nl = lab_nl_open(0);
-	if (!nl)
-		return -errno;
-	if (setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group,
-		       sizeof(group)) < 0) {
-		int r = -errno;
-
-		mnl_socket_close(nl);
+	/* Bound to the nsid group: RTNLGRP_NSID is below 32, a bind's mask holds it. */
+	if ((r = rtnl_open(1U << (RTNLGRP_NSID - 1), &nl)) < 0)
 		return r;
-	}
 	/* Keep the fd, drop libmnl's wrapper: the monitor reads it with recv. */
 	fd = fcntl(mnl_socket_get_fd(nl), F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
@@ -357,7 +286,7 @@ int cli_nsid_monitor_read(int fd, int (*cb)(bool added, int nsid, void *data), v
 
 		if (m->nlmsg_type != RTM_NEWNSID && m->nlmsg_type != RTM_DELNSID)
 			continue;
-		nsid = msg_nsid(m);
+		nsid = rtnl_nsid_parse(m);
 		if (nsid < 0)
 			continue;
 		r = cb(m->nlmsg_type == RTM_NEWNSID, nsid, data);

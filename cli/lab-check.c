@@ -26,39 +26,25 @@ static const char *str(json_t *o, const char *key)
 	return s ? s : "?";
 }
 
-/* "10.0.0.1/30", "fd00::1/64", or without a prefix a host address. */
-static bool ip_parse(const char *cidr, struct ip *ret)
+/* "10.0.0.1/30", "fd00::1/64", or without a prefix a host address; the
+ * address's text as written goes with it. */
+static bool ip_parse(const char *cidr, struct station_ip *ret)
 {
-	const char *slash = strchr(cidr, '/');
-	size_t len = slash ? (size_t)(slash - cidr) : strlen(cidr);
-	unsigned long p;
+	size_t len = strcspn(cidr, "/");
 
-	if (len >= sizeof(ret->text))
+	if (len >= sizeof(ret->text) || rtnl_ip_parse(cidr, &ret->ip) < 0)
 		return false;
 	memcpy(ret->text, cidr, len);
 	ret->text[len] = '\0';
-	memset(ret->a, 0, sizeof(ret->a));
-	if (inet_pton(AF_INET, ret->text, ret->a) == 1)
-		ret->family = AF_INET;
-	else if (inet_pton(AF_INET6, ret->text, ret->a) == 1)
-		ret->family = AF_INET6;
-	else
-		return false;
-	ret->prefix = ret->family == AF_INET ? 32 : 128;
-	if (slash) {
-		if (cli_parse_uint(slash + 1, 0, ret->prefix, &p) < 0)
-			return false;
-		ret->prefix = (unsigned)p;
-	}
 	return true;
 }
 
 /* Two different addresses of one family, each inside the other's subnet
  * (the shorter prefix decides). */
-static bool same_subnet(const struct ip *a, const struct ip *b)
+static bool same_subnet(const struct rtnl_ip *a, const struct rtnl_ip *b)
 {
 	unsigned p = a->prefix < b->prefix ? a->prefix : b->prefix;
-	size_t len = a->family == AF_INET ? 4 : 16;
+	size_t len = rtnl_ip_len(a);
 	unsigned char mask;
 
 	if (a->family != b->family || memcmp(a->a, b->a, len) == 0)
@@ -72,15 +58,15 @@ static bool same_subnet(const struct ip *a, const struct ip *b)
 }
 
 /* The first pair of addresses of A and B in one subnet, IPv4 before IPv6. */
-static bool pair_find(const struct station *a, const struct station *b, const struct ip **ra,
-		      const struct ip **rb)
+static bool pair_find(const struct station *a, const struct station *b,
+		      const struct station_ip **ra, const struct station_ip **rb)
 {
 	static const int fams[] = { AF_INET, AF_INET6 };
 
 	for (size_t f = 0; f < 2; f++)
 		for (size_t i = 0; i < a->n_ips; i++)
-			for (size_t j = 0; a->ips[i].family == fams[f] && j < b->n_ips; j++)
-				if (same_subnet(&a->ips[i], &b->ips[j])) {
+			for (size_t j = 0; a->ips[i].ip.family == fams[f] && j < b->n_ips; j++)
+				if (same_subnet(&a->ips[i].ip, &b->ips[j].ip)) {
 					*ra = &a->ips[i];
 					*rb = &b->ips[j];
 					return true;
@@ -92,7 +78,7 @@ static bool pair_find(const struct station *a, const struct station *b, const st
  * out: the state is netns's own, but may have been edited by hand). */
 static int station_add(struct station *st, const char *s)
 {
-	struct ip *p;
+	struct station_ip *p;
 
 	p = realloc(st->ips, (st->n_ips + 1) * sizeof(*p));
 	if (!p)
@@ -315,7 +301,7 @@ static char *reason_text(const struct row *row)
 		r = asprintf(&s, "%s", row->skip);
 	else if (row->no_ns)
 		r = asprintf(&s, "no namespace %s", row->from->ns);
-	else if (row->err == -EADDRNOTAVAIL && row->src->family == AF_INET6)
+	else if (row->err == -EADDRNOTAVAIL && row->src->ip.family == AF_INET6)
 		/* The kernel refuses to bind a tentative address too: for the
 		 * second or two after `up` that duplicate address detection runs. */
 		r = asprintf(&s, "%s not usable (gone, or tentative during DAD)", row->src->text);
@@ -342,7 +328,7 @@ static char *result_text(const struct row *row)
 	return r < 0 ? NULL : s;
 }
 
-static json_t *station_json(const struct station *st, const struct ip *ip)
+static json_t *station_json(const struct station *st, const struct station_ip *ip)
 {
 	if (!st)
 		return json_null();

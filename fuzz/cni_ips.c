@@ -16,17 +16,17 @@
 static void check_ok(const struct cni_ipam_conf *c)
 {
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	struct cni_ip back;
+	struct rtnl_ip back;
 	char buf[64];
 	size_t i, j;
 
 	if (c->nrequested > CNI_IPAM_MAX_REQUESTED)
 		abort();
 	for (i = 0; i < c->nrequested; i++) {
-		const struct cni_ip *ip = &c->requested[i];
+		const struct rtnl_ip *ip = &c->requested[i];
 		if (ip->family != AF_INET && ip->family != AF_INET6)
 			abort();
-		if (ip->family == AF_INET6 && memcmp(ip->b, mapped, sizeof(mapped)) == 0)
+		if (ip->family == AF_INET6 && memcmp(ip->a, mapped, sizeof(mapped)) == 0)
 			abort();
 		cni_ip_format(ip, buf, sizeof(buf));
 		if (cni_ip_parse(buf, &back) < 0 || !cni_ip_equal(&back, ip))

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fuzz target: lab_parse (lab/file.c), a netns lab file. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +13,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct lab *lab = NULL;
 	char err[512];
+	static bool env_set;
 	int r;
 
+	/* Variables the inputs may name, set, empty and holding YAML, so that
+	 * every branch of the expansion (lab/env.c) is reached. */
+	if (!env_set) {
+		setenv("F", "x", 1);
+		setenv("E", "", 1);
+		setenv("Y", "{ a: {}, b: [c] }", 1);
+		unsetenv("U");
+		env_set = true;
+	}
 	r = lab_parse((const char *)data, size, "f", &lab, err, sizeof(err));
 	if (r == -EINVAL) {
 		/* Every error names the file, a line and a column. */

@@ -11,10 +11,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = fuzz_string(data, size), name[16];
-	struct nsi_cidr c;
+	struct rtnl_ip c;
 	unsigned mtu = 0;
 
-	if ((netns_cidr_check(s) == 0) != (nsi_cidr_parse(s, &c) == 0))
+	if ((netns_cidr_check(s) == 0) != (rtnl_ip_parse(s, &c) == 0))
 		abort();
 	if (parse_mtu(s, &mtu) == 0 && (mtu < 68 || mtu > 65535))
 		abort();

@@ -26,9 +26,9 @@ extern "C" {
 /* The version of this header. The library's own, at run time, is
  * netns_version(): a program built against 1.x runs with any 1.y (y >= x);
  * the soname (libnetns.so.1) changes only when that promise breaks. */
-#define NETNS_VERSION "1.0.0"
+#define NETNS_VERSION "1.1.0"
 #define NETNS_VERSION_MAJOR 1
-#define NETNS_VERSION_MINOR 0
+#define NETNS_VERSION_MINOR 1
 
 /* The library's version, "MAJOR.MINOR.PATCH", for a run-time check. */
 const char *netns_version(void);
@@ -111,6 +111,12 @@ int netns_fd_same(int a, int b);
  * namespace, -ENOENT when none is assigned, or another negative errno. */
 int netns_fd_nsid(int fd);
 
+/* Since 1.1. Assigns namespace FD the id NSID (-1: any free one the kernel
+ * picks) as seen from the calling thread's namespace, as `ip netns set`
+ * does; returns the nsid it has then. -EEXIST: FD already has an id, or NSID
+ * is another namespace's; -EINVAL: NSID < -1. */
+int netns_fd_nsid_set(int fd, int nsid);
+
 /* ---------------------------------------------------------------------------
  * The run directory and named namespaces
  */
@@ -185,6 +191,27 @@ int netns_name_add_at(struct netns_rundir *rd, const char *name, unsigned flags,
 int netns_name_add_many(const char *const *names, size_t n, unsigned flags, size_t *ret_added);
 int netns_name_add_many_at(struct netns_rundir *rd, const char *const *names, size_t n,
 			   unsigned flags, size_t *ret_added);
+
+/* Since 1.1. Called for name I of netns_name_add_parallel() once its
+ * namespace exists, before it is named (so that a caller may record it
+ * first), with a close-on-exec FD of it (the callee may dup it; it is closed
+ * afterwards) and its ID. It runs on the library's thread that made the
+ * namespace, inside it, with every signal blocked, and on several threads
+ * at once. A negative return is name I's error: it is not made. */
+typedef int (*netns_name_made_cb)(size_t i, int fd, const struct netns_id *id, void *data);
+
+/* Since 1.1. Creates the namespaces NAMES[0..N-1] as netns_name_add() would
+ * (FLAGS: NETNS_ADD_LO_UP), on up to THREADS throwaway threads at once (0:
+ * one per online CPU), calling CB (may be NULL) for each. After the first
+ * failure no new name is started; the names made stay. Returns 0, or the
+ * error of the failing name of lowest index, whose index goes into
+ * *RET_FAILED (when not NULL; N on success). -EINVAL: NAMES NULL with N > 0,
+ * an unknown flag, or a bad name (checked before anything is made). */
+int netns_name_add_parallel(const char *const *names, size_t n, unsigned flags, unsigned threads,
+			    netns_name_made_cb cb, void *data, size_t *ret_failed);
+int netns_name_add_parallel_at(struct netns_rundir *rd, const char *const *names, size_t n,
+			       unsigned flags, unsigned threads, netns_name_made_cb cb, void *data,
+			       size_t *ret_failed);
 
 /* Names the namespace of process PID (TID == 0) or of its thread TID.
  * -EEXIST: the name exists; -ESRCH: no such process or thread. */
@@ -369,6 +396,18 @@ int netns_link_move(int fd, const char *ifname, int to_fd);
  * -ENODEV: no such interface. */
 int netns_link_delete(int fd, const char *ifname);
 
+/* Since 1.1. Sets the MTU of IFNAME in namespace FD. -EINVAL: MTU 0, or
+ * one the link refuses (the kernel's message says which range). */
+int netns_link_set_mtu(int fd, const char *ifname, unsigned mtu);
+
+/* Since 1.1. Makes IFNAME in namespace FD a port of MASTER (a bridge, a
+ * bond, a VRF), or, MASTER NULL, of none. -ENODEV: no such interface. */
+int netns_link_set_master(int fd, const char *ifname, const char *master);
+
+/* Since 1.1. Creates the bridge IFNAME in namespace FD, up. -EEXIST: the
+ * name is taken. */
+int netns_bridge_add(int fd, const char *ifname);
+
 /* One end of a veth pair. */
 /* 0 if IFNAME is an interface name the kernel accepts (its dev_valid_name():
  * 1 to 15 bytes, not "." or "..", no '/', ':' or white space), else -EINVAL. */
@@ -405,6 +444,15 @@ struct netns_veth_end {
  * else the kernel's error (with its message in netns_error_message()). */
 int netns_veth_add(const struct netns_veth_end *a, const struct netns_veth_end *b,
 		   unsigned mtu);
+
+/* Since 1.1. Creates N veth pairs, ENDS[2*I] and ENDS[2*I+1], as
+ * netns_veth_add() would, their creation requests sent in batches (one
+ * system call for up to 32 pairs). Input is checked first. On failure the
+ * pairs before the failing one stay, made whole, and nothing of the others
+ * does; returns 0 or that error, with the failing pair's index in
+ * *RET_ADDED (when not NULL; N on success). */
+int netns_veth_add_many(const struct netns_veth_end *ends, size_t n, unsigned mtu,
+			size_t *ret_added);
 
 /* Adds or deletes the address CIDR ("10.0.0.1/24", "fd00::1/64"; without a
  * prefix, a host address) on IFNAME. -EINVAL: not a CIDR; -ENODEV: no such

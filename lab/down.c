@@ -4,11 +4,7 @@
  * left inside its namespaces. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
-#include <linux/veth.h>
-#include <libmnl/libmnl.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>

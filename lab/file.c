@@ -4,6 +4,7 @@
  * every value checked before anything is made; each error names
  * FILE:LINE:COLUMN. docs/lab.md lists the keys. Never prints. */
 #include <errno.h>
+#include <net/if.h>
 #include <search.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,6 +49,8 @@ static const char *const container_keys[] = {
 	"type", "dns", "certificate", "healthcheck", "wait-for", "stages",
 	"image-pull-policy", "config", "startup-delay", "aliases", "auto-remove",
 	"restart-policy", "components", "devices", "cap-add", "exec-timeout", "position",
+	"volumes", "credentials", "hostname", "privileged", "cgroupns-mode", "cgroup-parent",
+	"pid-mode", "tmpfs", "security-opts", "link-apply-mode", "daemons",
 	NULL,
 };
 
@@ -110,14 +113,15 @@ static int push(void *arrp, size_t *n, size_t size)
 	return 0;
 }
 
-static int note(struct ctx *c, const yaml_node_t *key, const char *k)
+/* Notes that key K (at KEY) WHY ("is ignored: nodes are namespaces"), once
+ * per key and reason: matched by the end of the note, since the file's
+ * name may hold quotes too. */
+static int note_why(struct ctx *c, const yaml_node_t *key, const char *k, const char *why)
 {
 	char *s, *tail;
 	size_t i, tlen;
 
-	/* Once per key: by the end of the note, since the file's name may
-	 * hold quotes too. */
-	if (asprintf(&tail, ": '%s' is ignored: nodes are namespaces", k) < 0)
+	if (asprintf(&tail, ": '%s' %s", k, why) < 0)
 		return -ENOMEM;
 	tlen = strlen(tail);
 	for (i = 0; i < c->lab->n_notes; i++) {
@@ -128,16 +132,23 @@ static int note(struct ctx *c, const yaml_node_t *key, const char *k)
 			return 0;
 		}
 	}
-	free(tail);
-	if (asprintf(&s, "%s:%zu:%zu: '%s' is ignored: nodes are namespaces", c->file,
-		     key->start_mark.line + 1, key->start_mark.column + 1, k) < 0)
+	if (asprintf(&s, "%s:%zu:%zu%s", c->file, key->start_mark.line + 1,
+		     key->start_mark.column + 1, tail) < 0) {
+		free(tail);
 		return -ENOMEM;
+	}
+	free(tail);
 	if (push(&c->lab->notes, &c->lab->n_notes, sizeof(char *)) < 0) {
 		free(s);
 		return -ENOMEM;
 	}
 	c->lab->notes[c->lab->n_notes - 1] = s;
 	return 0;
+}
+
+static int note(struct ctx *c, const yaml_node_t *key, const char *k)
+{
+	return note_why(c, key, k, "is ignored: nodes are namespaces");
 }
 
 /* Checks that MAP is a mapping whose keys are strings, each once, each in
@@ -259,6 +270,22 @@ static int want_seq(struct ctx *c, yaml_node_t *n, const char *what)
 	for (yaml_node_item_t *it = (seq)->data.sequence.items.start;                    \
 	     it < (seq)->data.sequence.items.top && ((n) = node_at((c), *it)) != NULL; it++)
 
+/* IFNAME (a BUF of LEN bytes) of node LN, written in its kind's own naming
+ * (ifalias.c), replaced by the Linux name containerlab gives it. WHAT
+ * ('endpoint') and S (its text) say where, for errors. */
+static int alias(struct ctx *c, const yaml_node_t *n, const struct lab_node *ln, const char *what,
+		 const char *s, char *ifname, size_t len)
+{
+	char mapped[IF_NAMESIZE + 16];
+	int r = lab_ifname_alias(ln->kind, ifname, mapped, sizeof(mapped));
+
+	if (r == -ERANGE)
+		return fail(c, n, "%s '%s': %s has no data port '%s'", what, s, ln->kind, ifname);
+	if (r > 0 && strlen(mapped) < len)
+		strcpy(ifname, mapped);
+	return 0;
+}
+
 static int parse_addrs(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 {
 	yaml_node_t *n;
@@ -281,6 +308,8 @@ static int parse_addrs(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 		ifname[sp - s] = '\0';
 		while (*sp == ' ')
 			sp++;
+		if ((r = alias(c, n, ln, "address", s, ifname, sizeof(ifname))) < 0)
+			return r;
 		if (netns_ifname_check(ifname) < 0)
 			return fail(c, n, "address '%s': bad interface name '%s'", s, ifname);
 		if (netns_cidr_check(sp) < 0)
@@ -309,7 +338,7 @@ static int parse_routes(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 		return r;
 	FOREACH_ITEM(c, seq, it, n) {
 		const char *s;
-		char *copy, *tok[6], *save = NULL, *t;
+		char *copy, *tok[6], *save = NULL, *t, dev[32];
 		size_t nt = 0, i;
 		struct lab_route *rt;
 
@@ -332,9 +361,12 @@ static int parse_routes(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 				if (strcmp(tok[i], "via") == 0 && !rt->via && is_addr(tok[i + 1]))
 					r = dup_into(&rt->via, tok[i + 1]);
 				else if (strcmp(tok[i], "dev") == 0 && !rt->dev &&
-					 netns_ifname_check(tok[i + 1]) == 0)
-					r = dup_into(&rt->dev, tok[i + 1]);
-				else
+					 strlen(tok[i + 1]) < sizeof(dev) &&
+					 (r = alias(c, n, ln, "route", s,
+						    strcpy(dev, tok[i + 1]), sizeof(dev))) == 0 &&
+					 netns_ifname_check(dev) == 0)
+					r = dup_into(&rt->dev, dev);
+				else if (r == 0)
 					r = fail(c, n, "route '%s': bad '%s %s'", s, tok[i], tok[i + 1]);
 			}
 		}
@@ -407,6 +439,37 @@ static int parse_exec(struct ctx *c, struct lab_node *ln, yaml_node_t *seq)
 	return 0;
 }
 
+/* containerlab's kinds that are no namespace of their own (the host's,
+ * another runtime's container, a cluster) or whose ports would switch
+ * nothing here (an Open vSwitch bridge): refused rather than made as a
+ * plain namespace that differs silently. */
+static const char *const refused_kinds[] = {
+	"host", "ext-container", "k8s-kind", "ovs-bridge", NULL,
+};
+
+/* containerlab's network-mode: "none" is what every node is here (lo and
+ * its links, no management interface), noted; sharing another's namespace
+ * or the host's is refused; a runtime network's name is ignored, noted. */
+static int network_mode(struct ctx *c, yaml_node_t *v)
+{
+	const char *s;
+	int r;
+
+	if ((r = want_scalar(c, v, "network-mode", &s)) < 0)
+		return r;
+	if (strncmp(s, "container:", 10) == 0)
+		return fail(c, v, "network-mode %s: sharing another node's namespace is not "
+				  "supported yet", s);
+	if (strcmp(s, "host") == 0)
+		return fail(c, v, "network-mode host: a node in the host's namespace is not "
+				  "supported yet");
+	if (strcmp(s, "none") == 0)
+		return note_why(c, v, "network-mode: none",
+				"is how every node is here: lo and its links, no management "
+				"interface");
+	return 0; /* noted with the other container keys */
+}
+
 static int parse_node(struct ctx *c, yaml_node_t *kn, yaml_node_t *vn)
 {
 	struct lab *lab = c->lab;
@@ -450,9 +513,14 @@ static int parse_node(struct ctx *c, yaml_node_t *kn, yaml_node_t *vn)
 	ln = &lab->nodes[lab->n_nodes - 1];
 	if ((r = dup_into(&ln->name, name)) < 0 || (r = dup_into(&ln->kind, kindname)) < 0)
 		return r;
+	for (size_t i = 0; refused_kinds[i]; i++)
+		if (strcmp(kindname, refused_kinds[i]) == 0)
+			return fail(c, v, "kind %s is not supported yet", kindname);
 	ln->type = lab_kind_find(kindname);
 	if (ln->type->name_ok && !ln->type->name_ok(name))
 		return fail(c, kn, "%s '%s': %s", ln->type->name, name, ln->type->name_rule);
+	if ((v = setting(c, vn, group, kind, "network-mode")) && (r = network_mode(c, v)) < 0)
+		return r;
 	if ((v = setting(c, vn, group, kind, "addrs")) && (r = parse_addrs(c, ln, v)) < 0)
 		return r;
 	if ((v = setting(c, vn, group, kind, "routes")) && (r = parse_routes(c, ln, v)) < 0)
@@ -517,12 +585,61 @@ static bool has_if(struct ctx *c, size_t i, const char *ifname)
 
 static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab_end *end);
 
-/* An endpoint: "NODE:IF[:CIDR]", or containerlab's extended form, a mapping
- * {node: NODE, interface: IF}. */
-static int parse_end(struct ctx *c, yaml_node_t *n, struct lab_end *end)
+/* A MAC address as containerlab's endpoint 'mac' takes it: six pairs of
+ * hex digits joined by ':'. */
+static bool mac_ok(const char *s)
 {
-	static const char *const keys[] = { "node", "interface", NULL };
-	const char *s, *node, *ifname;
+	for (int i = 0; i < 6; i++, s += 3) {
+		if (!strchr("0123456789abcdefABCDEF", s[0]) || !s[0] ||
+		    !strchr("0123456789abcdefABCDEF", s[1]) || !s[1])
+			return false;
+		if (s[2] != (i < 5 ? ':' : '\0'))
+			return false;
+	}
+	return true;
+}
+
+/* Address CIDR (at N) on end E of link L: the end's own when it has none
+ * yet, else one more of its node's. FAMILY_V6: it must be IPv6 ('ipv6'),
+ * else IPv4 ('ipv4'); "" is no address (that end has none). */
+static int end_addr(struct ctx *c, struct lab_link *l, int e, yaml_node_t *n, const char *what,
+		    bool family_v6)
+{
+	struct lab_end *end = &l->end[e];
+	struct lab_node *ln = &c->lab->nodes[end->node];
+	struct lab_addr *a;
+	const char *cidr;
+	int r;
+
+	if ((r = want_scalar(c, n, what, &cidr)) < 0)
+		return r;
+	if (!*cidr)
+		return 0;
+	if (netns_cidr_check(cidr) < 0 || !strchr(cidr, '/') || !strchr(cidr, ':') != !family_v6)
+		return fail(c, n, "%s '%s': must be an %s CIDR", what, cidr,
+			    family_v6 ? "IPv6" : "IPv4");
+	if (!end->cidr)
+		return dup_into(&end->cidr, cidr);
+	if ((r = count_setting(c, ln, n, strlen(cidr))) < 0 ||
+	    (r = push(&ln->addrs, &ln->n_addrs, sizeof(*ln->addrs))) < 0)
+		return r;
+	a = &ln->addrs[ln->n_addrs - 1];
+	a->mark = n->start_mark;
+	if ((r = dup_into(&a->ifname, end->ifname)) < 0)
+		return r;
+	return dup_into(&a->cidr, cidr);
+}
+
+/* An endpoint: "NODE:IF[:CIDR]", or containerlab's extended form, a mapping
+ * {node: NODE, interface: IF, mac: MAC}; netns reads 'ipv4' and 'ipv6' (an
+ * address each) there too. */
+static int parse_end(struct ctx *c, yaml_node_t *n, struct lab_link *l, int e)
+{
+	static const char *const keys[] = { "node", "interface", "mac", "vars", "ipv4", "ipv6",
+					    NULL };
+	struct lab_end *end = &l->end[e];
+	const char *s, *node, *ifname, *mac;
+	yaml_node_t *v, *v2;
 	char *joined;
 	int r;
 
@@ -544,11 +661,38 @@ static int parse_end(struct ctx *c, yaml_node_t *n, struct lab_end *end)
 		return -ENOMEM;
 	r = parse_end_at(c, n, joined, end);
 	free(joined);
-	return r;
+	if (r < 0)
+		return r;
+	if ((v = get(c, n, "mac"))) {
+		if ((r = want_scalar(c, v, "mac", &mac)) < 0)
+			return r;
+		if (!mac_ok(mac))
+			return fail(c, v, "mac '%s': must be six hex pairs joined by ':'", mac);
+		if ((r = dup_into(&end->mac, mac)) < 0 ||
+		    (r = note_why(c, v, "mac", "is read, not applied yet: interfaces get the "
+					       "kernel's MAC")) < 0)
+			return r;
+	}
+	/* containerlab's endpoint vars: its ipv4 and ipv6 are the addresses
+	 * the node's config gives the interface; here, the interface's own. */
+	if ((v = get(c, n, "vars")) && v->type != YAML_MAPPING_NODE)
+		return fail(c, v, "vars must be a mapping");
+	for (int i = 0; i < 2; i++) {
+		yaml_node_t *map = i ? v : n;
+
+		if (!map)
+			continue;
+		if ((v2 = get(c, map, "ipv4")) && (r = end_addr(c, l, e, v2, "ipv4", false)) < 0)
+			return r;
+		if ((v2 = get(c, map, "ipv6")) && (r = end_addr(c, l, e, v2, "ipv6", true)) < 0)
+			return r;
+	}
+	return 0;
 }
 
 static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab_end *end)
 {
+	const struct lab_link_form *form;
 	const char *colon, *rest;
 	char ifname[32];
 	ssize_t node;
@@ -558,6 +702,14 @@ static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab
 	colon = strchr(s, ':');
 	if (!colon)
 		return fail(c, n, "endpoint '%s': must be 'NODE:IF' or 'NODE:IF:CIDR'", s);
+	/* containerlab's short forms of its other link types: "host:IF"... */
+	if ((form = lab_link_form_short(s, (size_t)(colon - s))))
+		return fail(c, n, "link type %s is not supported yet (endpoint '%s')", form->type,
+			    s);
+	/* ... and "container:NAME:IF", a container the lab does not make. */
+	if (colon - s == 9 && strncmp(s, "container", 9) == 0 && find_node(c, s, 9) < 0)
+		return fail(c, n, "endpoint '%s': a link to a container outside the lab is not "
+				  "supported yet", s);
 	node = find_node(c, s, (size_t)(colon - s));
 	if (node < 0)
 		return fail(c, n, "endpoint '%s': no node '%.*s' in topology.nodes", s,
@@ -568,6 +720,8 @@ static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab
 		return fail(c, n, "endpoint '%s': bad interface name", s);
 	memcpy(ifname, colon + 1, iflen);
 	ifname[iflen] = '\0';
+	if ((r = alias(c, n, &c->lab->nodes[node], "endpoint", s, ifname, sizeof(ifname))) < 0)
+		return r;
 	if (netns_ifname_check(ifname) < 0 || strcmp(ifname, "lo") == 0)
 		return fail(c, n, "endpoint '%s': bad interface name '%s'", s, ifname);
 	if (c->lab->nodes[node].type->ports && strcmp(ifname, c->lab->nodes[node].name) == 0)
@@ -584,9 +738,39 @@ static int parse_end_at(struct ctx *c, yaml_node_t *n, const char *s, struct lab
 	return rest ? dup_into(&end->cidr, rest + 1) : 0;
 }
 
+/* Link-level 'ipv4' or 'ipv6' (KEY) of mapping N, the link or its vars: a
+ * list of two addresses, one for each end in order ("" for none). */
+static int link_addrs(struct ctx *c, struct lab_link *l, yaml_node_t *n, const char *key)
+{
+	yaml_node_t *seq = get(c, n, key);
+	int r;
+
+	if (!seq)
+		return 0;
+	if (seq->type != YAML_SEQUENCE_NODE ||
+	    seq->data.sequence.items.top - seq->data.sequence.items.start != 2)
+		return fail(c, seq, "%s must be a list of two addresses, one for each end", key);
+	for (int e = 0; e < 2; e++)
+		if ((r = end_addr(c, l, e, node_at(c, seq->data.sequence.items.start[e]), key,
+				  key[3] == '6')) < 0)
+			return r;
+	return 0;
+}
+
+/* containerlab's 'vars' and 'labels' of a link: read (a mapping); of the
+ * vars, ipv4 and ipv6 are used (link_addrs()), the rest by nothing here. */
+static int link_meta(struct ctx *c, yaml_node_t *n, const char *key)
+{
+	yaml_node_t *v = get(c, n, key);
+
+	if (v && v->type != YAML_MAPPING_NODE)
+		return fail(c, v, "%s must be a mapping", key);
+	return 0;
+}
+
 static int parse_link(struct ctx *c, yaml_node_t *n)
 {
-	static const char *const keys[] = { "endpoints", "mtu", "type", NULL };
+	const struct lab_link_form *form = lab_link_form_find("veth");
 	struct lab *lab = c->lab;
 	const struct lab_link_type *type = lab_link_type_find(NULL);
 	struct lab_link *ll;
@@ -595,15 +779,22 @@ static int parse_link(struct ctx *c, yaml_node_t *n)
 	char *end;
 	int r;
 
-	if ((r = check_keys(c, n, "a link", keys, true)) < 0)
-		return r;
-	/* containerlab's extended links: the types link.c's table holds. */
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(c, n, "a link must be a mapping");
+	/* containerlab's extended links: its types (file-link.c), made when
+	 * link.c's table holds them. */
 	if ((v = get(c, n, "type"))) {
 		if ((r = want_scalar(c, v, "type", &s)) < 0)
 			return r;
+		if (!(form = lab_link_form_find(s)))
+			return fail(c, v, "link type '%s': containerlab has veth, host, mgmt-net, "
+					  "macvlan, vxlan, vxlan-stitch and dummy", s);
 		if (!(type = lab_link_type_find(s)))
-			return fail(c, v, "link type '%s': only veth links are made", s);
+			return fail(c, v, "link type %s is not supported yet", s);
 	}
+	if ((r = check_keys(c, n, "a link", form->keys, false)) < 0 ||
+	    (r = link_meta(c, n, "vars")) < 0 || (r = link_meta(c, n, "labels")) < 0)
+		return r;
 	eps = get(c, n, "endpoints");
 	if (!eps)
 		return fail(c, n, "a link needs 'endpoints'");
@@ -618,15 +809,24 @@ static int parse_link(struct ctx *c, yaml_node_t *n)
 	for (int e = 0; e < 2; e++) {
 		yaml_node_t *en = node_at(c, eps->data.sequence.items.start[e]);
 
-		if ((r = parse_end(c, en, &ll->end[e])) < 0) {
+		if ((r = parse_end(c, en, ll, e)) < 0) {
 			/* Undone whole: a link is kept only with both ends. */
-			free(ll->end[0].ifname);
-			free(ll->end[0].cidr);
-			free(ll->end[1].ifname);
+			for (int f = 0; f < 2; f++) {
+				free(ll->end[f].ifname);
+				free(ll->end[f].cidr);
+				free(ll->end[f].mac);
+			}
 			lab->n_links--;
 			return r;
 		}
 	}
+	/* containerlab's vars: {ipv4: [A, B], ipv6: [...]} are the addresses
+	 * the nodes' configs give the ends; here, the ends' own. */
+	v = get(c, n, "vars");
+	if ((r = link_addrs(c, ll, n, "ipv4")) < 0 || (r = link_addrs(c, ll, n, "ipv6")) < 0 ||
+	    (r = link_addrs(c, ll, v, "ipv4")) < 0 || (r = link_addrs(c, ll, v, "ipv6")) < 0)
+		return r;
+	ll->mtu = LAB_LINK_MTU;
 	if ((v = get(c, n, "mtu"))) {
 		unsigned long mtu;
 
@@ -835,6 +1035,9 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct ctx c = { .doc = &doc, .file = file, .err = err, .errlen = errlen };
+	char *expanded = NULL;
+	size_t line = 0, col = 0;
+	const char *why = NULL, *tmpl;
 	int r;
 
 	if (errlen)
@@ -844,13 +1047,36 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 			 file, LAB_FILE_MAX, LAB_FILE_MAX >> 20);
 		return -EINVAL;
 	}
-	if ((r = prescan(buf, len, file, err, errlen)) < 0)
+	/* containerlab runs the text through Go's text/template first: any
+	 * "{{" is a template action to it, even in a comment. */
+	if ((tmpl = memmem(buf, len, "{{", 2))) {
+		for (const char *q = buf; q < tmpl; q++, col++)
+			if (*q == '\n')
+				line++, col = (size_t)-1;
+		snprintf(err, errlen, "%s:%zu:%zu: a Go template ('{{'): templated files are not "
+				      "supported yet", file, line + 1, col + 1);
+		return -EINVAL;
+	}
+	/* containerlab expands variables in the text, before YAML. */
+	r = lab_env_expand(buf, len, &expanded, &len, &line, &col, &why);
+	if (r == -EINVAL)
+		snprintf(err, errlen, "%s:%zu:%zu: %s", file, line, col, why);
+	else if (r == -E2BIG)
+		snprintf(err, errlen, "%s: larger than %d bytes (%d MiB) once its variables are "
+				      "expanded, the limit of a lab file", file, LAB_FILE_MAX,
+			 LAB_FILE_MAX >> 20);
+	if (r < 0)
+		return r == -E2BIG ? -EINVAL : r;
+	if (expanded)
+		buf = expanded;
+	if ((r = prescan(buf, len, file, err, errlen)) < 0) {
+		free(expanded);
 		return r;
+	}
 	c.lab = calloc(1, sizeof(*c.lab));
-	if (!c.lab)
-		return -ENOMEM;
-	if (!yaml_parser_initialize(&parser)) {
+	if (!c.lab || !yaml_parser_initialize(&parser)) {
 		free(c.lab);
+		free(expanded);
 		return -ENOMEM;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
@@ -858,6 +1084,7 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 		r = yaml_fail(&parser, file, err, errlen);
 		yaml_parser_delete(&parser);
 		lab_free(c.lab);
+		free(expanded);
 		return r;
 	}
 	r = parse_doc(&c);
@@ -867,6 +1094,7 @@ int lab_parse(const char *buf, size_t len, const char *file, struct lab **ret, c
 	tdestroy(c.kind_index, free);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
+	free(expanded);
 	if (r < 0) {
 		lab_free(c.lab);
 		return r;
@@ -909,6 +1137,7 @@ void lab_free(struct lab *lab)
 		for (int e = 0; e < 2; e++) {
 			free(lab->links[i].end[e].ifname);
 			free(lab->links[i].end[e].cidr);
+			free(lab->links[i].end[e].mac);
 		}
 	free(lab->links);
 	for (size_t i = 0; i < lab->n_notes; i++)

@@ -60,20 +60,7 @@ static inline bool lab_cancelled(const struct lab_ctx *ctx)
 	return ctx && ctx->cancel && *ctx->cancel;
 }
 
-/* nl.c: an rtnetlink socket (SOCK_CLOEXEC) bound to GROUPS that asks for
- * extended acks; NULL with errno set. _fdopen makes it of FD, an rtnetlink
- * socket opened elsewhere (in another namespace: netns_socket()), which it
- * takes: closed on failure. lab_nl_extack() copies the kernel's message
- * (NLMSGERR_ATTR_MSG) in NLMSG_ERROR M into BUF (LEN bytes); "" when it gave
- * none. The command's nsid uses them too. */
 struct mnl_socket;
-struct nlmsghdr;
-struct mnl_socket *lab_nl_open(unsigned groups);
-struct mnl_socket *lab_nl_fdopen(int fd, unsigned groups);
-void lab_nl_extack(const struct nlmsghdr *m, char *buf, size_t len);
-/* Waits for the ack of request SEQ on NL: 0 or its negative errno, the
- * kernel's extended ack into MSG (MSGLEN bytes; "" when none). */
-int lab_nl_ack(struct mnl_socket *nl, unsigned seq, char *msg, size_t msglen);
 
 /* An address "CIDR" on interface IFNAME of a node. */
 struct lab_addr {
@@ -114,6 +101,7 @@ struct lab_end {
 	size_t node; /* index into lab.nodes */
 	char *ifname;
 	char *cidr; /* "r1:eth1:10.0.0.1/30": the address, or NULL */
+	char *mac; /* containerlab's endpoint 'mac', or NULL: read, not applied yet */
 };
 
 struct lab_link_type;
@@ -121,8 +109,13 @@ struct lab_link_type;
 struct lab_link {
 	const struct lab_link_type *type; /* link.c's entry: veth */
 	struct lab_end end[2];
-	unsigned mtu; /* 0: the kernel's default */
+	unsigned mtu; /* the file's, else LAB_LINK_MTU */
 };
+
+/* containerlab's MTU of a link whose file gives none (its links package's
+ * DefaultLinkMTU), rather than the kernel's 1500: jumbo frames cross a lab
+ * as they cross its fabric. */
+#define LAB_LINK_MTU 9500
 
 struct lab {
 	char *name;
@@ -147,6 +140,15 @@ struct lab {
  * given to every node multiply, so that a 77 KB file (3,000 exec lines for
  * 3,000 nodes) took 360 MB, and 1.5 MB would take tens of GB. */
 #define LAB_SETTINGS_MAX (256 << 20)
+
+/* env.c: BUF (LEN bytes) with its environment variables expanded as
+ * containerlab expands them, before YAML (docs/lab.md): 0 and *RET, the
+ * text (malloc'd, *RET_LEN bytes), or *RET NULL when BUF holds no '$'
+ * (the text is BUF itself). -EINVAL with *RET_LINE, *RET_COL (1-based) and
+ * *RET_WHY for a substitution that is wrong, -E2BIG when the text would
+ * pass LAB_FILE_MAX, -ENOMEM. */
+int lab_env_expand(const char *buf, size_t len, char **ret, size_t *ret_len, size_t *ret_line,
+		   size_t *ret_col, const char **ret_why);
 
 /* Parses and validates the lab file held in BUF (LEN bytes); FILE names it
  * in messages. A file past the limits above is refused (-EINVAL) before
@@ -216,17 +218,54 @@ bool lab_strv_has(const struct lab_strv *v, const char *s);
 /* The string KEY of object O, "" when O has none. */
 const char *lab_json_str(json_t *o, const char *key);
 
+/* ops.c: a node's addresses, routes and sysctls, split once by the plan
+ * from the text the state records (TEXT, which the plan's lines show). An
+ * address is "IF CIDR"; a route "DST[ via VIA][ dev DEV]" (lab_route_parse();
+ * DST NULL when TEXT is not one); a sysctl KEY and VALUE. _add copies TEXT:
+ * 0 or -ENOMEM. */
+struct lab_addr_op {
+	char *text;
+	const char *ifname, *cidr; /* "" and TEXT when TEXT has no space */
+};
+struct lab_route_op {
+	char *text;
+	const char *dst, *via, *dev; /* VIA, DEV: NULL when absent */
+};
+struct lab_sysctl_op {
+	char *key, *value;
+};
+struct lab_addrs {
+	struct lab_addr_op *v;
+	size_t n, cap;
+};
+struct lab_routes {
+	struct lab_route_op *v;
+	size_t n, cap;
+};
+struct lab_sysctls {
+	struct lab_sysctl_op *v;
+	size_t n, cap;
+};
+int lab_addrs_add(struct lab_addrs *v, const char *text);
+bool lab_addrs_has(const struct lab_addrs *v, const char *text);
+void lab_addrs_free(struct lab_addrs *v);
+int lab_routes_add(struct lab_routes *v, const char *text);
+void lab_routes_free(struct lab_routes *v);
+int lab_sysctls_add(struct lab_sysctls *v, const char *key, const char *value);
+void lab_sysctls_free(struct lab_sysctls *v);
+
 /* What one node gets. Its interfaces: BORN, made up with their link (end 0),
  * UPS, set up in the node (end 1), PORTS, enslaved to the node's bridge,
  * GONE, on links that go; MTUS, interface IFNAME's MTU from WAS to NOW
- * (IFNAME: the state's string); addresses "IF CIDR"; routes
- * as the state records them; SYSCTL_SET "KEY=VALUE" (SYSCTL_OLD: the values
+ * (IFNAME: the state's string); addresses, routes and SYSCTL_SET (SYSCTL_OLD: the values
  * they had, read before writing, for the undo); LINK_DEL: interfaces to
  * delete (a link that goes, from one of its nodes that stays); ROUTE_PRE:
  * routes of ROUTE_DEL deleted early, as a new route to the same
  * destination replaces them; ADDR_PRE: addresses of ADDR_DEL deleted
  * early, as a new one on the same interface replaces them; ROUTE_FIX: routes
- * put back after that (the kernel drops routes with their subnet). */
+ * put back after that (the kernel drops routes with their subnet), from
+ * ROUTES (the node's in the new state) or, undoing, ROUTES_OLD (in the old
+ * one); both filled for a node in both states only. */
 struct lab_mtu {
 	const char *ifname;
 	unsigned now, was;
@@ -243,8 +282,10 @@ struct lab_nwork {
 		struct lab_mtu *v;
 		size_t n, cap;
 	} mtus;
-	struct lab_strv born, ups, ports, gone, addr_add, addr_del, route_add, route_del,
-		sysctl_set, sysctl_old, link_del, route_pre, addr_pre, route_fix;
+	struct lab_strv born, ups, ports, gone, link_del;
+	struct lab_addrs addr_add, addr_del, addr_pre;
+	struct lab_routes route_add, route_del, route_pre, route_fix, routes, routes_old;
+	struct lab_sysctls sysctl_set, sysctl_old;
 	/* Filled in by up.c. */
 	struct netns_id id;
 	bool made, has_id;
@@ -294,19 +335,32 @@ void lab_progress_show(struct lab_progress *p);
 void lab_progress_end(struct lab_progress *p);
 
 /* link.c: link types, an entry each (link-veth.c). MAKE makes link L, end
- * I in the namespace of fd FD0/FD1, with request SEQ on NL (a socket of the
- * caller's namespace), the kernel's message into MSG; REMOVE deletes it
+ * I in the namespace of fd FD0/FD1, with one request on NL (rtnl_open(): a
+ * socket of the caller's namespace), the kernel's message into MSG; REMOVE deletes it
  * from end 0's namespace FD. Both return 0 or a negative errno.
  * lab_link_type_find() gives the type NAME (NULL: the default, veth), NULL
  * for a type there is none of. */
 struct lab_link_type {
 	const char *name;
-	int (*make)(struct mnl_socket *nl, unsigned seq, const struct lab_link_work *l, int fd0,
-		    int fd1, char *msg, size_t msglen);
+	int (*make)(struct mnl_socket *nl, const struct lab_link_work *l, int fd0, int fd1,
+		    char *msg, size_t msglen);
 	int (*remove)(int fd, const struct lab_link_work *l);
 };
 extern const struct lab_link_type lab_link_veth;
 const struct lab_link_type *lab_link_type_find(const char *name);
+
+/* file-link.c: containerlab's link types as the file writes them: TYPE,
+ * the KEYS its long form may have, and SHORT_NODE, the far end's name in
+ * its short form ("host" of "host:IF"; NULL: none). _find gives TYPE's
+ * entry, _short the entry whose short form's node is the LEN bytes at
+ * NODE; NULL for none. Which are made is lab_link_type_find()'s. */
+struct lab_link_form {
+	const char *type;
+	const char *const *keys;
+	const char *short_node;
+};
+const struct lab_link_form *lab_link_form_find(const char *type);
+const struct lab_link_form *lab_link_form_short(const char *node, size_t len);
 
 /* kind.c: node kinds. Each is an entry with what differs between kinds;
  * the ops run on a thread in the node's namespace, and on failure say what
@@ -325,6 +379,13 @@ struct lab_kind {
 	int (*port)(struct lab_nwork *w, const char *ifname);
 	int (*up)(struct lab_nwork *w);
 };
+/* ifalias.c: the Linux name containerlab gives interface NAME of a node of
+ * KIND, when NAME is one of the kind's own names for its ports
+ * ("ethernet-1/1" of nokia_srlinux is "e1-1"): 1 and the name in BUF (LEN
+ * bytes); 0 when NAME is no alias of KIND's (it is a Linux name as
+ * written); -ERANGE for an alias whose numbers the kind has no port for
+ * (IOL's Ethernet0/0, its management port) or whose name would not fit. */
+int lab_ifname_alias(const char *kind, const char *name, char *buf, size_t len);
 /* The entry of kind NAME; linux's for any kind the table does not hold
  * (every kind is a namespace) and for NULL. */
 const struct lab_kind *lab_kind_find(const char *name);

@@ -3,10 +3,7 @@
  * 10,000 nodes and with few fds held, whatever the lab's size. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
-#include <linux/veth.h>
 #include <libmnl/libmnl.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -25,159 +22,145 @@
 #include <unistd.h>
 
 #include "lab.h"
+#include "rtnl/rtnl.h"
 
 /* Namespace fds held at once by the link phase; maker threads at most. */
 #define FD_CACHE 16
 #define MAX_THREADS 8
 
 /* ---------------------------------------------------------------------------
- * Making nodes: one thread per CPU, each unsharing a new namespace in turn,
- * bringing its lo up and naming it (netns_name_attach_fd). A thread that has
- * unshared is in a namespace of the lab; it is discarded at the end, never
- * reused, and runs with every signal blocked.
+ * Making nodes: netns_name_add_parallel(), one library thread per CPU, lo
+ * up. The library calls made_cb() once a namespace exists and before it is
+ * named, so its identity goes to the journal first: a kill at any point
+ * leaves either no name, or a name (or its empty placeholder) that the
+ * journal lists with its namespace, which a down then deletes. The call runs
+ * on a thread of ours while this one shows progress and passes a cancel on.
  */
 
 struct maker {
 	struct lab_plan *plan;
 	size_t *todo, n;
-	atomic_size_t next, done;
-	atomic_bool stop;
-	atomic_int running;
-	pthread_mutex_t lock;
-	int err;
-	size_t err_node;
-	char msg[256];
+	const char **names;
+	unsigned threads;
+	atomic_size_t done;
+	atomic_bool stop, finished;
 	int journal;
+	int err;
+	size_t failed;
+	char msg[256];
 };
 
-/* The identity goes to the journal before the name is made: a kill at any
- * point leaves either no name, or a name (or its empty placeholder) that
- * the journal lists with its namespace, which a down then deletes. A
- * namespace killed before it is named dies with this thread. */
-static int make_one(struct lab_nwork *w, int journal)
+static int made_cb(size_t k, int fd, const struct netns_id *id, void *data)
 {
-	int fd, r;
+	struct maker *m = data;
+	struct lab_nwork *w = &m->plan->nodes[m->todo[k]];
+	int r;
 
-	if (unshare(CLONE_NEWNET) < 0)
-		return -errno;
-	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = netns_link_set_up(-1, "lo", true);
-	if (r >= 0)
-		r = netns_fd_id(fd, &w->id);
-	if (r >= 0)
-		r = lab_journal_add(journal, w->ns, &w->id);
-	if (r >= 0)
-		r = netns_name_attach_fd(w->ns, fd);
-	close(fd);
-	if (r >= 0)
-		w->made = w->has_id = true;
-	return r;
+	(void)fd;
+	if (atomic_load(&m->stop))
+		return -EINTR;
+	w->id = *id;
+	r = lab_journal_add(m->journal, w->ns, id);
+	if (r < 0)
+		return r;
+	w->has_id = true;
+	atomic_fetch_add(&m->done, 1);
+	return 0;
 }
 
-static void *maker_thread(void *arg)
+static void *maker_main(void *arg)
 {
 	struct maker *m = arg;
+	const char *msg;
 
-	while (!atomic_load(&m->stop)) {
-		size_t k = atomic_fetch_add(&m->next, 1);
-		int r;
-
-		if (k >= m->n)
-			break;
-		r = make_one(&m->plan->nodes[m->todo[k]], m->journal);
-		if (r < 0) {
-			const char *msg = netns_error_message();
-
-			pthread_mutex_lock(&m->lock);
-			/* The first in file order, as one thread would have seen it. */
-			if (!m->err || m->todo[k] < m->err_node) {
-				m->err = r;
-				m->err_node = m->todo[k];
-				snprintf(m->msg, sizeof(m->msg), "%s", msg ? msg : "");
-			}
-			pthread_mutex_unlock(&m->lock);
-			atomic_store(&m->stop, true);
-			break;
-		}
-		atomic_fetch_add(&m->done, 1);
-	}
-	atomic_fetch_sub(&m->running, 1);
+	m->err = netns_name_add_parallel(m->names, m->n, NETNS_ADD_LO_UP, m->threads, made_cb, m,
+					 &m->failed);
+	msg = netns_error_message();
+	snprintf(m->msg, sizeof(m->msg), "%s", m->err < 0 && msg ? msg : "");
+	atomic_store(&m->finished, true);
 	return NULL;
+}
+
+/* Which nodes were named: all on success; after a failure, those whose
+ * name is the namespace the journal got (the library leaves the names made
+ * before the failing one, and those other threads finished). */
+static void maker_mark(struct maker *m)
+{
+	for (size_t k = 0; k < m->n; k++) {
+		struct lab_nwork *w = &m->plan->nodes[m->todo[k]];
+		struct netns_id id;
+		int fd;
+
+		if (!m->err) {
+			w->made = true;
+			continue;
+		}
+		if (!w->has_id)
+			continue;
+		fd = netns_fd_open_name(w->ns);
+		w->made = fd >= 0 && netns_fd_id(fd, &id) == 0 && netns_id_equal(&id, &w->id);
+		if (fd >= 0)
+			close(fd);
+	}
 }
 
 int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 {
 	const struct lab_ctx *ctx = p->ctx;
-	struct maker m = { .plan = p, .lock = PTHREAD_MUTEX_INITIALIZER, .journal = journal };
-	pthread_t th[MAX_THREADS];
-	sigset_t all, old;
+	struct maker m = { .plan = p, .journal = journal };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n_threads, started = 0, i;
-	int status = LAB_OK;
+	bool interrupted = false;
+	pthread_t th;
+	size_t i;
+	int status = LAB_OK, r;
 
 	m.todo = malloc((p->n_nodes + 1) * sizeof(*m.todo));
-	if (!m.todo)
-		return lab_fail(ctx, "lab", -ENOMEM);
+	m.names = malloc((p->n_nodes + 1) * sizeof(*m.names));
+	if (!m.todo || !m.names) {
+		status = lab_fail(ctx, "lab", -ENOMEM);
+		goto out;
+	}
 	for (i = 0; i < p->n_nodes; i++)
-		if (p->nodes[i].add)
+		if (p->nodes[i].add) {
+			m.names[m.n] = p->nodes[i].ns;
 			m.todo[m.n++] = i;
+		}
 	if (m.n == 0)
 		goto out;
-	/* The run directory once, before the threads race to it. */
-	int r = netns_rundir_create();
-
-	if (r < 0) {
-		status = lab_fail(ctx, netns_rundir_get(), r);
+	m.threads = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (unsigned)cpus;
+	r = pthread_create(&th, NULL, maker_main, &m);
+	if (r != 0) {
+		status = lab_fail(ctx, "thread", -r);
 		goto out;
 	}
-	n_threads = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (size_t)cpus;
-	if (n_threads > m.n)
-		n_threads = m.n;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (i = 0; i < n_threads; i++) {
-		atomic_fetch_add(&m.running, 1);
-		if (pthread_create(&th[i], NULL, maker_thread, &m) != 0) {
-			atomic_fetch_sub(&m.running, 1);
-			break;
-		}
-		started++;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (started == 0) {
-		status = lab_fail(ctx, "thread", -EAGAIN);
-		goto out;
-	}
-	while (atomic_load(&m.running) > 0) {
+	while (!atomic_load(&m.finished)) {
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
 		prog->nodes = atomic_load(&m.done);
 		lab_progress_show(prog);
 		if (lab_cancelled(ctx) && !atomic_load(&m.stop)) {
-			pthread_mutex_lock(&m.lock);
-			if (!m.err) {
-				m.err = -EINTR;
-				m.err_node = SIZE_MAX;
-			}
-			pthread_mutex_unlock(&m.lock);
+			interrupted = true;
 			atomic_store(&m.stop, true);
 		}
 	}
-	for (i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
+	pthread_join(th, NULL);
+	maker_mark(&m);
 	prog->nodes = atomic_load(&m.done);
-	if (m.err == -EINTR && m.err_node == SIZE_MAX) {
+	if (m.err == -EINTR && interrupted) {
 		lab_progress_end(prog);
 		status = lab_failx(ctx, "interrupted");
 	} else if (m.err) {
-		struct lab_nwork *w = &p->nodes[m.err_node];
 		char what[512];
 
 		lab_progress_end(prog);
-		snprintf(what, sizeof(what), "node '%s': namespace '%s'", w->node, w->ns);
+		if (m.failed < m.n) {
+			struct lab_nwork *w = &p->nodes[m.todo[m.failed]];
+
+			snprintf(what, sizeof(what), "node '%s': namespace '%s'", w->node, w->ns);
+		} else {
+			snprintf(what, sizeof(what), "namespaces");
+		}
 		if (m.msg[0])
 			status = lab_failx(ctx, "%s: %s (%s)", what, strerror(-m.err), m.msg);
 		else
@@ -185,6 +168,7 @@ int lab_make_nodes(struct lab_plan *p, struct lab_progress *prog, int journal)
 	}
 out:
 	free(m.todo);
+	free(m.names);
 	return status;
 }
 
@@ -236,14 +220,13 @@ int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 	struct fd_cache c;
 	struct mnl_socket *nl;
 	char msg[256] = "", what[512];
-	unsigned seq = (unsigned)time(NULL);
 	int r = 0;
 	size_t i;
 
 	if (p->n_links == 0)
 		return LAB_OK;
-	if (!(nl = lab_nl_open(0)))
-		return lab_fail(ctx, "netlink", -errno);
+	if ((r = rtnl_open(0, &nl)) < 0)
+		return lab_fail(ctx, "netlink", r);
 	cache_init(&c, p);
 	for (i = 0; i < p->n_links; i++) {
 		struct lab_link_work *l = &p->links[i];
@@ -256,7 +239,7 @@ int lab_make_links(struct lab_plan *p, struct lab_progress *prog)
 			fd1 = own = netns_fd_open_name(p->nodes[l->node[1]].ns);
 		else
 			fd1 = cache_get(&c, l->node[1]);
-		r = fd0 < 0 ? fd0 : fd1 < 0 ? fd1 : l->type->make(nl, ++seq, l, fd0, fd1, msg, sizeof(msg));
+		r = fd0 < 0 ? fd0 : fd1 < 0 ? fd1 : l->type->make(nl, l, fd0, fd1, msg, sizeof(msg));
 		if (own >= 0)
 			close(own);
 		if (r < 0) {

@@ -5,11 +5,7 @@
  * routes; the undo of that; and the removals of a live change. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
-#include <linux/veth.h>
-#include <libmnl/libmnl.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
@@ -52,19 +48,16 @@ static int set_mtu(const char *ifname, unsigned mtu)
 	return r;
 }
 
-/* /proc/sys/net is the namespace of the thread that opens it. "KEY=VALUE";
- * the value it had goes to OLD when OLD is not NULL. */
-static int sysctl_set(const char *kv, struct lab_strv *old)
+/* /proc/sys/net is the namespace of the thread that opens it. The value it
+ * had goes to OLD when OLD is not NULL. */
+static int sysctl_set(const struct lab_sysctl_op *sc, struct lab_sysctls *old)
 {
 	char path[512], was[256];
-	const char *eq = strchr(kv, '=');
-	size_t i, len;
+	size_t i, len, vl = strlen(sc->value);
 	ssize_t n;
 	int fd, r = 0;
 
-	if (!eq)
-		return -EINVAL;
-	len = (size_t)snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)(eq - kv), kv);
+	len = (size_t)snprintf(path, sizeof(path), "/proc/sys/%s", sc->key);
 	if (len >= sizeof(path))
 		return -ENAMETOOLONG;
 	for (i = strlen("/proc/sys/"); i < len; i++)
@@ -81,45 +74,30 @@ static int sysctl_set(const char *kv, struct lab_strv *old)
 		}
 		was[n] = '\0';
 		was[strcspn(was, "\n")] = '\0';
-		char *s;
-
-		if (asprintf(&s, "%.*s=%s", (int)(eq - kv), kv, was) < 0 ||
-		    (r = lab_strv_add(old, s), free(s), r) < 0) {
-			r = -ENOMEM;
+		if ((r = lab_sysctls_add(old, sc->key, was)) < 0)
 			goto out;
-		}
 	}
-	n = pwrite(fd, eq + 1, strlen(eq + 1), 0);
+	n = pwrite(fd, sc->value, vl, 0);
 	if (n < 0)
 		r = -errno;
-	else if ((size_t)n != strlen(eq + 1))
+	else if ((size_t)n != vl)
 		r = -EIO;
 out:
 	close(fd);
 	return r;
 }
 
-static int route_do(const char *s, bool add)
+static int route_do(const struct lab_route_op *rt, bool add)
 {
-	const char *dst, *via, *dev;
-	char buf[512];
-	int r = lab_route_parse(s, buf, sizeof(buf), &dst, &via, &dev);
-
-	if (r < 0)
-		return r;
-	return add ? netns_route_add(-1, dst, via, dev) : netns_route_delete(-1, dst, via, dev);
+	if (!rt->dst)
+		return -EINVAL;
+	return add ? netns_route_add(-1, rt->dst, rt->via, rt->dev)
+		   : netns_route_delete(-1, rt->dst, rt->via, rt->dev);
 }
 
-/* "IF CIDR" */
-static int addr_do(const char *s, bool add)
+static int addr_do(const struct lab_addr_op *a, bool add)
 {
-	char ifname[IFNAMSIZ + 1];
-	const char *sp = strchr(s, ' ');
-
-	if (!sp || (size_t)(sp - s) >= sizeof(ifname))
-		return -EINVAL;
-	snprintf(ifname, sizeof(ifname), "%.*s", (int)(sp - s), s);
-	return add ? netns_addr_add(-1, ifname, sp + 1) : netns_addr_delete(-1, ifname, sp + 1);
+	return add ? netns_addr_add(-1, a->ifname, a->cidr) : netns_addr_delete(-1, a->ifname, a->cidr);
 }
 
 void lab_node_error(struct lab_nwork *w, int r, const char *fmt, ...)
@@ -134,23 +112,22 @@ void lab_node_error(struct lab_nwork *w, int r, const char *fmt, ...)
 	w->err = r;
 }
 
-/* Puts back the routes NODE (a node of a state) has that are missing, after
- * an address went: the kernel drops the routes through a subnet with its
- * last address. The ones put back go to ADDED when not NULL. */
-static int routes_fix(struct lab_nwork *w, json_t *node, struct lab_strv *added)
+/* Puts back the routes of ROUTES (a node's in a state) that are missing,
+ * after an address went: the kernel drops the routes through a subnet with
+ * its last address. The ones put back go to ADDED when not NULL. */
+static int routes_fix(struct lab_nwork *w, const struct lab_routes *routes,
+		      struct lab_routes *added)
 {
-	json_t *v;
-	size_t i;
 	int r;
 
-	json_array_foreach(json_object_get(node, "routes"), i, v) {
-		if (!json_string_value(v))
-			continue;
-		r = route_do(json_string_value(v), true);
+	for (size_t i = 0; i < routes->n; i++) {
+		const struct lab_route_op *rt = &routes->v[i];
+
+		r = route_do(rt, true);
 		if (r == 0 && added)
-			r = lab_strv_add(added, json_string_value(v));
+			r = lab_routes_add(added, rt->text);
 		if (r < 0 && r != -EEXIST) {
-			lab_node_error(w, r, "node '%s': route %s", w->node, json_string_value(v));
+			lab_node_error(w, r, "node '%s': route %s", w->node, rt->text);
 			return r;
 		}
 	}
@@ -185,32 +162,30 @@ int lab_node_add(struct lab_nwork *w)
 	 * goes first. Added first, it would be a secondary of the old one's
 	 * subnet, and the kernel deletes secondaries with their primary. */
 	for (i = 0; i < w->addr_add.n; i++) {
-		size_t il = strcspn(w->addr_add.v[i], " ") + 1;
+		const struct lab_addr_op *a = &w->addr_add.v[i];
 
-		for (size_t j = 0; j < w->addr_del.n; j++) {
-			if (strncmp(w->addr_del.v[j], w->addr_add.v[i], il) != 0 ||
-			    lab_strv_has(&w->addr_pre, w->addr_del.v[j]))
+		for (size_t j = 0; *a->ifname && j < w->addr_del.n; j++) {
+			const struct lab_addr_op *d = &w->addr_del.v[j];
+
+			if (strcmp(d->ifname, a->ifname) != 0 || lab_addrs_has(&w->addr_pre, d->text))
 				continue;
-			r = addr_do(w->addr_del.v[j], false);
+			r = addr_do(d, false);
 			if (r == 0)
-				r = lab_strv_add(&w->addr_pre, w->addr_del.v[j]);
+				r = lab_addrs_add(&w->addr_pre, d->text);
 			if (r < 0 && r != -EADDRNOTAVAIL) {
-				lab_node_error(w, r, "node '%s': address %s", w->node, w->addr_del.v[j]);
+				lab_node_error(w, r, "node '%s': address %s", w->node, d->text);
 				return r;
 			}
 		}
 	}
 	for (i = 0; i < w->addr_add.n; i++, w->done[DONE_ADDR]++)
-		if ((r = addr_do(w->addr_add.v[i], true)) < 0) {
-			lab_node_error(w, r, "node '%s': address %s", w->node, w->addr_add.v[i]);
+		if ((r = addr_do(&w->addr_add.v[i], true)) < 0) {
+			lab_node_error(w, r, "node '%s': address %s", w->node, w->addr_add.v[i].text);
 			return r;
 		}
 	for (i = 0; i < w->sysctl_set.n; i++, w->done[DONE_SYSCTL]++)
-		if ((r = sysctl_set(w->sysctl_set.v[i], &w->sysctl_old)) < 0) {
-			char *eq = strchr(w->sysctl_set.v[i], '=');
-
-			lab_node_error(w, r, "node '%s': sysctl %.*s", w->node,
-				   (int)(eq ? eq - w->sysctl_set.v[i] : 0), w->sysctl_set.v[i]);
+		if ((r = sysctl_set(&w->sysctl_set.v[i], &w->sysctl_old)) < 0) {
+			lab_node_error(w, r, "node '%s': sysctl %s", w->node, w->sysctl_set.v[i].key);
 			w->msg[0] = '\0';
 			return r;
 		}
@@ -221,27 +196,28 @@ int lab_node_add(struct lab_nwork *w)
 	for (i = 0; i < w->route_add.n; i++, w->done[DONE_ROUTE]++) {
 		/* A route to a destination that has one which goes: that one
 		 * goes first (the kernel has one route per destination). */
-		size_t dl = strcspn(w->route_add.v[i], " ");
+		const struct lab_route_op *a = &w->route_add.v[i];
 
-		for (size_t j = 0; j < w->route_del.n; j++) {
-			if (strncmp(w->route_del.v[j], w->route_add.v[i], dl) != 0 ||
-			    (w->route_del.v[j][dl] != ' ' && w->route_del.v[j][dl] != '\0'))
+		for (size_t j = 0; a->dst && j < w->route_del.n; j++) {
+			const struct lab_route_op *d = &w->route_del.v[j];
+
+			if (!d->dst || strcmp(d->dst, a->dst) != 0)
 				continue;
-			r = route_do(w->route_del.v[j], false);
+			r = route_do(d, false);
 			if (r == 0)
-				r = lab_strv_add(&w->route_pre, w->route_del.v[j]);
+				r = lab_routes_add(&w->route_pre, d->text);
 			if (r < 0 && r != -ESRCH) {
-				lab_node_error(w, r, "node '%s': route %s", w->node, w->route_del.v[j]);
+				lab_node_error(w, r, "node '%s': route %s", w->node, d->text);
 				return r;
 			}
 		}
-		if ((r = route_do(w->route_add.v[i], true)) < 0) {
-			lab_node_error(w, r, "node '%s': route %s", w->node, w->route_add.v[i]);
+		if ((r = route_do(a, true)) < 0) {
+			lab_node_error(w, r, "node '%s': route %s", w->node, a->text);
 			return r;
 		}
 	}
 	if (w->addr_pre.n)
-		return routes_fix(w, w->state, &w->route_fix);
+		return routes_fix(w, &w->routes, &w->route_fix);
 	return 0;
 }
 
@@ -265,19 +241,19 @@ int lab_node_undo(struct lab_nwork *w)
 	size_t i;
 
 	for (i = w->route_fix.n; i-- > 0;)
-		route_do(w->route_fix.v[i], false);
+		route_do(&w->route_fix.v[i], false);
 	for (i = w->done[DONE_ROUTE]; i-- > 0;)
-		route_do(w->route_add.v[i], false);
+		route_do(&w->route_add.v[i], false);
 	for (i = w->route_pre.n; i-- > 0;)
-		route_do(w->route_pre.v[i], true);
+		route_do(&w->route_pre.v[i], true);
 	for (i = w->sysctl_old.n; i-- > 0;)
-		sysctl_set(w->sysctl_old.v[i], NULL);
+		sysctl_set(&w->sysctl_old.v[i], NULL);
 	for (i = w->done[DONE_ADDR]; i-- > 0;)
-		addr_do(w->addr_add.v[i], false);
+		addr_do(&w->addr_add.v[i], false);
 	for (i = w->addr_pre.n; i-- > 0;)
-		addr_do(w->addr_pre.v[i], true);
+		addr_do(&w->addr_pre.v[i], true);
 	if (w->addr_pre.n || w->done[DONE_ADDR])
-		routes_fix(w, w->old, NULL);
+		routes_fix(w, &w->routes_old, NULL);
 	for (i = w->done[DONE_MTU]; i-- > 0;)
 		set_mtu(w->mtus.v[i].ifname, w->mtus.v[i].was);
 	return 0;
@@ -291,20 +267,20 @@ int lab_node_remove(struct lab_nwork *w)
 	int r;
 
 	for (i = 0; i < w->route_del.n; i++) {
-		r = route_do(w->route_del.v[i], false);
+		r = route_do(&w->route_del.v[i], false);
 		if (r < 0 && r != -ESRCH && r != -ENODEV && r != -ENETUNREACH) {
-			lab_node_error(w, r, "node '%s': route %s", w->node, w->route_del.v[i]);
+			lab_node_error(w, r, "node '%s': route %s", w->node, w->route_del.v[i].text);
 			return r;
 		}
 	}
 	for (i = 0; i < w->addr_del.n; i++) {
-		r = addr_do(w->addr_del.v[i], false);
+		r = addr_do(&w->addr_del.v[i], false);
 		if (r < 0 && r != -EADDRNOTAVAIL && r != -ENODEV) {
-			lab_node_error(w, r, "node '%s': address %s", w->node, w->addr_del.v[i]);
+			lab_node_error(w, r, "node '%s': address %s", w->node, w->addr_del.v[i].text);
 			return r;
 		}
 	}
-	if (w->addr_del.n && (r = routes_fix(w, w->state, NULL)) < 0)
+	if (w->addr_del.n && (r = routes_fix(w, &w->routes, NULL)) < 0)
 		return r;
 	for (i = 0; i < w->link_del.n; i++) {
 		r = netns_link_delete(-1, w->link_del.v[i]);

@@ -187,24 +187,34 @@ static int node_changes(struct lab_strv *b, struct lab_nwork *w, json_t *o, json
 		if (json_string_value(v) && (!in_array(oa, json_string_value(v)) ||
 					     addr_on(json_string_value(v), &w->ups) ||
 					     addr_on(json_string_value(v), &w->born)))
-			r = r ?: strv_add(&w->addr_add, "%s", json_string_value(v));
+			r = r ?: lab_addrs_add(&w->addr_add, json_string_value(v));
 	json_array_foreach(oa, i, v)
 		if (json_string_value(v) && !in_array(na, json_string_value(v)) &&
 		    !addr_on(json_string_value(v), &w->gone))
-			r = r ?: strv_add(&w->addr_del, "%s", json_string_value(v));
+			r = r ?: lab_addrs_add(&w->addr_del, json_string_value(v));
 	json_array_foreach(json_object_get(n, "routes"), i, v)
 		if (json_string_value(v) &&
 		    !in_array(json_object_get(o, "routes"), json_string_value(v)))
-			r = r ?: strv_add(&w->route_add, "%s", json_string_value(v));
+			r = r ?: lab_routes_add(&w->route_add, json_string_value(v));
 	json_array_foreach(json_object_get(o, "routes"), i, v)
 		if (json_string_value(v) &&
 		    !in_array(json_object_get(n, "routes"), json_string_value(v)))
-			r = r ?: strv_add(&w->route_del, "%s", json_string_value(v));
+			r = r ?: lab_routes_add(&w->route_del, json_string_value(v));
 	json_object_foreach(json_object_get(n, "sysctls"), k, v) {
 		const char *was = json_string_value(json_object_get(os, k));
 
 		if (json_string_value(v) && (!was || strcmp(was, json_string_value(v)) != 0))
-			r = r ?: strv_add(&w->sysctl_set, "%s=%s", k, json_string_value(v));
+			r = r ?: lab_sysctls_add(&w->sysctl_set, k, json_string_value(v));
+	}
+	/* The routes put back after an address goes (lab_node_add(),
+	 * lab_node_remove()), and after the undo of that. */
+	if (o) {
+		json_array_foreach(json_object_get(n, "routes"), i, v)
+			if (json_string_value(v))
+				r = r ?: lab_routes_add(&w->routes, json_string_value(v));
+		json_array_foreach(json_object_get(o, "routes"), i, v)
+			if (json_string_value(v))
+				r = r ?: lab_routes_add(&w->routes_old, json_string_value(v));
 	}
 	if (r < 0 || w->add)
 		return r;
@@ -214,42 +224,40 @@ static int node_changes(struct lab_strv *b, struct lab_nwork *w, json_t *o, json
 	if (!paired)
 		return -ENOMEM;
 	for (i = 0; i < w->addr_add.n; i++) {
-		const char *a = w->addr_add.v[i], *sp = strchr(a, ' ');
+		const struct lab_addr_op *a = &w->addr_add.v[i];
 
-		if (addr_on(a, &w->ups) || addr_on(a, &w->born))
+		if (lab_strv_has(&w->ups, a->ifname) || lab_strv_has(&w->born, a->ifname))
 			continue;
-		for (j = 0; sp && j < w->addr_del.n; j++)
-			if (!paired[j] && strncmp(w->addr_del.v[j], a, (size_t)(sp - a + 1)) == 0)
+		for (j = 0; *a->ifname && j < w->addr_del.n; j++)
+			if (!paired[j] && strcmp(w->addr_del.v[j].ifname, a->ifname) == 0)
 				break;
-		if (sp && j < w->addr_del.n) {
+		if (*a->ifname && j < w->addr_del.n) {
 			paired[j] = true;
 			r = r ?: strv_add(&b[L_ADDR], "~ addr %s %s -> %s", w->node,
-					  w->addr_del.v[j], sp + 1);
+					  w->addr_del.v[j].text, a->cidr);
 		} else {
-			r = r ?: strv_add(&b[L_ADDR], "+ addr %s %s", w->node, a);
+			r = r ?: strv_add(&b[L_ADDR], "+ addr %s %s", w->node, a->text);
 		}
 	}
 	for (j = 0; j < w->addr_del.n; j++)
 		if (!paired[j])
-			r = r ?: strv_add(&b[L_ADDR_DEL], "- addr %s %s", w->node, w->addr_del.v[j]);
+			r = r ?: strv_add(&b[L_ADDR_DEL], "- addr %s %s", w->node,
+					  w->addr_del.v[j].text);
 	free(paired);
 	for (i = 0; i < w->route_add.n; i++)
-		r = r ?: strv_add(&b[L_ROUTE_ADD], "+ route %s %s", w->node, w->route_add.v[i]);
+		r = r ?: strv_add(&b[L_ROUTE_ADD], "+ route %s %s", w->node, w->route_add.v[i].text);
 	for (i = 0; i < w->route_del.n; i++)
-		r = r ?: strv_add(&b[L_ROUTE_DEL], "- route %s %s", w->node, w->route_del.v[i]);
+		r = r ?: strv_add(&b[L_ROUTE_DEL], "- route %s %s", w->node, w->route_del.v[i].text);
 	for (i = 0; i < w->sysctl_set.n; i++) {
-		char *eq = strchr(w->sysctl_set.v[i], '=');
-		const char *was;
+		const struct lab_sysctl_op *sc = &w->sysctl_set.v[i];
+		const char *was = json_string_value(json_object_get(os, sc->key));
 
-		*eq = '\0';
-		was = json_string_value(json_object_get(os, w->sysctl_set.v[i]));
 		if (was)
 			r = r ?: strv_add(&b[L_SYSCTL], "~ sysctl %s %s %s -> %s", w->node,
-					  w->sysctl_set.v[i], was, eq + 1);
+					  sc->key, was, sc->value);
 		else
-			r = r ?: strv_add(&b[L_SYSCTL], "+ sysctl %s %s %s", w->node,
-					  w->sysctl_set.v[i], eq + 1);
-		*eq = '=';
+			r = r ?: strv_add(&b[L_SYSCTL], "+ sysctl %s %s %s", w->node, sc->key,
+					  sc->value);
 	}
 	return r;
 }
@@ -478,14 +486,19 @@ void lab_plan_free(struct lab_plan *p)
 		return;
 	for (size_t i = 0; p->nodes && i < p->n_nodes; i++) {
 		struct lab_nwork *w = &p->nodes[i];
-		struct lab_strv *all[] = { &w->born, &w->ups, &w->ports, &w->gone,
-					   &w->addr_add, &w->addr_del, &w->route_add,
-					   &w->route_del, &w->sysctl_set, &w->sysctl_old,
-					   &w->link_del, &w->route_pre, &w->addr_pre,
-					   &w->route_fix };
+		struct lab_strv *all[] = { &w->born, &w->ups, &w->ports, &w->gone, &w->link_del };
+		struct lab_routes *routes[] = { &w->route_add, &w->route_del, &w->route_pre,
+						&w->route_fix, &w->routes, &w->routes_old };
 
 		for (size_t j = 0; j < sizeof(all) / sizeof(all[0]); j++)
 			lab_strv_free(all[j]);
+		for (size_t j = 0; j < sizeof(routes) / sizeof(routes[0]); j++)
+			lab_routes_free(routes[j]);
+		lab_addrs_free(&w->addr_add);
+		lab_addrs_free(&w->addr_del);
+		lab_addrs_free(&w->addr_pre);
+		lab_sysctls_free(&w->sysctl_set);
+		lab_sysctls_free(&w->sysctl_old);
 		free(w->mtus.v);
 	}
 	free(p->nodes);

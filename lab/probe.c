@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -68,7 +69,7 @@ static uint16_t inet_cksum(const void *buf, size_t len)
 	return htons((uint16_t)~sum);
 }
 
-static void sockaddr_of(const struct ip *ip, struct sockaddr_storage *ss, socklen_t *len)
+static void sockaddr_of(const struct rtnl_ip *ip, struct sockaddr_storage *ss, socklen_t *len)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (ip->family == AF_INET) {
@@ -90,7 +91,7 @@ static void sockaddr_of(const struct ip *ip, struct sockaddr_storage *ss, sockle
  * Returns 0 or a negative errno (the probe has then failed). */
 static int probe_start(struct row *row)
 {
-	bool v4 = row->src->family == AF_INET;
+	bool v4 = row->src->ip.family == AF_INET;
 	struct sockaddr_storage ss;
 	struct echo e = { .type = v4 ? ICMP_ECHO : ICMP6_ECHO_REQUEST, .id = row->id,
 			  .seq = row->seq, .data = "netns lab check" };
@@ -127,11 +128,11 @@ static int probe_start(struct row *row)
 		r = setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, row->from->ifname,
 			       (socklen_t)strlen(row->from->ifname) + 1);
 	if (r == 0) {
-		sockaddr_of(row->src, &ss, &len);
+		sockaddr_of(&row->src->ip, &ss, &len);
 		r = bind(s, (struct sockaddr *)&ss, len);
 	}
 	if (r == 0) {
-		sockaddr_of(row->dst, &ss, &len);
+		sockaddr_of(&row->dst->ip, &ss, &len);
 		r = connect(s, (struct sockaddr *)&ss, len);
 	}
 	if (v4)
@@ -149,75 +150,57 @@ static int probe_start(struct row *row)
 	return 0;
 }
 
-/* An rtnetlink socket made in namespace NS (bound, asking for extended
- * acks: lab_nl_fdopen()), and IFNAME's index there (unless IFNAME is
- * NULL); NULL on any failure. */
-static struct mnl_socket *rtnl_in_node(const char *ns, const char *ifname, int *ret_ifindex)
+/* An rtnetlink socket made in namespace NS (rtnl_fdopen()) into *RET, and
+ * IFNAME's index there (unless IFNAME is NULL). 0 or a negative errno. */
+static int rtnl_in_node(const char *ns, const char *ifname, struct mnl_socket **ret,
+			int *ret_ifindex)
 {
 	struct ifreq ifr = { 0 };
 	int fd, s;
 
 	fd = netns_fd_open_name(ns);
 	if (fd < 0)
-		return NULL;
+		return fd;
 	s = netns_socket(fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
 	close(fd);
 	if (s < 0)
-		return NULL;
+		return s;
 	if (ifname) {
 		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 		/* SIOCGIFINDEX on any socket answers for the socket's namespace. */
 		if (ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
+			int r = -errno;
+
 			close(s);
-			return NULL;
+			return r;
 		}
 		*ret_ifindex = ifr.ifr_ifindex;
 	}
-	return lab_nl_fdopen(s, 0);
+	return rtnl_fdopen(s, 0, ret);
 }
 
-/* One RTM_GETNEIGH or RTM_DELNEIGH for ADDR on IFINDEX, answered: 0, or a
+static int neigh_state_of(const struct nlmsghdr *m, void *data)
+{
+	int state = rtnl_neigh_state(m);
+
+	if (state >= 0)
+		*(int *)data = state;
+	return 0;
+}
+
+/* One RTM_GETNEIGH or RTM_DELNEIGH for IP on IFINDEX, answered: 0, or a
  * negative errno and the kernel's extended ack in MSG (MSGLEN bytes; "" if
  * it gave none); for GET, the entry's NUD state in *RET_STATE. */
-static int neigh_req(struct mnl_socket *nl, uint16_t type, int ifindex, const struct ip *ip,
-		     unsigned seq, uint16_t *ret_state, char *msg, size_t msglen)
+static int neigh_req(struct mnl_socket *nl, uint16_t type, int ifindex, const struct rtnl_ip *ip,
+		     int *ret_state, char *msg, size_t msglen)
 {
-	char buf[8192];
-	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
-	struct ndmsg *ndm;
-	ssize_t n;
+	char buf[RTNL_BUF];
+	struct nlmsghdr *nlh = rtnl_msg(buf);
+	int r = rtnl_neigh_msg(nlh, sizeof(buf), type, ifindex, ip);
 
-	h->nlmsg_type = type;
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	h->nlmsg_seq = seq;
-	ndm = mnl_nlmsg_put_extra_header(h, sizeof(*ndm));
-	ndm->ndm_family = (uint8_t)ip->family;
-	ndm->ndm_ifindex = ifindex;
-	mnl_attr_put(h, NDA_DST, ip->family == AF_INET ? 4 : 16, ip->a);
-	if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0)
-		return -errno;
-	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		int len = (int)n;
-
-		for (h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
-			if (!mnl_nlmsg_seq_ok(h, seq) ||
-			    !mnl_nlmsg_portid_ok(h, mnl_socket_get_portid(nl)))
-				continue;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
-
-				if (mnl_nlmsg_get_payload_len(h) < sizeof(*e))
-					return -EBADMSG;
-				if (e->error < 0)
-					lab_nl_extack(h, msg, msglen);
-				return e->error; /* 0 (the ack) or -errno */
-			}
-			if (h->nlmsg_type == RTM_NEWNEIGH &&
-			    mnl_nlmsg_get_payload_len(h) >= sizeof(*ndm) && ret_state)
-				*ret_state = ((const struct ndmsg *)mnl_nlmsg_get_payload(h))->ndm_state;
-		}
-	}
-	return n < 0 ? -errno : -EBADMSG;
+	if (r < 0)
+		return r;
+	return rtnl_talk(nl, nlh, ret_state ? neigh_state_of : NULL, ret_state, msg, msglen);
 }
 
 /* Removes what a probe left in namespace NS: the neighbour entry (ARP or
@@ -231,18 +214,18 @@ static int neigh_req(struct mnl_socket *nl, uint16_t type, int ifindex, const st
  * (the probe never resolved it, or it went meanwhile) is no failure; nor is
  * a namespace or interface gone, which fails the probe already. */
 static void neigh_forget(struct check *c, const char *ns, const char *ifname,
-			 const struct ip *ip)
+			 const struct station_ip *ip)
 {
 	struct mnl_socket *nl;
-	uint16_t state = 0;
+	int state = 0;
 	char msg[160] = "";
 	int ifindex, r;
 
-	if (!(nl = rtnl_in_node(ns, ifname, &ifindex)))
+	if (rtnl_in_node(ns, ifname, &nl, &ifindex) < 0)
 		return;
-	r = neigh_req(nl, RTM_GETNEIGH, ifindex, ip, 1, &state, msg, sizeof(msg));
+	r = neigh_req(nl, RTM_GETNEIGH, ifindex, &ip->ip, &state, msg, sizeof(msg));
 	if (r == 0 && !(state & (NUD_PERMANENT | NUD_NOARP)))
-		r = neigh_req(nl, RTM_DELNEIGH, ifindex, ip, 2, NULL, msg, sizeof(msg));
+		r = neigh_req(nl, RTM_DELNEIGH, ifindex, &ip->ip, NULL, msg, sizeof(msg));
 	mnl_socket_close(nl);
 	if (r == 0 || r == -ENOENT)
 		return;
@@ -289,7 +272,7 @@ static bool probe_read(struct row *row, const struct timespec *now)
 				from = &row->sent_real;
 			}
 
-		if (row->src->family == AF_INET) {
+		if (row->src->ip.family == AF_INET) {
 			size_t ihl = len ? (size_t)(buf[0] & 15) * 4 : 0;
 
 			if (ihl < 20 || ihl > len)
@@ -300,7 +283,7 @@ static bool probe_read(struct row *row, const struct timespec *now)
 		if (len < 8)
 			continue;
 		memcpy(&e, p, 8);
-		if (e.type == (row->src->family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY) &&
+		if (e.type == (row->src->ip.family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY) &&
 		    e.id == row->id && e.seq == row->seq) {
 			row->state = ROW_OK;
 			row->rtt_ms = (double)ns_since(from, at) / 1e6;
@@ -459,74 +442,42 @@ static void ns_dad_free(void *p)
 	free(d);
 }
 
+static int dad_one(const struct nlmsghdr *m, void *data)
+{
+	struct ns_dad *d = data;
+	struct rtnl_addr_info info;
+	unsigned char (*p)[16];
+
+	if (rtnl_addr_parse(m, &info) < 0 || info.ip.family != AF_INET6 ||
+	    !(info.flags & IFA_F_TENTATIVE) || (info.flags & IFA_F_DADFAILED))
+		return 0;
+	if (!(p = realloc(d->a, (d->n + 1) * sizeof(*p))))
+		return -ENOMEM;
+	memcpy(p[d->n++], info.ip.a, 16);
+	d->a = p;
+	return 0;
+}
+
 /* Fills D with the addresses of D->ns whose duplicate address detection is
  * running (added less than a second or two ago, longer on a busy machine);
  * on any error, with what was read (the probes then go, and fail or not). */
 static void ns_dad_load(struct ns_dad *d)
 {
-	char buf[16384];
+	char buf[RTNL_BUF];
+	struct nlmsghdr *nlh = rtnl_msg(buf);
 	struct mnl_socket *nl;
-	struct nlmsghdr *h;
-	struct ifaddrmsg *ifa;
-	unsigned seq = 1;
-	bool done = false;
-	ssize_t n;
 
-	if (!(nl = rtnl_in_node(d->ns, NULL, NULL)))
+	if (rtnl_in_node(d->ns, NULL, &nl, NULL) < 0)
 		return;
-	h = mnl_nlmsg_put_header(buf);
-	h->nlmsg_type = RTM_GETADDR;
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	h->nlmsg_seq = seq;
-	ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
-	ifa->ifa_family = AF_INET6;
-	if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0)
-		goto out;
-	while (!done && (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		int len = (int)n;
-
-		for (h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
-			const struct nlattr *a;
-			const void *addr = NULL;
-			uint32_t flags;
-
-			if (!mnl_nlmsg_seq_ok(h, seq) ||
-			    !mnl_nlmsg_portid_ok(h, mnl_socket_get_portid(nl)))
-				continue;
-			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-				done = true;
-				break;
-			}
-			if (h->nlmsg_type != RTM_NEWADDR)
-				continue;
-			ifa = mnl_nlmsg_get_payload(h);
-			flags = ifa->ifa_flags;
-			mnl_attr_for_each(a, h, sizeof(*ifa)) {
-				if (mnl_attr_get_type(a) == IFA_ADDRESS &&
-				    mnl_attr_get_payload_len(a) == 16)
-					addr = mnl_attr_get_payload(a);
-				else if (mnl_attr_get_type(a) == IFA_FLAGS &&
-					 mnl_attr_get_payload_len(a) == 4)
-					flags = mnl_attr_get_u32(a);
-			}
-			if (addr && (flags & IFA_F_TENTATIVE) && !(flags & IFA_F_DADFAILED)) {
-				unsigned char (*p)[16] = realloc(d->a, (d->n + 1) * sizeof(*p));
-
-				if (!p)
-					goto out;
-				memcpy(p[d->n++], addr, 16);
-				d->a = p;
-			}
-		}
-	}
-out:
+	if (rtnl_addr_dump_msg(nlh, sizeof(buf), AF_INET6) == 0)
+		rtnl_talk(nl, nlh, dad_one, d, NULL, 0);
 	mnl_socket_close(nl);
 }
 
 /* Whether IP is tentative in namespace NS (on any of its interfaces).
  * CACHE, a tsearch() root (tdestroy() it with ns_dad_free), keeps each
  * namespace's answer for one pass. False on any error. */
-static bool addr_tentative(void **cache, const char *ns, const struct ip *ip)
+static bool addr_tentative(void **cache, const char *ns, const struct rtnl_ip *ip)
 {
 	struct ns_dad key = { .ns = ns }, *d;
 	void *hit = tfind(&key, cache, ns_dad_cmp);
@@ -553,10 +504,10 @@ static bool addr_tentative(void **cache, const char *ns, const struct ip *ip)
  * does not answer. */
 static bool failed_in_dad(const struct row *row, void **cache)
 {
-	return row->state == ROW_FAIL && row->src->family == AF_INET6 && !row->no_ns &&
+	return row->state == ROW_FAIL && row->src->ip.family == AF_INET6 && !row->no_ns &&
 	       (row->err == -EADDRNOTAVAIL || row->err == 0) &&
-	       (addr_tentative(cache, row->from->ns, row->src) ||
-		addr_tentative(cache, row->to->ns, row->dst));
+	       (addr_tentative(cache, row->from->ns, &row->src->ip) ||
+		addr_tentative(cache, row->to->ns, &row->dst->ip));
 }
 
 /* Waits until no address of a pending IPv6 probe is tentative, up to
@@ -579,7 +530,7 @@ static void dad_settle(struct check *c, const struct timespec *start)
 	for (i = 0; i < c->n_links; i++) {
 		const struct row *row = &c->rows[i];
 
-		wait[i] = row->state == ROW_PENDING && row->src->family == AF_INET6;
+		wait[i] = row->state == ROW_PENDING && row->src->ip.family == AF_INET6;
 		left += wait[i];
 	}
 	while (left) {
@@ -588,8 +539,8 @@ static void dad_settle(struct check *c, const struct timespec *start)
 		for (i = 0; i < c->n_links; i++) {
 			const struct row *row = &c->rows[i];
 
-			if (wait[i] && !addr_tentative(&cache, row->from->ns, row->src) &&
-			    !addr_tentative(&cache, row->to->ns, row->dst)) {
+			if (wait[i] && !addr_tentative(&cache, row->from->ns, &row->src->ip) &&
+			    !addr_tentative(&cache, row->to->ns, &row->dst->ip)) {
 				wait[i] = false;
 				left--;
 			}

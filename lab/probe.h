@@ -12,11 +12,12 @@
 #include <jansson.h>
 
 #include "lab.h"
+#include "rtnl/rtnl.h"
 
-struct ip {
-	int family;
-	unsigned prefix;
-	unsigned char a[16];
+/* An address of a station: the tree's IP type, and the text the state
+ * wrote it in (without its prefix), which the table shows. */
+struct station_ip {
+	struct rtnl_ip ip;
 	char text[INET6_ADDRSTRLEN];
 };
 
@@ -24,7 +25,7 @@ struct ip {
  * on a node that is not a bridge, or a bridge's own device. */
 struct station {
 	const char *node, *ns, *ifname;
-	struct ip *ips;
+	struct station_ip *ips;
 	size_t n_ips;
 	size_t dom_pos; /* a bridge member's place in its domain's list */
 };
@@ -36,7 +37,7 @@ struct row {
 	int state;
 	const char *skip;
 	const struct station *from, *to;
-	const struct ip *src, *dst;
+	const struct station_ip *src, *dst;
 	int err; /* ROW_FAIL: a negative errno, 0 for a timeout */
 	bool no_ns; /* ERR came from opening the source's namespace */
 	double rtt_ms;

@@ -15,11 +15,7 @@
  * the lab (mininet 788 dies of EMFILE near 8,000 nodes). */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
-#include <linux/veth.h>
-#include <libmnl/libmnl.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>

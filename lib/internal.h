@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "netns.h"
+#include "rtnl/rtnl.h"
 
 #define NETNS_EXPORT __attribute__((visibility("default")))
 
@@ -47,6 +48,13 @@ int nsi_rundir_name_path(const struct netns_rundir *rd, const char *name, char *
  * of names hold it, so that a name is always exactly one mount. */
 int nsi_rundir_lock(const struct netns_rundir *rd);
 
+/* names.c: makes NAME on the calling thread, which it moves into the new
+ * namespace (a throwaway thread: see netns_name_add()); the caller holds
+ * the run directory's name lock. CB, when not NULL, is called as
+ * netns_name_made_cb() says, with index I and DATA. */
+int nsi_name_make_here(const struct netns_rundir *rd, const char *name, unsigned flags,
+		       int *ret_fd, netns_name_made_cb cb, size_t i, void *data);
+
 /* switch.c: runs FN on a throwaway thread with every signal blocked, in
  * namespace FD, or starting in the caller's (NSI_THREAD_HERE) for FN to
  * move on from with setns or unshare; returns FN's result. */
@@ -66,20 +74,15 @@ int nsi_here_socket(int fd, int domain, int type, int protocol, int *ret);
  * Returns the close-on-exec socket or a negative errno. */
 int nsi_worker_socket(int fd, int domain, int type, int protocol);
 
-/* nl.c: rtnetlink request/response through libmnl. */
-/* Request buffer; MNL_SOCKET_BUFFER_SIZE is a run-time value (a VLA). */
-#define NETNS_NL_BUF 8192
-/* Receive buffer, large enough for any dump message (MNL_SOCKET_DUMP_SIZE). */
-#define NETNS_NL_DUMP 32768
-struct mnl_socket;
-struct nlmsghdr;
-typedef int (*nsi_nl_cb)(const struct nlmsghdr *nlh, void *data);
+/* nl.c: the library's rtnetlink, on the tree's one layer (rtnl/rtnl.h). */
 /* Opens a NETLINK_ROUTE socket in namespace FD (-1: the caller's). */
 int nsi_nl_open(int fd, struct mnl_socket **ret);
-/* Sends NLH (its seq is set here) and reads replies until ACK, DONE or
- * error, calling CB for each data message. Returns 0 or the kernel's
- * negative errno, and records the extended ack, if any. */
-int nsi_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, nsi_nl_cb cb, void *data);
+/* rtnl_talk(), with the kernel's extended ack, if any, recorded for
+ * netns_error_message(). */
+int nsi_nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, rtnl_cb cb, void *data);
+/* The same for one request built by BUILD's result R into NLH: passes a
+ * builder's error on. */
+int nsi_nl_send(struct mnl_socket *nl, struct nlmsghdr *nlh, int r);
 /* Records (or clears, with NULL) the message netns_error_message() returns. */
 void nsi_error_set(const char *msg);
 /* The nsid of namespace FD as seen from NL's namespace: >= 0, -ENOENT when
@@ -89,14 +92,7 @@ int nsi_nl_nsid(struct mnl_socket *nl, int fd);
 /* link.c, addr.c: helpers shared by links, addresses and routes. */
 /* The index of IFNAME in NL's namespace; -ENODEV. */
 int nsi_nl_ifindex(struct mnl_socket *nl, const char *ifname);
-struct nsi_cidr {
-	int family;             /* AF_INET or AF_INET6 */
-	unsigned char addr[16];
-	unsigned prefix;
-};
-/* Parses "ADDR/PREFIX" (or a bare ADDR: a host prefix). -EINVAL. */
-int nsi_cidr_parse(const char *s, struct nsi_cidr *ret);
 /* Adds (ADD) or deletes address C on interface IFINDEX through NL. */
-int nsi_addr_change(struct mnl_socket *nl, int ifindex, const struct nsi_cidr *c, bool add);
+int nsi_addr_change(struct mnl_socket *nl, int ifindex, const struct rtnl_ip *c, bool add);
 
 #endif

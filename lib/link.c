@@ -24,49 +24,41 @@ NETNS_EXPORT int netns_ifname_check(const char *ifname)
 	return 0;
 }
 
-/* Starts an RTM_*LINK request for IFNAME in BUF. */
-static struct nlmsghdr *link_request(char *buf, uint16_t type, uint16_t flags, const char *ifname)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifm;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	/* IFNAMSIZ bytes at most, checked by the callers: always fits. */
-	mnl_attr_put_strz_check(nlh, NETNS_NL_BUF, IFLA_IFNAME, ifname);
-	return nlh;
-}
-
 static int index_parse(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+	struct rtnl_link_info info;
 
-	if (nlh->nlmsg_type == RTM_NEWLINK && mnl_nlmsg_get_payload_len(nlh) >= sizeof(*ifm))
-		*(int *)data = ifm->ifi_index;
+	if (rtnl_link_parse(nlh, &info) == 0)
+		*(int *)data = info.index;
 	return 0;
 }
 
 int nsi_nl_ifindex(struct mnl_socket *nl, const char *ifname)
 {
-	char buf[NETNS_NL_BUF];
-	struct nlmsghdr *nlh = link_request(buf, RTM_GETLINK, 0, ifname);
+	char buf[RTNL_BUF];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtnl_link l = { .ifname = ifname };
 	int r, index = 0;
 
-	mnl_attr_put_u32_check(nlh, sizeof(buf), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	r = nsi_nl_talk(nl, nlh, index_parse, &index);
+	r = rtnl_link_get_msg(nlh, sizeof(buf), &l);
+	if (r >= 0)
+		r = nsi_nl_talk(nl, nlh, index_parse, &index);
 	if (r < 0)
 		return r;
 	return index > 0 ? index : -ENODEV;
 }
 
-/* Opens a socket in FD's namespace and sends one request built by the caller. */
-static int link_talk(int fd, struct nlmsghdr *nlh)
+/* Sends the request that changes L (by name) from a socket in FD's namespace. */
+static int link_change(int fd, const struct rtnl_link *l, bool del)
 {
+	char buf[RTNL_BUF];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct mnl_socket *nl;
 	int r;
 
+	r = del ? rtnl_link_del_msg(nlh, sizeof(buf), l) : rtnl_link_set_msg(nlh, sizeof(buf), l);
+	if (r < 0)
+		return r;
 	r = nsi_nl_open(fd, &nl);
 	if (r < 0)
 		return r;
@@ -77,25 +69,18 @@ static int link_talk(int fd, struct nlmsghdr *nlh)
 
 NETNS_EXPORT int netns_link_set_up(int fd, const char *ifname, bool up)
 {
-	char buf[NETNS_NL_BUF];
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
+	struct rtnl_link l = { .ifname = ifname, .up = up ? RTNL_ON : RTNL_OFF };
 
 	nsi_error_set(NULL);
 	if (netns_ifname_check(ifname) < 0)
 		return -EINVAL;
-	nlh = link_request(buf, RTM_NEWLINK, 0, ifname);
-	ifm = mnl_nlmsg_get_payload(nlh);
-	ifm->ifi_change = IFF_UP;
-	ifm->ifi_flags = up ? IFF_UP : 0;
-	return link_talk(fd, nlh);
+	return link_change(fd, &l, false);
 }
 
 NETNS_EXPORT int netns_link_move(int fd, const char *ifname, int to_fd)
 {
 	_cleanup_close_ int cur = -1;
-	char buf[NETNS_NL_BUF];
-	struct nlmsghdr *nlh;
+	struct rtnl_link l = { .ifname = ifname, .in_netns = true };
 	int r;
 
 	nsi_error_set(NULL);
@@ -111,19 +96,71 @@ NETNS_EXPORT int netns_link_move(int fd, const char *ifname, int to_fd)
 		if (r < 0)
 			return r;
 	}
-	nlh = link_request(buf, RTM_NEWLINK, 0, ifname);
-	mnl_attr_put_u32_check(nlh, sizeof(buf), IFLA_NET_NS_FD, (uint32_t)to_fd);
-	return link_talk(fd, nlh);
+	l.netns_fd = to_fd;
+	return link_change(fd, &l, false);
 }
 
 NETNS_EXPORT int netns_link_delete(int fd, const char *ifname)
 {
-	char buf[NETNS_NL_BUF];
+	struct rtnl_link l = { .ifname = ifname };
 
 	nsi_error_set(NULL);
 	if (netns_ifname_check(ifname) < 0)
 		return -EINVAL;
-	return link_talk(fd, link_request(buf, RTM_DELLINK, 0, ifname));
+	return link_change(fd, &l, true);
+}
+
+NETNS_EXPORT int netns_link_set_mtu(int fd, const char *ifname, unsigned mtu)
+{
+	struct rtnl_link l = { .ifname = ifname, .mtu = mtu };
+
+	nsi_error_set(NULL);
+	if (netns_ifname_check(ifname) < 0 || !mtu)
+		return -EINVAL;
+	return link_change(fd, &l, false);
+}
+
+NETNS_EXPORT int netns_link_set_master(int fd, const char *ifname, const char *master)
+{
+	struct rtnl_link l = { .ifname = ifname, .nomaster = !master };
+	struct mnl_socket *nl;
+	char buf[RTNL_BUF];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	int r;
+
+	nsi_error_set(NULL);
+	if (netns_ifname_check(ifname) < 0 || (master && netns_ifname_check(master) < 0))
+		return -EINVAL;
+	r = nsi_nl_open(fd, &nl);
+	if (r < 0)
+		return r;
+	if (master) {
+		l.master = nsi_nl_ifindex(nl, master);
+		r = l.master < 0 ? l.master : 0;
+	}
+	if (r >= 0)
+		r = nsi_nl_send(nl, nlh, rtnl_link_set_msg(nlh, sizeof(buf), &l));
+	mnl_socket_close(nl);
+	return r;
+}
+
+NETNS_EXPORT int netns_bridge_add(int fd, const char *ifname)
+{
+	struct rtnl_link l = { .ifname = ifname, .up = RTNL_ON };
+	struct mnl_socket *nl;
+	char buf[RTNL_BUF];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	int r;
+
+	nsi_error_set(NULL);
+	if (netns_ifname_check(ifname) < 0)
+		return -EINVAL;
+	r = nsi_nl_open(fd, &nl);
+	if (r < 0)
+		return r;
+	r = nsi_nl_send(nl, nlh, rtnl_bridge_new_msg(nlh, sizeof(buf), &l, NULL));
+	mnl_socket_close(nl);
+	return r;
 }
 
 /* ---- Listing */
@@ -153,25 +190,13 @@ NETNS_EXPORT const char *netns_operstate_name(int s)
 										       : "UNKNOWN";
 }
 
-static void kind_parse(const struct nlattr *linkinfo, struct link_row *row)
-{
-	const struct nlattr *attr;
-
-	mnl_attr_for_each_nested(attr, linkinfo) {
-		if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
-		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-			snprintf(row->kind, sizeof(row->kind), "%s", mnl_attr_get_str(attr));
-	}
-}
-
 static int link_parse(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
 	struct link_table *t = data;
-	const struct nlattr *attr;
+	struct rtnl_link_info info;
 	struct link_row *row;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifm))
+	if (rtnl_link_parse(nlh, &info) < 0)
 		return 0;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 16;
@@ -184,32 +209,14 @@ static int link_parse(const struct nlmsghdr *nlh, void *data)
 	}
 	row = &t->rows[t->n++];
 	memset(row, 0, sizeof(*row));
-	row->l.index = ifm->ifi_index;
-	row->l.flags = ifm->ifi_flags;
-	row->l.operstate = NETNS_OPER_UNKNOWN;
-	mnl_attr_for_each(attr, nlh, sizeof(*ifm)) {
-		switch (mnl_attr_get_type(attr)) {
-		case IFLA_IFNAME:
-			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-				snprintf(row->l.name, sizeof(row->l.name), "%s",
-					 mnl_attr_get_str(attr));
-			break;
-		case IFLA_MTU:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				row->l.mtu = mnl_attr_get_u32(attr);
-			break;
-		case IFLA_OPERSTATE:
-			if (mnl_attr_validate(attr, MNL_TYPE_U8) == 0)
-				row->l.operstate = mnl_attr_get_u8(attr);
-			break;
-		case IFLA_LINKINFO:
-			if (mnl_attr_validate(attr, MNL_TYPE_NESTED) == 0)
-				kind_parse(attr, row);
-			break;
-		default:
-			break;
-		}
-	}
+	row->l.index = info.index;
+	row->l.flags = info.flags;
+	/* IF_OPER_UNKNOWN (0) when the kernel sent none. */
+	row->l.operstate = info.operstate;
+	row->l.mtu = info.mtu;
+	snprintf(row->l.name, sizeof(row->l.name), "%s", info.ifname);
+	if (info.kind)
+		snprintf(row->kind, sizeof(row->kind), "%s", info.kind);
 	return 0;
 }
 
@@ -281,28 +288,19 @@ static void table_free(struct link_table *t)
 
 static int table_fill(struct mnl_socket *nl, struct link_table *t)
 {
-	char buf[NETNS_NL_BUF];
-	struct nlmsghdr *nlh;
-	struct ifaddrmsg *ifa;
+	char buf[RTNL_BUF];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	int r;
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	((struct ifinfomsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg)))
-		->ifi_family = AF_UNSPEC;
-	mnl_attr_put_u32_check(nlh, sizeof(buf), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	r = nsi_nl_talk(nl, nlh, link_parse, t);
+	r = rtnl_link_get_msg(nlh, sizeof(buf), NULL);
+	if (r >= 0)
+		r = nsi_nl_talk(nl, nlh, link_parse, t);
 	if (r < 0)
 		return r;
 	qsort(t->rows, t->n, sizeof(*t->rows), row_cmp);
-
 	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_UNSPEC;
-	return nsi_nl_talk(nl, nlh, addr_parse, t);
+	r = rtnl_addr_dump_msg(nlh, sizeof(buf), AF_UNSPEC);
+	return r < 0 ? r : nsi_nl_talk(nl, nlh, addr_parse, t);
 }
 
 NETNS_EXPORT int netns_link_foreach(int fd, netns_link_cb cb, void *data)

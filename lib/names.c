@@ -38,9 +38,11 @@ static int name_unmount(const char *path)
 /* Makes NAME from a throwaway thread: unshare moves the thread into a new
  * namespace, which is bind-mounted on a new placeholder. Nothing is left of
  * a name that fails half-way. The caller holds the name lock, so a delete
- * of the same name cannot unlink the placeholder under the mount. */
-static int add_one_here(const struct netns_rundir *rd, const char *name, unsigned flags,
-			int *ret_fd)
+ * of the same name cannot unlink the placeholder under the mount. With CB,
+ * the namespace is made first and told to CB (as index I) before any file
+ * of the name exists (see netns_name_made_cb). */
+int nsi_name_make_here(const struct netns_rundir *rd, const char *name, unsigned flags,
+		       int *ret_fd, netns_name_made_cb cb, size_t i, void *data)
 {
 	char path[PATH_MAX];
 	int r, fd = -1;
@@ -48,10 +50,25 @@ static int add_one_here(const struct netns_rundir *rd, const char *name, unsigne
 	r = nsi_rundir_name_path(rd, name, path, sizeof(path));
 	if (r < 0)
 		return r;
+	if (cb) {
+		struct netns_id id;
+
+		if (unshare(CLONE_NEWNET) < 0)
+			return negerrno();
+		fd = netns_fd_open_current();
+		r = fd < 0 ? fd : netns_fd_id(fd, &id);
+		if (r >= 0)
+			r = cb(i, fd, &id, data);
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		if (r < 0)
+			return r;
+	}
 	r = placeholder_create(path);
 	if (r < 0)
 		return r;
-	if (unshare(CLONE_NEWNET) < 0 ||
+	if ((!cb && unshare(CLONE_NEWNET) < 0) ||
 	    mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
 		r = negerrno();
 	if (r >= 0 && (flags & NETNS_ADD_LO_UP))
@@ -87,7 +104,8 @@ static int add_here(void *p)
 	if (lock < 0)
 		return lock;
 	for (; job->done < job->n; job->done++) {
-		int r = add_one_here(job->rd, job->names[job->done], job->flags, job->ret_fd);
+		int r = nsi_name_make_here(job->rd, job->names[job->done], job->flags,
+					   job->ret_fd, NULL, 0, NULL);
 
 		if (r < 0)
 			return r;

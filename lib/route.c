@@ -7,7 +7,7 @@
 #include "internal.h"
 
 struct route_req {
-	struct nsi_cidr dst, via;
+	struct rtnl_ip dst, via;
 	bool has_via;
 	int family;
 };
@@ -27,7 +27,7 @@ static int route_parse(const char *dst, const char *via, const char *dev, struct
 			return r;
 	}
 	if (via) {
-		r = nsi_cidr_parse(via, &q.via);
+		r = rtnl_ip_parse(via, &q.via);
 		if (r < 0 || strchr(via, '/'))
 			return -EINVAL;
 		q.has_via = true;
@@ -36,7 +36,7 @@ static int route_parse(const char *dst, const char *via, const char *dev, struct
 		q.dst.family = q.has_via ? q.via.family : AF_INET;
 		q.dst.prefix = 0;
 	} else {
-		r = nsi_cidr_parse(dst, &q.dst);
+		r = rtnl_ip_parse(dst, &q.dst);
 		if (r < 0)
 			return r;
 	}
@@ -49,19 +49,17 @@ static int route_parse(const char *dst, const char *via, const char *dev, struct
 
 static int route_do(int fd, const char *dst, const char *via, const char *dev, bool add)
 {
-	char buf[NETNS_NL_BUF];
+	char buf[RTNL_BUF];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct route_req q;
+	struct rtnl_route rt;
 	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
-	size_t alen;
 	int r, index = 0;
 
 	nsi_error_set(NULL);
 	r = route_parse(dst, via, dev, &q);
 	if (r < 0)
 		return r;
-	alen = q.family == AF_INET ? 4 : 16;
 	r = nsi_nl_open(fd, &nl);
 	if (r < 0)
 		return r;
@@ -72,28 +70,15 @@ static int route_do(int fd, const char *dst, const char *via, const char *dev, b
 			return index;
 		}
 	}
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (unsigned char)q.family;
-	rtm->rtm_dst_len = (unsigned char)q.dst.prefix;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	if (add) {
-		rtm->rtm_protocol = RTPROT_BOOT;
-		rtm->rtm_type = RTN_UNICAST;
+	rt = (struct rtnl_route){
+		.dst = q.dst,
+		.gw = q.has_via ? &q.via : NULL,
+		.oif = index,
 		/* Without a gateway the destination is on the link (as ip route). */
-		rtm->rtm_scope = q.has_via ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-	} else {
-		/* NOWHERE matches a route of any scope, as `ip route del` does. */
-		rtm->rtm_scope = RT_SCOPE_NOWHERE;
-	}
-	if ((q.dst.prefix && !mnl_attr_put_check(nlh, sizeof(buf), RTA_DST, alen, q.dst.addr)) ||
-	    (q.has_via && !mnl_attr_put_check(nlh, sizeof(buf), RTA_GATEWAY, alen, q.via.addr)) ||
-	    (index && !mnl_attr_put_u32_check(nlh, sizeof(buf), RTA_OIF, (uint32_t)index)))
-		r = -ENOBUFS;
-	else
-		r = nsi_nl_talk(nl, nlh, NULL, NULL);
+		.scope = q.has_via ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK,
+	};
+	r = rtnl_route_msg(nlh, sizeof(buf), add, add ? NLM_F_CREATE | NLM_F_EXCL : 0, &rt);
+	r = nsi_nl_send(nl, nlh, r);
 	mnl_socket_close(nl);
 	return r;
 }

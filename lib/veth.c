@@ -6,13 +6,12 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
-#include <linux/veth.h>
 
 #include "internal.h"
 
 static int end_check(const struct netns_veth_end *e)
 {
-	struct nsi_cidr c;
+	struct rtnl_ip c;
 	int r;
 
 	if (!e)
@@ -26,85 +25,53 @@ static int end_check(const struct netns_veth_end *e)
 			return r;
 	}
 	for (size_t i = 0; e->addrs && e->addrs[i]; i++) {
-		r = nsi_cidr_parse(e->addrs[i], &c);
+		r = rtnl_ip_parse(e->addrs[i], &c);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-/* Puts the IFLA_* attributes of one end: its name, MTU and, when it is not
- * the socket's namespace, IFLA_NET_NS_FD so the kernel creates it there
- * directly instead of moving it afterwards. */
-static bool end_put(struct nlmsghdr *nlh, const struct netns_veth_end *e, unsigned mtu)
+/* End E in a request: born in its namespace (IFLA_NET_NS_FD) when that is
+ * not the socket's, instead of moved there afterwards. */
+static struct rtnl_link end_link(const struct netns_veth_end *e, unsigned mtu)
 {
-	return mnl_attr_put_strz_check(nlh, NETNS_NL_BUF, IFLA_IFNAME, e->ifname) &&
-	       (!mtu || mnl_attr_put_u32_check(nlh, NETNS_NL_BUF, IFLA_MTU, mtu)) &&
-	       (e->fd < 0 ||
-		mnl_attr_put_u32_check(nlh, NETNS_NL_BUF, IFLA_NET_NS_FD, (uint32_t)e->fd));
+	return (struct rtnl_link){
+		.ifname = e->ifname,
+		.mtu = mtu,
+		.in_netns = e->fd >= 0,
+		.netns_fd = e->fd,
+	};
 }
 
-static void up_header(struct nlmsghdr *nlh, bool up)
-{
-	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-
-	ifm->ifi_family = AF_UNSPEC;
-	if (up) {
-		ifm->ifi_flags = IFF_UP;
-		ifm->ifi_change = IFF_UP;
-	}
-}
-
-/* One RTM_NEWLINK through NL, a socket in the caller's namespace. */
+/* One RTM_NEWLINK through NL, a socket in the caller's namespace: A up at
+ * once, B later (rtnl_veth_new_msg() says why). */
 static int pair_create(struct mnl_socket *nl, const struct netns_veth_end *a,
 		       const struct netns_veth_end *b, unsigned mtu)
 {
-	char buf[NETNS_NL_BUF];
+	char buf[RTNL_BUF];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nlattr *info, *data, *peer;
+	struct rtnl_link la = end_link(a, mtu), lb = end_link(b, mtu);
 
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-	/* The kernel applies A's flags after the pair is registered. */
-	up_header(nlh, true);
-	if (!end_put(nlh, a, mtu))
-		return -ENOBUFS;
-	info = mnl_attr_nest_start_check(nlh, sizeof(buf), IFLA_LINKINFO);
-	if (!info || !mnl_attr_put_strz_check(nlh, sizeof(buf), IFLA_INFO_KIND, "veth"))
-		return -ENOBUFS;
-	data = mnl_attr_nest_start_check(nlh, sizeof(buf), IFLA_INFO_DATA);
-	peer = data ? mnl_attr_nest_start_check(nlh, sizeof(buf), VETH_INFO_PEER) : NULL;
-	/* VETH_INFO_PEER holds a struct ifinfomsg, then the peer's IFLA_*. */
-	if (!peer || nlh->nlmsg_len + MNL_ALIGN(sizeof(struct ifinfomsg)) > sizeof(buf))
-		return -ENOBUFS;
-	/* B's flags are applied before B knows its peer, and opening a veth
-	 * without one fails (veth_open(): -ENOTCONN): B goes up afterwards. */
-	up_header(nlh, false);
-	if (!end_put(nlh, b, mtu))
-		return -ENOBUFS;
-	mnl_attr_nest_end(nlh, peer);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, info);
-	return nsi_nl_talk(nl, nlh, NULL, NULL);
+	la.up = RTNL_ON;
+	return nsi_nl_send(nl, nlh, rtnl_veth_new_msg(nlh, sizeof(buf), &la, &lb));
 }
 
 /* Brings E up (when UP) and adds its addresses through NL, a socket in E's
  * namespace. */
 static int end_setup(struct mnl_socket *nl, const struct netns_veth_end *e, bool up)
 {
-	char buf[NETNS_NL_BUF];
+	char buf[RTNL_BUF];
 	struct nlmsghdr *nlh;
-	struct nsi_cidr c;
+	struct rtnl_ip c;
 	int index, r;
 
 	if (up) {
 		/* By name: no index lookup when there is no address to add. */
+		struct rtnl_link l = { .ifname = e->ifname, .up = RTNL_ON };
+
 		nlh = mnl_nlmsg_put_header(buf);
-		nlh->nlmsg_type = RTM_NEWLINK;
-		nlh->nlmsg_flags = NLM_F_REQUEST;
-		up_header(nlh, true);
-		mnl_attr_put_strz_check(nlh, sizeof(buf), IFLA_IFNAME, e->ifname);
-		r = nsi_nl_talk(nl, nlh, NULL, NULL);
+		r = nsi_nl_send(nl, nlh, rtnl_link_set_msg(nlh, sizeof(buf), &l));
 		if (r < 0)
 			return r;
 	}
@@ -114,7 +81,7 @@ static int end_setup(struct mnl_socket *nl, const struct netns_veth_end *e, bool
 	if (index < 0)
 		return index;
 	for (size_t i = 0; e->addrs[i]; i++) {
-		r = nsi_cidr_parse(e->addrs[i], &c);
+		r = rtnl_ip_parse(e->addrs[i], &c);
 		if (r >= 0)
 			r = nsi_addr_change(nl, index, &c, true);
 		if (r < 0)
@@ -195,5 +162,120 @@ NETNS_EXPORT int netns_veth_add(const struct netns_veth_end *a_in,
 		netns_link_delete(a->fd, a->ifname);
 		nsi_error_set(msg[0] ? msg : NULL);
 	}
+	return r;
+}
+
+/* Deletes the pairs of slots FROM..N-1 of B that the kernel made. */
+static void batch_undo(const struct rtnl_batch *b, unsigned from, const struct netns_veth_end *e)
+{
+	for (unsigned j = from; j < b->n; j++)
+		if (b->err[j] == 0)
+			netns_link_delete(e[2 * j].fd, e[2 * j].ifname);
+}
+
+/* Makes the pairs E[0..2N-1] (N <= RTNL_BATCH_MAX) in one batch, then
+ * finishes each: 0, or the error of the first that failed, in *RET_FAILED,
+ * with nothing left of it or of the pairs after it. */
+static int veth_batch(struct mnl_socket *nl, struct rtnl_batch *b, const struct netns_veth_end *e,
+		      size_t n, unsigned mtu, size_t *ret_failed)
+{
+	int r = rtnl_batch_start(b);
+
+	for (size_t j = 0; r >= 0 && j < n; j++) {
+		struct rtnl_link la = end_link(&e[2 * j], mtu), lb = end_link(&e[2 * j + 1], mtu);
+		struct nlmsghdr *nlh = rtnl_batch_msg(b);
+
+		la.up = RTNL_ON;
+		r = nlh ? rtnl_batch_add(b, rtnl_veth_new_msg(nlh, RTNL_BATCH_LIMIT, &la, &lb))
+			: -ENOBUFS;
+	}
+	if (r >= 0)
+		r = rtnl_batch_run(nl, b, NULL, NULL);
+	rtnl_batch_stop(b);
+	if (r < 0) {
+		/* The socket failed: what was made is not known; none of it stays. */
+		if (b->n)
+			batch_undo(b, 0, e);
+		*ret_failed = 0;
+		return r;
+	}
+	for (unsigned j = 0; j < b->n; j++) {
+		r = b->err[j];
+		if (r < 0) {
+			nsi_error_set(b->msg[j][0] ? b->msg[j] : NULL);
+		} else {
+			r = end_setup_in(nl, &e[2 * j], false);
+			if (r >= 0)
+				r = end_setup_in(nl, &e[2 * j + 1], true);
+			if (r < 0) {
+				char msg[256];
+				const char *m = netns_error_message();
+
+				snprintf(msg, sizeof(msg), "%s", m ? m : "");
+				netns_link_delete(e[2 * j].fd, e[2 * j].ifname);
+				nsi_error_set(msg[0] ? msg : NULL);
+			}
+		}
+		if (r < 0) {
+			char msg[256];
+			const char *m = netns_error_message();
+
+			snprintf(msg, sizeof(msg), "%s", m ? m : "");
+			batch_undo(b, j + 1, e);
+			nsi_error_set(msg[0] ? msg : NULL);
+			*ret_failed = j;
+			return r;
+		}
+	}
+	return 0;
+}
+
+NETNS_EXPORT int netns_veth_add_many(const struct netns_veth_end *ends, size_t n, unsigned mtu,
+				     size_t *ret_added)
+{
+	_cleanup_free_ struct netns_veth_end *e = NULL;
+	_cleanup_free_ struct rtnl_batch *b = NULL;
+	struct mnl_socket *nl;
+	size_t done = 0, failed;
+	int r = 0;
+
+	nsi_error_set(NULL);
+	if (ret_added)
+		*ret_added = 0;
+	if (n && !ends)
+		return -EINVAL;
+	if (n > SIZE_MAX / (2 * sizeof(*e)))
+		return -ENOMEM;
+	e = calloc(2 * n + 1, sizeof(*e));
+	b = malloc(sizeof(*b));
+	if (!e || !b)
+		return -ENOMEM;
+	/* Every end checked before anything is made. An end's SIZE says how
+	 * far apart the caller's array holds them: all of this version's. */
+	for (size_t i = 0; i < 2 * n; i++) {
+		if (ends[i].size != sizeof(*ends))
+			return -EINVAL;
+		r = end_import(&ends[i], &e[i]);
+		if (r >= 0)
+			r = end_check(&e[i]);
+		if (r < 0)
+			return r;
+	}
+	r = nsi_nl_open(-1, &nl);
+	if (r < 0)
+		return r;
+	while (done < n) {
+		size_t k = n - done < RTNL_BATCH_MAX ? n - done : RTNL_BATCH_MAX;
+
+		r = veth_batch(nl, b, &e[2 * done], k, mtu, &failed);
+		if (r < 0) {
+			done += failed;
+			break;
+		}
+		done += k;
+	}
+	mnl_socket_close(nl);
+	if (ret_added)
+		*ret_added = done;
 	return r;
 }

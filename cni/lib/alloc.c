@@ -14,7 +14,7 @@
 
 #include "alloc.h"
 
-typedef int (*try_fn)(const struct cni_alloc *a, size_t set, const struct cni_ip *ip,
+typedef int (*try_fn)(const struct cni_alloc *a, size_t set, const struct rtnl_ip *ip,
 		      const struct cni_range *rg, void *data);
 
 /* Walks range set SET from after the last reserved address, as
@@ -25,7 +25,7 @@ typedef int (*try_fn)(const struct cni_alloc *a, size_t set, const struct cni_ip
 static int set_walk(const struct cni_alloc *a, size_t set, try_fn try, void *data)
 {
 	const struct cni_rangeset *rs = &a->conf->sets[set];
-	struct cni_ip cur, start, last;
+	struct rtnl_ip cur, start, last;
 	size_t idx = 0, i;
 	bool have_cur = false, have_start = false;
 	int r;
@@ -68,7 +68,7 @@ static int set_walk(const struct cni_alloc *a, size_t set, try_fn try, void *dat
 	}
 }
 
-static int try_reserve(const struct cni_alloc *a, size_t set, const struct cni_ip *ip,
+static int try_reserve(const struct cni_alloc *a, size_t set, const struct rtnl_ip *ip,
 		       const struct cni_range *rg, void *data)
 {
 	struct cni_alloc_ip *got = data;
@@ -81,7 +81,7 @@ static int try_reserve(const struct cni_alloc *a, size_t set, const struct cni_i
 	return r;
 }
 
-static int try_free(const struct cni_alloc *a, size_t set, const struct cni_ip *ip,
+static int try_free(const struct cni_alloc *a, size_t set, const struct rtnl_ip *ip,
 		    const struct cni_range *rg, void *data)
 {
 	(void)set, (void)rg, (void)data;
@@ -101,7 +101,7 @@ static void set_describe(const struct cni_rangeset *rs, char *buf, size_t len)
 	}
 }
 
-static bool set_has(const struct cni_rangeset *rs, const struct cni_ip *ip)
+static bool set_has(const struct cni_rangeset *rs, const struct rtnl_ip *ip)
 {
 	size_t i;
 
@@ -117,7 +117,7 @@ static bool set_has(const struct cni_rangeset *rs, const struct cni_ip *ip)
  * and its DEL deletes it. */
 static long set_of(const struct cni_alloc *a, const char *ipname)
 {
-	struct cni_ip ip;
+	struct rtnl_ip ip;
 	size_t i;
 
 	if (cni_ip_parse(ipname, &ip) < 0)
@@ -186,7 +186,7 @@ static int requested_assign(const struct cni_alloc *a, long *want)
 }
 
 /* Reserves the requested address IP in range set SET. */
-static int add_requested(const struct cni_alloc *a, size_t set, const struct cni_ip *ip,
+static int add_requested(const struct cni_alloc *a, size_t set, const struct rtnl_ip *ip,
 			 struct cni_alloc_ip *got)
 {
 	const struct cni_rangeset *rs = &a->conf->sets[set];
@@ -226,7 +226,7 @@ static int add_next(const struct cni_alloc *a, size_t set, struct cni_alloc_ip *
 	if (r < 0)
 		return a->ops->fail(a->store, r, "cannot read", a->err);
 	if (o.found) {
-		struct cni_ip ip;
+		struct rtnl_ip ip;
 		char name[64];
 		/* The address as host-local names it (IPv4 for a mapped file name). */
 		snprintf(name, sizeof(name), "%s", o.ipname);

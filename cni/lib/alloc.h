@@ -18,7 +18,7 @@ struct cni_alloc {
 
 /* An address handed out, and the range it is from. */
 struct cni_alloc_ip {
-	struct cni_ip ip;
+	struct rtnl_ip ip;
 	const struct cni_range *range;
 };
 

@@ -24,7 +24,11 @@ int cni_ipam_run(const struct cni_env *env, json_t *config, json_t **ret, struct
  * CNI_PATH with C's raw config (cni_delegate()). netns-ipam must still be
  * in CNI_PATH, so that a node without it fails as it would with the exec.
  * 0 and *RET (when not NULL) as cni_delegate() says, or -1 with C->err
- * set. */
+ * set. The process must ignore SIGPIPE (signal(SIGPIPE, SIG_IGN) in main(),
+ * as netns-ptp's does): an exec'd plugin that exits before reading all of
+ * its stdin makes cni_delegate()'s write to the pipe raise it, which would
+ * kill us mid-ADD; ignored, that write fails with EPIPE and the plugin's
+ * own answer is read. */
 int cni_ipam_delegate(struct cni_call *c, const char *type, enum cni_cmd cmd, json_t **ret);
 
 #endif

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 #include <nftables/libnftables.h>
 
 #include "nft.h"
+
+#define run cni_nft_run
 
 #define TABLE "inet netns-ptp"
 
@@ -153,12 +156,8 @@ void cni_nft_close(struct cni_nft *n)
 	free(n);
 }
 
-/* Runs CMD (nft's syntax, or its JSON when JSON); OUT (when not NULL) gets
- * the JSON output, owned by the caller. -1 with MSG set to nft's first line
- * of error; *ENOENT (when not NULL) says whether that was a missing table or
- * set. */
-static int run(struct cni_nft *n, const char *cmd, bool json, char **out, bool *enoent,
-	       char *msg, size_t len)
+int cni_nft_run(struct cni_nft *n, const char *cmd, bool json, char **out, bool *enoent,
+		char *msg, size_t len)
 {
 	const char *o, *e;
 	int r;
@@ -186,7 +185,7 @@ static void net_chain(const struct cni_masq *m, char buf[48])
 	int o = snprintf(buf, 48, "n%c-", m->ip.family == AF_INET ? '4' : '6');
 
 	for (i = 0; i < n; i++)
-		o += snprintf(buf + o, (size_t)(48 - o), "%02x", m->net.b[i]);
+		o += snprintf(buf + o, (size_t)(48 - o), "%02x", m->net.a[i]);
 	snprintf(buf + o, (size_t)(48 - o), "-%u", m->plen);
 }
 
@@ -295,7 +294,7 @@ static void elem_put(struct nlmsghdr *nlh, const struct cni_masq *m, const char 
 	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
 	nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
-	mnl_attr_put(nlh, NFTA_DATA_VALUE, v4 ? 4 : 16, m->ip.b);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, v4 ? 4 : 16, m->ip.a);
 	mnl_attr_nest_end(nlh, nest);
 	if (!owner) {
 		mnl_attr_nest_end(nlh, el);
@@ -344,17 +343,24 @@ static void batch_mark(struct nlmsghdr *nlh, uint16_t type)
  * whole (nothing changed), and the caller goes the libnftables way, which
  * makes what is missing or says why it fails.
  */
-static int elems_fast(const char *owner, const struct cni_masq *m, size_t cnt)
+/* Sends CNT messages that PUT fills in (the I-th into NLH, its header's
+ * type, flags and seq left to the caller's PUT but for seq) between batch
+ * begin and end, at most 64; waits for an ack of each. Returns the socket
+ * or -1 when the batch failed as a whole. */
+typedef void (*batch_put_fn)(struct nlmsghdr *nlh, size_t i, const void *data);
+
+static int batch_fast(size_t cnt, batch_put_fn put, const void *data)
 {
-	char buf[8192];
+	/* libmnl writes a message before it checks the limit: twice it. */
+	char buf[32768];
 	struct mnl_nlmsg_batch *b;
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	unsigned seq = (unsigned)time(NULL), acked = 0, i;
 	int fd = -1;
 
-	if (!cnt || cnt > 16 || (owner && strlen(owner) >= CNI_NFT_OWNER_MAX))
+	if (!cnt || cnt > 64)
 		return -1;
-	b = mnl_nlmsg_batch_start(buf, sizeof(buf));
+	b = mnl_nlmsg_batch_start(buf, sizeof(buf) / 2);
 	if (!b)
 		return -1;
 	batch_mark(mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b)), NFNL_MSG_BATCH_BEGIN);
@@ -363,12 +369,15 @@ static int elems_fast(const char *owner, const struct cni_masq *m, size_t cnt)
 	for (i = 0; i < cnt; i++) {
 		struct nlmsghdr *nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b));
 		nlh->nlmsg_seq = seq + 1 + i;
-		elem_put(nlh, &m[i], owner);
-		mnl_nlmsg_batch_next(b);
+		put(nlh, i, data);
+		/* A message past the buffer's end: no batch at all. */
+		if (!mnl_nlmsg_batch_next(b))
+			goto fail;
 	}
 	batch_mark(mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b)), NFNL_MSG_BATCH_END);
 	((struct nlmsghdr *)mnl_nlmsg_batch_current(b))->nlmsg_seq = seq + 1 + (unsigned)cnt;
-	mnl_nlmsg_batch_next(b);
+	if (!mnl_nlmsg_batch_next(b))
+		goto fail;
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (fd < 0)
 		goto fail;
@@ -400,6 +409,151 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	return -1;
+}
+
+struct masq_batch {
+	const char *owner;
+	const struct cni_masq *m;
+};
+
+static void masq_put(struct nlmsghdr *nlh, size_t i, const void *data)
+{
+	const struct masq_batch *mb = data;
+
+	elem_put(nlh, &mb->m[i], mb->owner);
+}
+
+static int elems_fast(const char *owner, const struct cni_masq *m, size_t cnt)
+{
+	struct masq_batch mb = { .owner = owner, .m = m };
+
+	if (cnt > 16 || (owner && strlen(owner) >= CNI_NFT_OWNER_MAX))
+		return -1;
+	return batch_fast(cnt, masq_put, &mb);
+}
+
+/* The DELSETELEM of element KEY of its set, as "delete element" sends it. */
+static void key_del_put(struct nlmsghdr *nlh, size_t i, const void *data)
+{
+	const struct cni_nft_key *k = (const struct cni_nft_key *)data + i;
+	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	struct nlattr *list, *el, *nest;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELSETELEM;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nfg->nfgen_family = NFPROTO_INET;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, k->table);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, k->set);
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, k->len, k->key);
+	mnl_attr_nest_end(nlh, nest);
+	mnl_attr_nest_end(nlh, el);
+	mnl_attr_nest_end(nlh, list);
+}
+
+void cni_nft_close_detached(int fd)
+{
+	int sync[2], nul;
+	char c;
+	pid_t pid;
+
+	if (fd < 0)
+		return;
+	/* The child must drop the last reference, so it waits until ours
+	 * is gone: the pipe's end of file. Failing that, we wait ourselves. */
+	if (pipe2(sync, O_CLOEXEC) < 0) {
+		close(fd);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		/* None of the runtime's pipes: /dev/null for all three, a session
+		 * of its own; reaped by whoever inherits it once we exit. */
+		close(sync[1]);
+		nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+		}
+		setsid();
+		while (read(sync[0], &c, 1) < 0 && errno == EINTR)
+			;
+		close(fd);
+		_exit(0);
+	}
+	close(sync[0]);
+	close(fd);
+	close(sync[1]);
+}
+
+/* The NEWSETELEM of element KEY (with its data when it has any, and its
+ * owner's comment), NLM_F_CREATE without NLM_F_EXCL as "add element"
+ * sends it: the same element there already is no error, the same key
+ * with other data is (EEXIST). */
+static void key_add_put(struct nlmsghdr *nlh, size_t i, const void *data)
+{
+	const struct cni_nft_key *k = (const struct cni_nft_key *)data + i;
+	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	struct nlattr *list, *el, *nest;
+	char udata[2 + CNI_NFT_OWNER_MAX];
+	size_t olen = strnlen(k->owner, CNI_NFT_OWNER_MAX - 1) + 1;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE;
+	nfg->nfgen_family = NFPROTO_INET;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, k->table);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, k->set);
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, k->len, k->key);
+	mnl_attr_nest_end(nlh, nest);
+	if (k->dlen) {
+		nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
+		mnl_attr_put(nlh, NFTA_DATA_VALUE, k->dlen, k->data);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	/* The comment as elem_put() writes it. */
+	udata[0] = 0;
+	udata[1] = (char)olen;
+	memcpy(udata + 2, k->owner, olen - 1);
+	udata[2 + olen - 1] = '\0';
+	mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, 2 + olen, udata);
+	mnl_attr_nest_end(nlh, el);
+	mnl_attr_nest_end(nlh, list);
+}
+
+int cni_nft_keys_add_fast(const struct cni_nft_key *keys, size_t cnt)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < cnt; i++)
+		if (keys[i].len > 64 || keys[i].dlen > 64 || !keys[i].owner ||
+		    strlen(keys[i].owner) >= CNI_NFT_OWNER_MAX)
+			return -1;
+	fd = batch_fast(cnt, key_add_put, keys);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+int cni_nft_keys_del_fast(const struct cni_nft_key *keys, size_t cnt)
+{
+	size_t i;
+
+	for (i = 0; i < cnt; i++)
+		if (keys[i].len > 64)
+			return -1;
+	return batch_fast(cnt, key_del_put, keys);
 }
 
 int cni_nft_add_fast(const char *owner, const struct cni_masq *m, size_t cnt)
@@ -606,7 +760,14 @@ static int elem_cb_msg(const struct nlmsghdr *nlh, void *data)
 
 /* 1 when element IP of its map is there with comment OWNER, 0 when not
  * (or another's), or a negative errno. */
-static int elem_owned(struct mnl_socket *nl, const struct cni_ip *ip, const char *owner)
+static int elem_owned(struct mnl_socket *nl, const struct rtnl_ip *ip, const char *owner)
+{
+	return cni_nft_elem_owned(nl, "netns-ptp", ip->family == AF_INET ? "addr4" : "addr6", ip->a,
+				  ip->family == AF_INET ? 4 : 16, owner);
+}
+
+int cni_nft_elem_owned(struct mnl_socket *nl, const char *table, const char *set, const void *k,
+		       size_t klen, const char *owner)
 {
 	char buf[8192];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -624,12 +785,12 @@ static int elem_owned(struct mnl_socket *nl, const struct cni_ip *ip, const char
 	nfg->nfgen_family = NFPROTO_INET;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, "netns-ptp");
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, ip->family == AF_INET ? "addr4" : "addr6");
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
 	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
 	key = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
-	mnl_attr_put(nlh, NFTA_DATA_VALUE, ip->family == AF_INET ? 4 : 16, ip->b);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, klen, k);
 	mnl_attr_nest_end(nlh, key);
 	mnl_attr_nest_end(nlh, el);
 	mnl_attr_nest_end(nlh, list);
@@ -669,21 +830,29 @@ int cni_nft_check(struct cni_nft *n, const char *owner, const struct cni_masq *m
 	return r;
 }
 
-struct gc {
-	char prefix[CNI_NFT_OWNER_MAX];
-	size_t plen;
-	const char *const *keep;
-	size_t nkeep;
-};
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static bool gc_doomed(const char *comment, const void *data)
+void cni_nft_gc_init(struct cni_nft_gc *g, const char *name, const char **keep, size_t nkeep)
 {
-	const struct gc *g = data;
+	char *sp;
+
+	g->keep = keep;
+	g->nkeep = nkeep;
+	qsort(keep, nkeep, sizeof(*keep), cmp_str);
+	/* The network's part of every owner comment, with its space. */
+	cni_nft_owner(name, "", "", g->prefix);
+	sp = strchr(g->prefix, ' ');
+	if (sp)
+		sp[1] = '\0';
+	g->plen = strlen(g->prefix);
+}
+
+bool cni_nft_gc_doomed(const char *comment, const void *data)
+{
+	const struct cni_nft_gc *g = data;
 
 	return strncmp(comment, g->prefix, g->plen) == 0 &&
 	       !bsearch(&comment, g->keep, g->nkeep, sizeof(*g->keep), cmp_str);
@@ -692,15 +861,8 @@ static bool gc_doomed(const char *comment, const void *data)
 int cni_nft_gc(struct cni_nft *n, const char *name, const char **keep, size_t nkeep,
 	       char *msg, size_t len)
 {
-	struct gc g = { .keep = keep, .nkeep = nkeep };
-	char *sp;
+	struct cni_nft_gc g;
 
-	qsort(keep, nkeep, sizeof(*keep), cmp_str);
-	/* The network's part of every owner comment, with its space. */
-	cni_nft_owner(name, "", "", g.prefix);
-	sp = strchr(g.prefix, ' ');
-	if (sp)
-		sp[1] = '\0';
-	g.plen = strlen(g.prefix);
-	return delete_chosen(n, gc_doomed, &g, true, msg, len);
+	cni_nft_gc_init(&g, name, keep, nkeep);
+	return delete_chosen(n, cni_nft_gc_doomed, &g, true, msg, len);
 }

@@ -37,8 +37,8 @@
 
 /* One masqueraded address and its network. */
 struct cni_masq {
-	struct cni_ip ip;
-	struct cni_ip net;
+	struct rtnl_ip ip;
+	struct rtnl_ip net;
 	unsigned plen;
 };
 
@@ -50,6 +50,18 @@ struct cni_masq {
  * as "~" and 16 hex digits of its FNV-1a 64 hash. */
 void cni_nft_owner(const char *name, const char *id, const char *ifname,
 		   char buf[CNI_NFT_OWNER_MAX]);
+
+/* What GC removes: an owner comment of network NAME that is not among KEEP,
+ * the owner comments of the attachments that stay (sorted here). */
+struct cni_nft_gc {
+	char prefix[CNI_NFT_OWNER_MAX];
+	size_t plen;
+	const char *const *keep;
+	size_t nkeep;
+};
+void cni_nft_gc_init(struct cni_nft_gc *g, const char *name, const char **keep, size_t nkeep);
+/* True when COMMENT is one G removes (DATA is G). */
+bool cni_nft_gc_doomed(const char *comment, const void *data);
 
 /* A libnftables context. Closing it may wait: the kernel frees deleted
  * elements after an RCU grace period and a socket closed before that waits
@@ -80,6 +92,46 @@ int cni_nft_del(struct cni_nft *n, const char *owner, const struct cni_masq *m, 
 /* 1 when each of the CNT addresses is there as OWNER's, 0 when one is not. */
 int cni_nft_check(struct cni_nft *n, const char *owner, const struct cni_masq *m, size_t cnt,
 		  char *msg, size_t len);
+/* Runs CMD (nft's syntax, or its JSON when JSON) as one transaction; OUT
+ * (when not NULL) gets the JSON output, owned by the caller. -1 with MSG
+ * set to nft's first line of error; *ENOENT (when not NULL) says whether
+ * that was a missing table or set. For the other tables (nft-portmap.c). */
+int cni_nft_run(struct cni_nft *n, const char *cmd, bool json, char **out, bool *enoent,
+		char *msg, size_t len);
+
+/* Asks the kernel for the element KEY (KLEN bytes as its registers hold a
+ * concatenation: each part padded to 4 bytes) of SET in inet table TABLE,
+ * by key, over NL (a bound NETLINK_NETFILTER socket): no listing, however
+ * large the set. 1 when it is there with comment OWNER, 0 when it is
+ * missing or another's, or a negative errno. */
+struct mnl_socket;
+int cni_nft_elem_owned(struct mnl_socket *nl, const char *table, const char *set, const void *key,
+		       size_t klen, const char *owner);
+
+/* One element of a set of an inet table, by key (as cni_nft_elem_owned());
+ * for an add, its data (a map's value, DLEN 0 in a set) and owner too. */
+struct cni_nft_key {
+	const char *table, *set;
+	const void *key;
+	size_t len;
+	const void *data;
+	size_t dlen;
+	const char *owner;
+};
+/* Adds the CNT (at most 64) elements KEYS, with their owners' comments, in
+ * one nfnetlink transaction without libnftables, when the table and sets
+ * are there: 0, or -1 when none was added (no table, a key held with other
+ * data, ...: the libnftables way then makes what is missing or says why). */
+int cni_nft_keys_add_fast(const struct cni_nft_key *keys, size_t cnt);
+/* Deletes the CNT (at most 64) elements KEYS in one nfnetlink transaction,
+ * all or none, without libnftables: the socket (close it last, or hand
+ * it to cni_nft_close_detached()), or -1 when none was deleted. */
+int cni_nft_keys_del_fast(const struct cni_nft_key *keys, size_t cnt);
+/* Closes FD, an nftables socket after a delete, in a process of its own
+ * that holds nothing else the runtime waits on, so that the kernel's RCU
+ * wait on its release (cni_nft_open()) is not the caller's. */
+void cni_nft_close_detached(int fd);
+
 /* Removes the elements of network NAME whose owner comment is none of the
  * NKEEP strings in KEEP (which it sorts). */
 int cni_nft_gc(struct cni_nft *n, const char *name, const char **keep, size_t nkeep,

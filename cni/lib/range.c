@@ -10,68 +10,70 @@
 
 #include "range.h"
 
-int cni_ip_parse(const char *s, struct cni_ip *ret)
+int cni_ip_parse(const char *s, struct rtnl_ip *ret)
 {
-	struct cni_ip ip = { 0 };
+	struct rtnl_ip ip = { 0 };
 
-	if (inet_pton(AF_INET, s, ip.b) == 1)
+	if (inet_pton(AF_INET, s, ip.a) == 1)
 		ip.family = AF_INET;
-	else if (inet_pton(AF_INET6, s, ip.b) == 1)
+	else if (inet_pton(AF_INET6, s, ip.a) == 1)
 		ip.family = AF_INET6;
 	else
 		return -EINVAL;
+	ip.prefix = ip.family == AF_INET ? 32 : 128;
 	*ret = ip;
 	return 0;
 }
 
-void cni_ip_unmap(struct cni_ip *ip)
+void cni_ip_unmap(struct rtnl_ip *ip)
 {
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-	if (ip->family == AF_INET6 && memcmp(ip->b, mapped, sizeof(mapped)) == 0) {
-		memmove(ip->b, ip->b + 12, 4);
-		memset(ip->b + 4, 0, 12);
+	if (ip->family == AF_INET6 && memcmp(ip->a, mapped, sizeof(mapped)) == 0) {
+		memmove(ip->a, ip->a + 12, 4);
+		memset(ip->a + 4, 0, 12);
 		ip->family = AF_INET;
+		ip->prefix = ip->prefix > 96 ? ip->prefix - 96 : 0;
 	}
 }
 
-void cni_ip_format(const struct cni_ip *ip, char *buf, size_t len)
+void cni_ip_format(const struct rtnl_ip *ip, char *buf, size_t len)
 {
-	if (!inet_ntop(ip->family, ip->b, buf, (socklen_t)len) && len)
+	if (!inet_ntop(ip->family, ip->a, buf, (socklen_t)len) && len)
 		buf[0] = '\0';
 }
 
-static size_t ip_len(const struct cni_ip *ip)
+static size_t ip_len(const struct rtnl_ip *ip)
 {
 	return ip->family == AF_INET ? 4 : 16;
 }
 
-int cni_ip_cmp(const struct cni_ip *a, const struct cni_ip *b)
+int cni_ip_cmp(const struct rtnl_ip *a, const struct rtnl_ip *b)
 {
 	if (a->family != b->family)
 		return a->family < b->family ? -1 : 1;
-	return memcmp(a->b, b->b, ip_len(a));
+	return memcmp(a->a, b->a, ip_len(a));
 }
 
-bool cni_ip_equal(const struct cni_ip *a, const struct cni_ip *b)
+bool cni_ip_equal(const struct rtnl_ip *a, const struct rtnl_ip *b)
 {
 	return cni_ip_cmp(a, b) == 0;
 }
 
-void cni_ip_next(struct cni_ip *ip)
+void cni_ip_next(struct rtnl_ip *ip)
 {
 	size_t i = ip_len(ip);
 
 	while (i-- > 0)
-		if (++ip->b[i] != 0)
+		if (++ip->a[i] != 0)
 			break;
 }
 
-int cni_cidr_parse(const char *s, struct cni_ip *ret_ip, unsigned *ret_prefix)
+int cni_cidr_parse(const char *s, struct rtnl_ip *ret_ip, unsigned *ret_prefix)
 {
 	char buf[64], *slash, *end;
 	unsigned long p;
-	struct cni_ip ip;
+	struct rtnl_ip ip;
 
 	if (strlen(s) >= sizeof(buf))
 		return -EINVAL;
@@ -83,30 +85,31 @@ int cni_cidr_parse(const char *s, struct cni_ip *ret_ip, unsigned *ret_prefix)
 	p = strtoul(slash + 1, &end, 10);
 	if (*end || cni_ip_parse(buf, &ip) < 0 || p > ip_len(&ip) * 8)
 		return -EINVAL;
+	ip.prefix = (unsigned)p;
 	*ret_ip = ip;
 	*ret_prefix = (unsigned)p;
 	return 0;
 }
 
-static void mask_apply(struct cni_ip *ip, unsigned prefix, bool ones)
+static void mask_apply(struct rtnl_ip *ip, unsigned prefix, bool ones)
 {
 	size_t i;
 
 	for (i = 0; i < ip_len(ip); i++) {
 		unsigned bits = prefix > i * 8 ? prefix - (unsigned)i * 8 : 0;
 		uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
-		ip->b[i] = ones ? (uint8_t)(ip->b[i] | ~m) : (uint8_t)(ip->b[i] & m);
+		ip->a[i] = ones ? (uint8_t)(ip->a[i] | ~m) : (uint8_t)(ip->a[i] & m);
 	}
 }
 
-void cni_ip_network(struct cni_ip *ip, unsigned prefix)
+void cni_ip_network(struct rtnl_ip *ip, unsigned prefix)
 {
 	mask_apply(ip, prefix, false);
 }
 
-static bool subnet_contains(const struct cni_range *r, const struct cni_ip *ip)
+static bool subnet_contains(const struct cni_range *r, const struct rtnl_ip *ip)
 {
-	struct cni_ip n = *ip;
+	struct rtnl_ip n = *ip;
 
 	if (ip->family != r->subnet.family)
 		return false;
@@ -114,7 +117,7 @@ static bool subnet_contains(const struct cni_range *r, const struct cni_ip *ip)
 	return cni_ip_equal(&n, &r->subnet);
 }
 
-bool cni_range_contains(const struct cni_range *r, const struct cni_ip *ip)
+bool cni_range_contains(const struct cni_range *r, const struct rtnl_ip *ip)
 {
 	return subnet_contains(r, ip) && cni_ip_cmp(ip, &r->start) >= 0 &&
 	       cni_ip_cmp(ip, &r->end) <= 0;
@@ -123,7 +126,7 @@ bool cni_range_contains(const struct cni_range *r, const struct cni_ip *ip)
 static int range_parse(json_t *o, const char *path, struct cni_range *r, struct cni_err *err)
 {
 	const char *subnet = NULL, *start = NULL, *end = NULL, *gw = NULL;
-	struct cni_ip net;
+	struct rtnl_ip net;
 	char buf[64];
 
 	if (!json_is_object(o))
@@ -152,7 +155,7 @@ static int range_parse(json_t *o, const char *path, struct cni_range *r, struct 
 	r->end = net;
 	mask_apply(&r->end, r->prefix, true);
 	if (net.family == AF_INET)
-		r->end.b[3]--; /* lastIP(): the broadcast address is never handed out */
+		r->end.a[3]--; /* lastIP(): the broadcast address is never handed out */
 	/* "" is no address (Go's net.IP reads it as nil: the default). */
 	if (gw && !*gw)
 		gw = NULL;
@@ -165,6 +168,9 @@ static int range_parse(json_t *o, const char *path, struct cni_range *r, struct 
 	 * outside the subnet reachable with its GW/32 route). */
 	if (gw && cni_ip_parse(gw, &r->gateway) < 0)
 		return cni_fail(err, CNI_ERR_CONFIG, "%s.gateway %s is not an IP address", path, gw);
+	if (r->gateway.family != net.family)
+		return cni_fail(err, CNI_ERR_CONFIG, "%s.gateway %s is not of %s's family", path, gw,
+				subnet);
 	if (start && (cni_ip_parse(start, &r->start) < 0 || !subnet_contains(r, &r->start)))
 		return cni_fail(err, CNI_ERR_CONFIG, "%s.rangeStart %s is not an address in %s", path, start, subnet);
 	if (end && (cni_ip_parse(end, &r->end) < 0 || !subnet_contains(r, &r->end)))
@@ -214,7 +220,7 @@ int cni_ipam_conf_parse(json_t *conf, struct cni_ipam_conf *c, struct cni_err *e
 			return cni_fail(err, CNI_ERR_CONFIG, "ipam.routes must be a list");
 		json_array_foreach(c->routes, i, rt) {
 			const char *dst = NULL, *gw = NULL;
-			struct cni_ip ip;
+			struct rtnl_ip ip;
 			unsigned p;
 			snprintf(path, sizeof(path), "ipam.routes[%zu].", i);
 			if (!json_is_object(rt))
@@ -299,7 +305,7 @@ void cni_ipam_conf_free(struct cni_ipam_conf *c)
 static int requested_add(struct cni_ipam_conf *c, const char *s, size_t len)
 {
 	char buf[64];
-	struct cni_ip ip;
+	struct rtnl_ip ip;
 	unsigned prefix;
 	size_t i;
 

@@ -10,17 +10,15 @@
 #include <sys/types.h>
 #include <jansson.h>
 #include "cni.h"
+#include "rtnl/rtnl.h"
 
-/* An IPv4 or IPv6 address; IPv4 in the first 4 bytes. */
-struct cni_ip {
-	int family; /* AF_INET or AF_INET6 */
-	uint8_t b[16];
-};
+/* Addresses are the tree's one type, struct rtnl_ip (rtnl/rtnl.h): IPv4 in
+ * the first 4 bytes. A range keeps its prefix beside its addresses. */
 
 struct cni_range {
-	struct cni_ip subnet; /* the network address */
+	struct rtnl_ip subnet; /* the network address */
 	unsigned prefix;
-	struct cni_ip start, end, gateway;
+	struct rtnl_ip start, end, gateway;
 };
 
 struct cni_rangeset {
@@ -39,24 +37,26 @@ struct cni_ipam_conf {
 	size_t nsets;
 	/* Addresses requested for ADD, each once, in the order host-local
 	 * reads them (cni_ipam_requested_parse). */
-	struct cni_ip requested[CNI_IPAM_MAX_REQUESTED];
+	struct rtnl_ip requested[CNI_IPAM_MAX_REQUESTED];
 	size_t nrequested;
 };
 
-int cni_ip_parse(const char *s, struct cni_ip *ret);
+/* Parses a bare address (no "/"): its prefix is the host's, 32 or 128. */
+int cni_ip_parse(const char *s, struct rtnl_ip *ret);
 /* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address, as Go's
  * To4() reads it; any other address as it is. */
-void cni_ip_unmap(struct cni_ip *ip);
-/* "a.b.c.d" or RFC 5952 form, as Go's net.IP.String() names store files. */
-void cni_ip_format(const struct cni_ip *ip, char *buf, size_t len);
-int cni_ip_cmp(const struct cni_ip *a, const struct cni_ip *b);
-bool cni_ip_equal(const struct cni_ip *a, const struct cni_ip *b);
-void cni_ip_next(struct cni_ip *ip);
+void cni_ip_unmap(struct rtnl_ip *ip);
+/* "a.a.c.d" or RFC 5952 form, as Go's net.IP.String() names store files. */
+void cni_ip_format(const struct rtnl_ip *ip, char *buf, size_t len);
+int cni_ip_cmp(const struct rtnl_ip *a, const struct rtnl_ip *b);
+bool cni_ip_equal(const struct rtnl_ip *a, const struct rtnl_ip *b);
+void cni_ip_next(struct rtnl_ip *ip);
 /* Clears IP's bits past PREFIX: the network IP/PREFIX is in. */
-void cni_ip_network(struct cni_ip *ip, unsigned prefix);
-/* Parses "ADDR/PREFIX"; RET_NET gets ADDR as written. */
-int cni_cidr_parse(const char *s, struct cni_ip *ret_ip, unsigned *ret_prefix);
-bool cni_range_contains(const struct cni_range *r, const struct cni_ip *ip);
+void cni_ip_network(struct rtnl_ip *ip, unsigned prefix);
+/* Parses "ADDR/PREFIX"; RET_IP gets ADDR as written, with PREFIX in its
+ * prefix and in *RET_PREFIX. */
+int cni_cidr_parse(const char *s, struct rtnl_ip *ret_ip, unsigned *ret_prefix);
+bool cni_range_contains(const struct cni_range *r, const struct rtnl_ip *ip);
 
 /* Parses the "ipam" object of CONF into C (which borrows CONF's strings).
  * 0, or -1 with ERR set (code 7). cni_ipam_conf_free() frees it. */

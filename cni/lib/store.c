@@ -172,7 +172,7 @@ static int rewrite_file(int dirfd, const char *name, const char *buf)
 }
 
 int cni_store_reserve(struct cni_store *s, const char *id, const char *ifname,
-		      const struct cni_ip *ip, size_t set)
+		      const struct rtnl_ip *ip, size_t set)
 {
 	char name[64], content[2048], last[32];
 	int r;
@@ -214,7 +214,7 @@ static int read_small(int dirfd, const char *name, char *buf, size_t len)
 	return (int)n;
 }
 
-int cni_store_last_reserved(struct cni_store *s, size_t set, struct cni_ip *ret)
+int cni_store_last_reserved(struct cni_store *s, size_t set, struct rtnl_ip *ret)
 {
 	char name[32], buf[64];
 	int r;
@@ -227,7 +227,7 @@ int cni_store_last_reserved(struct cni_store *s, size_t set, struct cni_ip *ret)
 	return cni_ip_parse(buf, ret);
 }
 
-bool cni_store_has(struct cni_store *s, const struct cni_ip *ip)
+bool cni_store_has(struct cni_store *s, const struct rtnl_ip *ip)
 {
 	char name[64];
 
@@ -293,7 +293,7 @@ static int dir_reopen(int dirfd, DIR **ret)
 
 int cni_store_foreach(struct cni_store *s, cni_store_cb cb, void *data)
 {
-	struct cni_ip ip;
+	struct rtnl_ip ip;
 	struct dirent *de;
 	char buf[2048];
 	const char *id, *ifname;
@@ -335,17 +335,17 @@ int cni_store_fail(const struct cni_store *s, int r, const char *what, struct cn
 }
 
 /* The disk store behind the allocator's interface. */
-static int disk_reserve(void *s, const char *id, const char *ifname, const struct cni_ip *ip, size_t set)
+static int disk_reserve(void *s, const char *id, const char *ifname, const struct rtnl_ip *ip, size_t set)
 {
 	return cni_store_reserve(s, id, ifname, ip, set);
 }
 
-static int disk_last_reserved(void *s, size_t set, struct cni_ip *ret)
+static int disk_last_reserved(void *s, size_t set, struct rtnl_ip *ret)
 {
 	return cni_store_last_reserved(s, set, ret);
 }
 
-static bool disk_has(void *s, const struct cni_ip *ip)
+static bool disk_has(void *s, const struct rtnl_ip *ip)
 {
 	return cni_store_has(s, ip);
 }

@@ -40,8 +40,8 @@ int cni_store_open(struct cni_store *s, const char *data_dir, const char *name);
 void cni_store_close(struct cni_store *s);
 /* 1 when reserved, 0 when taken already, or a negative errno. */
 int cni_store_reserve(struct cni_store *s, const char *id, const char *ifname,
-		      const struct cni_ip *ip, size_t set);
-int cni_store_last_reserved(struct cni_store *s, size_t set, struct cni_ip *ret);
+		      const struct rtnl_ip *ip, size_t set);
+int cni_store_last_reserved(struct cni_store *s, size_t set, struct rtnl_ip *ret);
 /* Calls CB for each allocation (address, id, ifname; ifname "" for the
  * id-only files of host-local before 0.9); a negative value from CB stops
  * and is returned. */
@@ -53,7 +53,7 @@ int cni_store_owned(struct cni_store *s, const char *id, const char *ifname, cni
 		    void *data);
 /* Removes the allocation IPNAME that ID on IFNAME holds. 0 or -errno. */
 int cni_store_release(struct cni_store *s, const char *ipname, const char *id, const char *ifname);
-bool cni_store_has(struct cni_store *s, const struct cni_ip *ip);
+bool cni_store_has(struct cni_store *s, const struct rtnl_ip *ip);
 /* Sets ERR (code 5) for error R of S, naming the file it was about:
  * "WHAT DIR[/FILE]: REASON". Returns -1. */
 int cni_store_fail(const struct cni_store *s, int r, const char *what, struct cni_err *err);
@@ -63,10 +63,10 @@ int cni_store_fail(const struct cni_store *s, int r, const char *what, struct cn
  * implementation's own: cni_store_disk_ops on a struct cni_store, or a
  * test double. */
 struct cni_store_ops {
-	int (*reserve)(void *store, const char *id, const char *ifname, const struct cni_ip *ip,
+	int (*reserve)(void *store, const char *id, const char *ifname, const struct rtnl_ip *ip,
 		       size_t set);
-	int (*last_reserved)(void *store, size_t set, struct cni_ip *ret);
-	bool (*has)(void *store, const struct cni_ip *ip);
+	int (*last_reserved)(void *store, size_t set, struct rtnl_ip *ret);
+	bool (*has)(void *store, const struct rtnl_ip *ip);
 	int (*release)(void *store, const char *ipname, const char *id, const char *ifname);
 	int (*owned)(void *store, const char *id, const char *ifname, cni_store_cb cb, void *data);
 	int (*fail)(void *store, int r, const char *what, struct cni_err *err);

@@ -20,28 +20,6 @@
 #include "../lib/ipam.h"
 #include "ptp.h"
 
-/* ipMasqBackend, which the reference ptp takes as "iptables" or
- * "nftables": netns-ptp masquerades through nftables only, so "iptables"
- * with ipMasq on is refused where it would matter (ADD makes the rules,
- * CHECK looks for them) rather than silently ignored; DEL, GC and STATUS
- * go on (DEL still removes what an ADD made). */
-static int masq_backend_check(struct ptp *p)
-{
-	const char *b = NULL;
-
-	if (cni_get_string(p->call.config, "ipMasqBackend", "", &b, &p->call.err) < 0)
-		return -1;
-	if (!b || strcmp(b, "nftables") == 0)
-		return 0;
-	if (strcmp(b, "iptables") != 0)
-		return cni_fail(&p->call.err, CNI_ERR_CONFIG,
-				"ipMasqBackend \"%.64s\" is unknown: netns-ptp masquerades through \"nftables\"", b);
-	if (p->ip_masq && (p->call.env.cmd == CNI_ADD || p->call.env.cmd == CNI_CHECK))
-		return cni_fail(&p->call.err, CNI_ERR_CONFIG,
-				"ipMasqBackend \"iptables\" is not supported: netns-ptp masquerades through nftables (set \"nftables\" or leave it out)");
-	return 0;
-}
-
 static int conf_parse(struct ptp *p)
 {
 	json_t *ipam = json_object_get(p->call.config, "ipam");
@@ -59,7 +37,7 @@ static int conf_parse(struct ptp *p)
 	} else if (cni_get_uint(p->call.config, "mtu", "", 65535, &p->mtu, &p->call.err) < 0) {
 		return -1;
 	}
-	if (masq_backend_check(p) < 0)
+	if (cni_masq_backend_check(&p->call, "netns-ptp", p->ip_masq) < 0)
 		return -1;
 	if (p->mtu && p->mtu < 68)
 		return cni_fail(&p->call.err, CNI_ERR_CONFIG, "mtu %u is below the minimum of 68", p->mtu);
@@ -75,7 +53,7 @@ static int conf_parse(struct ptp *p)
 		return cni_fail(&p->call.err, CNI_ERR_CONFIG, "dns must be an object");
 	if (json_is_null(p->dns))
 		p->dns = NULL;
-	snprintf(p->host_if, sizeof(p->host_if), "veth%08x", cni_hash(p->call.env.containerid, p->call.env.ifname));
+	cni_hostveth_name(p->call.env.containerid, p->call.env.ifname, p->host_if);
 	if (p->name && p->call.env.containerid && p->call.env.ifname)
 		cni_nft_owner(p->name, p->call.env.containerid, p->call.env.ifname, p->owner);
 	return 0;
@@ -135,30 +113,6 @@ static int netns_open(struct ptp *p)
 	return 0;
 }
 
-/* The result's dns, as the reference ptp's: the config's own when it
- * sets any field (its dnsConfSet(): nameservers, search or options present,
- * even empty, or a domain), else the IPAM plugin's (from its resolvConf). */
-static json_t *dns_result(json_t *conf_dns, json_t *ipam_dns)
-{
-	static const char *const keys[] = { "nameservers", "domain", "search", "options" };
-	const char *domain = json_string_value(json_object_get(conf_dns, "domain"));
-	json_t *from = ipam_dns, *dns = json_object(), *v;
-	size_t i;
-
-	if (json_is_array(json_object_get(conf_dns, "nameservers")) ||
-	    json_is_array(json_object_get(conf_dns, "search")) ||
-	    json_is_array(json_object_get(conf_dns, "options")) || (domain && *domain))
-		from = conf_dns;
-	/* The spec's four fields, each only when not empty, as the
-	 * reference's types.DNS (omitempty) writes them. */
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		v = json_object_get(from, keys[i]);
-		if ((json_is_array(v) && json_array_size(v)) || (json_is_string(v) && *json_string_value(v)))
-			json_object_set_new(dns, keys[i], json_deep_copy(v));
-	}
-	return dns;
-}
-
 static int cmd_add(struct ptp *p)
 {
 	json_t *ipam_res = NULL, *result = NULL, *ifaces, *ips, *ipj, *routes;
@@ -173,8 +127,7 @@ static int cmd_add(struct ptp *p)
 
 	if (netns_open(p) < 0)
 		return -1;
-	/* The container's socket first, before anything is made (see
-	 * cni_socket_in()). */
+	/* The container's socket first, before anything is made. */
 	r = cni_rtnl_open(p->nsfd, &cnl);
 	if (r == 0)
 		r = cni_rtnl_open(-1, &hnl);
@@ -225,7 +178,7 @@ static int cmd_add(struct ptp *p)
 	json_object_set_new(result, "ips", ips);
 	if (routes && json_array_size(routes))
 		json_object_set(result, "routes", routes);
-	json_object_set_new(result, "dns", dns_result(p->dns, json_object_get(ipam_res, "dns")));
+	json_object_set_new(result, "dns", cni_dns_result(p->dns, json_object_get(ipam_res, "dns")));
 	/* The skeleton prints it, and undoes the ADD with DEL if it cannot. */
 	p->call.result = result;
 	result = NULL;
@@ -257,83 +210,9 @@ out:
 
 /* ---- DEL ---- */
 
-/* The addresses ADD listed in the host end's alias ("netns-ptp NAME ID
- * IFNAME CIDR..."), as masquerade elements; 0 when there is no such alias
- * (the host end went with the namespace) or it lists none. */
-static size_t alias_addrs(struct ptp *p, struct cni_masq *mq)
-{
-	struct mnl_socket *nl = NULL;
-	char alias[256], head[256], *tok, *save = NULL;
-	size_t n = 0, hl;
-
-	if (cni_rtnl_open(-1, &nl) < 0)
-		return 0;
-	if (cni_rtnl_link_alias_get(nl, p->host_if, alias, sizeof(alias)) < 0)
-		alias[0] = '\0';
-	cni_rtnl_close(nl);
-	hl = (size_t)snprintf(head, sizeof(head), "netns-ptp %s %s %s ", p->name, p->call.env.containerid,
-			      p->call.env.ifname);
-	if (hl >= sizeof(head) || strncmp(alias, head, hl) != 0)
-		return 0;
-	for (tok = strtok_r(alias + hl, " ", &save); tok && n < MAX_IPS; tok = strtok_r(NULL, " ", &save)) {
-		struct cni_masq *m = &mq[n];
-		if (cni_cidr_parse(tok, &m->ip, &m->plen) < 0)
-			return 0; /* not ours after all: look them up by owner */
-		m->net = m->ip;
-		cni_ip_network(&m->net, m->plen);
-		n++;
-	}
-	return n;
-}
-
 static int cmd_del(struct ptp *p)
 {
-	struct cni_err ipam_err = { 0 };
-	struct cni_masq mq[MAX_IPS];
-	struct cni_nft *nft = NULL;
-	char nmsg[256];
-	bool ipam_failed, nft_failed = false;
-	int r, fd = -1, nft_fd = -1;
-
-	/* Every step runs whatever the others did, so that a DEL retried after
-	 * a partial failure finishes the job; the first error is reported. */
-	if (p->call.env.netns)
-		fd = netns_fd_open_path(p->call.env.netns);
-	if (p->ip_masq) {
-		/* The rules first, while the host end's alias says which
-		 * elements are this attachment's; without it (the namespace
-		 * went and took the veth along) nft.c looks them up by owner.
-		 * The context stays open to the end: see cni_nft_open(). */
-		size_t n = alias_addrs(p, mq);
-
-		if (n)
-			nft_fd = cni_nft_del_fast(mq, n);
-		if (nft_fd < 0)
-			nft_failed = cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
-				     cni_nft_del(nft, p->owner, mq, n, nmsg, sizeof(nmsg)) < 0;
-	}
-	ipam_failed = ipam_exec(p, CNI_DEL, NULL) < 0;
-	if (ipam_failed)
-		ipam_err = p->call.err;
-	r = cni_veth_retire(p->host_if, p->call.env.ifname, fd);
-	if (r < 0 && fd >= 0)
-		netns_link_delete(fd, p->call.env.ifname);
-	if (r < 0)
-		r = netns_link_delete(-1, p->host_if);
-	if (fd >= 0)
-		close(fd);
-	if (nft_fd >= 0)
-		close(nft_fd);
-	cni_nft_close(nft);
-	if (nft_failed && !ipam_failed)
-		return cni_fail(&p->call.err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
-	if (ipam_failed) {
-		p->call.err = ipam_err;
-		return -1;
-	}
-	if (r < 0 && r != -ENODEV)
-		return cni_fail(&p->call.err, CNI_ERR_GENERIC, "cannot delete %s: %s", p->host_if, strerror(-r));
-	return 0;
+	return cni_iface_del(&p->call, "netns-ptp", p->host_if, p->owner, p->ip_masq, p->ipam_type);
 }
 
 /* ---- CHECK ---- */
@@ -360,11 +239,10 @@ static int has_addr_cb(const struct netns_link *l, void *data)
 
 static int cmd_check(struct ptp *p)
 {
-	json_t *prev = json_object_get(p->call.config, "prevResult"), *ips, *ipj, *rt;
+	json_t *prev = json_object_get(p->call.config, "prevResult"), *ips, *ipj;
 	struct addr as[MAX_IPS];
 	struct mnl_socket *cnl = NULL, *hnl = NULL;
-	struct cni_nft *nft = NULL;
-	char mac[18], nmsg[256];
+	char mac[18];
 	size_t n, i;
 	int cidx, hidx, r, ret = -1;
 
@@ -394,8 +272,10 @@ static int cmd_check(struct ptp *p)
 	json_array_foreach(ips, i, ipj) {
 		struct has_addr h = { .ifname = p->call.env.ifname, .cidr = as[i].cidr };
 		unsigned full = as[i].ip.family == AF_INET ? 32 : 128;
-		struct cni_route gw = { .dst = as[i].gw, .plen = full, .oif = cidx };
-		struct cni_route host = { .dst = as[i].ip, .plen = full, .oif = hidx };
+		struct rtnl_route gw = { .dst = as[i].gw, .oif = cidx };
+		struct rtnl_route host = { .dst = as[i].ip, .oif = hidx };
+
+		gw.dst.prefix = host.dst.prefix = full;
 		netns_link_foreach(p->nsfd, has_addr_cb, &h);
 		if (!h.addr) {
 			cni_fail(&p->call.err, CNI_ERR_GENERIC, "address %s is missing on %s in %s", as[i].cidr,
@@ -417,38 +297,17 @@ static int cmd_check(struct ptp *p)
 			goto out;
 		}
 	}
-	json_array_foreach(json_object_get(prev, "routes"), i, rt) {
-		const char *dst = json_string_value(json_object_get(rt, "dst"));
-		struct cni_route cr = { .oif = cidx };
-		if (!dst || cni_cidr_parse(dst, &cr.dst, &cr.plen) < 0) {
-			cni_fail(&p->call.err, CNI_ERR_DECODE, "prevResult: a route has no valid dst");
-			goto out;
-		}
-		if (cni_rtnl_route_find(cnl, &cr) != 1) {
-			cni_fail(&p->call.err, CNI_ERR_GENERIC, "the route to %s is missing in %s", dst, p->call.env.netns);
-			goto out;
-		}
-	}
+	if (cni_iface_check_routes(&p->call, cnl, cidx, prev) < 0)
+		goto out;
 	if (p->ip_masq) {
 		struct cni_masq mq[MAX_IPS];
 		for (i = 0; i < n; i++)
 			mq[i] = (struct cni_masq){ .ip = as[i].ip, .net = as[i].net, .plen = as[i].plen };
-		r = cni_nft_open(&nft, nmsg, sizeof(nmsg));
-		if (r == 0)
-			r = cni_nft_check(nft, p->owner, mq, n, nmsg, sizeof(nmsg));
-		if (r < 0) {
-			cni_fail(&p->call.err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
+		if (cni_iface_check_masq(&p->call, p->owner, mq, n) < 0)
 			goto out;
-		}
-		if (r == 0) {
-			cni_fail(&p->call.err, CNI_ERR_GENERIC, "the ipMasq rules of container %s are missing",
-				 p->call.env.containerid);
-			goto out;
-		}
 	}
 	ret = 0;
 out:
-	cni_nft_close(nft);
 	cni_rtnl_close(cnl);
 	cni_rtnl_close(hnl);
 	return ret;
@@ -456,119 +315,9 @@ out:
 
 /* ---- GC and STATUS (1.1.0) ---- */
 
-struct gc {
-	struct ptp *p;
-	json_t *valid;
-	char prefix[300];
-	char (*doomed)[16];
-	size_t n, cap;
-};
-
-static bool attachment_valid(json_t *valid, const char *id, const char *ifname)
-{
-	json_t *att;
-	size_t i;
-
-	json_array_foreach(valid, i, att) {
-		const char *vid = json_string_value(json_object_get(att, "containerID"));
-		const char *vif = json_string_value(json_object_get(att, "ifname"));
-		if (vid && vif && strcmp(vid, id) == 0 && strcmp(vif, ifname) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* A host end whose alias says "netns-ptp NETWORK ID IFNAME" and no valid
- * attachment owns: doomed. */
-static int gc_link(const char *ifname, const char *alias, void *data)
-{
-	struct gc *g = data;
-	size_t plen = strlen(g->prefix);
-	char id[256], cif[32], mine[16];
-
-	if (strncmp(alias, g->prefix, plen) != 0 || sscanf(alias + plen, "%255s %31s", id, cif) != 2)
-		return 0;
-	snprintf(mine, sizeof(mine), "veth%08x", cni_hash(id, cif));
-	/* A truncated or foreign alias names another link: not ours to delete.
-	 * One that DEL retired and whose deletion was cut short is garbage. */
-	if (strncmp(ifname, CNI_RETIRED, strlen(CNI_RETIRED)) != 0 &&
-	    (strcmp(mine, ifname) != 0 || attachment_valid(g->valid, id, cif)))
-		return 0;
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 16;
-		char (*d)[16] = realloc(g->doomed, cap * sizeof(*d));
-		if (!d)
-			return -ENOMEM;
-		g->doomed = d, g->cap = cap;
-	}
-	snprintf(g->doomed[g->n++], 16, "%s", ifname);
-	return 0;
-}
-
 static int cmd_gc(struct ptp *p)
 {
-	json_t *valid = json_object_get(p->call.config, "cni.dev/valid-attachments"), *att;
-	struct gc g = { .p = p, .valid = valid };
-	struct mnl_socket *nl = NULL;
-	struct cni_nft *nft = NULL;
-	char (*owners)[CNI_NFT_OWNER_MAX] = NULL;
-	const char **keep = NULL;
-	char nmsg[256];
-	size_t i, n = 0;
-	int r, ret = -1;
-
-	if (!json_is_array(valid))
-		return cni_fail(&p->call.err, CNI_ERR_CONFIG,
-				"GC needs \"cni.dev/valid-attachments\": a list of {\"containerID\", \"ifname\"}");
-	json_array_foreach(valid, i, att)
-		if (!json_is_string(json_object_get(att, "containerID")) ||
-		    !json_is_string(json_object_get(att, "ifname")))
-			return cni_fail(&p->call.err, CNI_ERR_CONFIG,
-					"cni.dev/valid-attachments[%zu] must be {\"containerID\": string, \"ifname\": string}", i);
-	/* IPAM first: the spec has a delegating plugin pass GC on. */
-	if (ipam_exec(p, CNI_GC, NULL) < 0)
-		return -1;
-	snprintf(g.prefix, sizeof(g.prefix), "netns-ptp %s ", p->name);
-	r = cni_rtnl_open(-1, &nl);
-	if (r == 0)
-		r = cni_rtnl_link_aliases(nl, gc_link, &g);
-	if (r < 0) {
-		cni_fail(&p->call.err, CNI_ERR_GENERIC, "cannot list the host's links: %s", strerror(-r));
-		goto out;
-	}
-	for (i = 0; i < g.n; i++) {
-		r = netns_link_delete(-1, g.doomed[i]);
-		if (r < 0 && r != -ENODEV) {
-			cni_fail(&p->call.err, CNI_ERR_GENERIC, "cannot delete %s: %s", g.doomed[i], strerror(-r));
-			goto out;
-		}
-	}
-	keep = calloc(json_array_size(valid) + 1, sizeof(*keep));
-	owners = calloc(json_array_size(valid) + 1, sizeof(*owners));
-	if (!keep || !owners) {
-		cni_fail(&p->call.err, CNI_ERR_GENERIC, "out of memory");
-		goto out;
-	}
-	json_array_foreach(valid, i, att) {
-		cni_nft_owner(p->name, json_string_value(json_object_get(att, "containerID")),
-			      json_string_value(json_object_get(att, "ifname")), owners[n]);
-		keep[n] = owners[n];
-		n++;
-	}
-	/* Whatever ipMasq says now: the rules may be from when it was on. */
-	if (cni_nft_open(&nft, nmsg, sizeof(nmsg)) < 0 ||
-	    cni_nft_gc(nft, p->name, keep, n, nmsg, sizeof(nmsg)) < 0) {
-		cni_fail(&p->call.err, CNI_ERR_GENERIC, "ipMasq: %s", nmsg);
-		goto out;
-	}
-	ret = 0;
-out:
-	cni_nft_close(nft);
-	free(keep);
-	free(owners);
-	free(g.doomed);
-	cni_rtnl_close(nl);
-	return ret;
+	return cni_iface_gc(&p->call, "netns-ptp", p->ipam_type);
 }
 
 static struct ptp *ptp_of(struct cni_call *c)

@@ -12,9 +12,10 @@
 #include "../lib/cni.h"
 #include "../lib/skel.h"
 #include "../lib/nft.h"
+#include "../lib/iface.h"
 #include "../lib/rtnl.h"
 
-#define MAX_IPS 8
+#define MAX_IPS CNI_IFACE_MAX_IPS
 
 struct ptp {
 	struct cni_call call; /* the environment, the config (raw for the IPAM plugin) */
@@ -29,7 +30,7 @@ struct ptp {
 
 /* An address from a result, with its gateway. */
 struct addr {
-	struct cni_ip ip, gw, net;
+	struct rtnl_ip ip, gw, net;
 	unsigned plen;
 	bool has_gw;
 	const char *cidr;

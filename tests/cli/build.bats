@@ -16,15 +16,32 @@ map_symbols() {
 		tr -d ' \t;' | sort -u
 }
 
-@test "libnetns.so exports exactly netns.h's functions, each by name in NETNS_1.0" {
+# The functions of version node NODE in lib/libnetns.map.
+map_node() {
+	sed -e 's|/\*.*\*/||' "$REPO/lib/libnetns.map" |
+		awk -v node="$1" '$1 == node && $2 == "{" { on = 1; next } on && /^}/ { on = 0 } on' |
+		grep -oE '^\s*netns_[a-z_]+;' | tr -d ' \t;' | sort -u
+}
+
+@test "libnetns.so exports exactly netns.h's functions, each by name in its version node" {
 	so=$BUILD/libnetns.so.1
 	[ -f "$so" ]
 	[ "$(readelf -d "$so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')" = libnetns.so.1 ]
 	syms=$(nm -D --defined-only "$so" | awk '$2 != "A" { print $3 }' | sort -u)
 	[ -n "$syms" ]
 	# Every exported function carries its version node.
-	unversioned=$(grep -v '@@NETNS_1\.0$' <<<"$syms" || true)
-	[ -z "$unversioned" ] || { echo "# not in NETNS_1.0: $unversioned" >&2; false; }
+	unversioned=$(grep -vE '@@NETNS_1\.[01]$' <<<"$syms" || true)
+	[ -z "$unversioned" ] || { echo "# not in NETNS_1.0 or 1.1: $unversioned" >&2; false; }
+	# Each in the node the map puts it in; 1.1's are the calls the header
+	# says are "Since 1.1".
+	diff <(map_node NETNS_1.1) <(sed -n 's/@@NETNS_1\.1$//p' <<<"$syms") ||
+		{ echo "# NETNS_1.1 in the map vs libnetns.so" >&2; false; }
+	[ "$(map_node NETNS_1.1 | wc -l)" -ge 7 ]
+	# A "Since 1.1." comment covers the declarations up to the next blank line.
+	since=$(awk '/Since 1\.1\./ { on = 1 } /^$/ { on = 0 }
+		on && /^[a-z]/ && match($0, /netns_[a-z_]+\(/) { print substr($0, RSTART, RLENGTH - 1) }' \
+		"$REPO/include/netns.h" | sort -u)
+	diff <(map_node NETNS_1.1) <(echo "$since") || { echo "# header's Since 1.1 vs map" >&2; false; }
 	syms=$(sed 's/@.*//' <<<"$syms")
 	diff <(header_functions) <(echo "$syms") || { echo "# header vs libnetns.so" >&2; false; }
 	# The map lists each one by name: no pattern exports a new function.
@@ -76,7 +93,8 @@ installed_list() {
 	local m
 	{
 		printf '%s\n' bin/netns bin/netns-exec bin/netns-inherit bin/netns-ns-mess \
-			bin/netns-tcp-hello include/netns.h lib/cni/netns-ipam lib/cni/netns-ptp \
+			bin/netns-tcp-hello include/netns.h lib/cni/netns-bridge lib/cni/netns-ipam \
+			lib/cni/netns-loopback lib/cni/netns-portmap lib/cni/netns-ptp \
 			lib/libnetns.a lib/libnetns.so lib/libnetns.so.1 lib/pkgconfig/netns.pc \
 			share/bash-completion/completions/netns
 		for m in "$REPO"/man/*.[0-9]; do

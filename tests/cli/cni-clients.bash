@@ -14,6 +14,26 @@ REF_CNI_DIR=/usr/lib/cni
 # shellcheck disable=SC2034 # used by the files that load this one
 CNI_PLUGIN_PATH="$BUILD:$REF_CNI_DIR"
 
+# The libcni driver (tests/cni/driver), for the files that drive plugins
+# through libcni (cni-libcni.bats, cni-bridge.bats).
+DRIVER="$BUILD/tests/cni-driver"
+
+# driver_build: in setup_file. make check builds the driver; a run of one
+# file alone builds it here. Without Go the tests skip (need_driver); a Go
+# that fails to build it fails.
+driver_build() {
+	if command -v go >/dev/null 2>&1; then
+		make -s -C "$NETNS_TESTS/.." BUILD="$BUILD" cni-driver >/dev/null
+	fi
+}
+
+# need_driver: in setup: skips, saying why, without the driver or jq.
+need_driver() {
+	[ -x "$DRIVER" ] ||
+		skip "$DRIVER is not built: make cni-driver needs golang-go and golang-github-appc-cni-dev"
+	command -v jq >/dev/null || skip "jq is not installed"
+}
+
 # need_plugins PTP IPAM: skips the test, saying why, unless both plugins
 # are there to run.
 need_plugins() {

@@ -14,7 +14,6 @@ load cni-clients
 
 bats_require_minimum_version 1.5.0
 
-DRIVER="$BUILD/tests/cni-driver"
 # libcni 1.1.2 speaks 0.1.0 to 1.0.0; 0.1.0 and 0.2.0 predate the result
 # format the plugins share (interfaces, ips[].interface), and 1.1.0 is newer
 # than this libcni.
@@ -22,17 +21,11 @@ CNI_VERSIONS=(0.3.0 0.3.1 0.4.0 1.0.0)
 MAC=0a:58:0a:4d:00:99
 
 setup_file() {
-	# make check builds the driver; a run of this file alone builds it here.
-	# Without Go the tests skip (setup); a Go that fails to build it fails.
-	if command -v go >/dev/null 2>&1; then
-		make -s -C "$NETNS_TESTS/.." BUILD="$BUILD" cni-driver >/dev/null
-	fi
+	driver_build
 }
 
 setup() {
-	[ -x "$DRIVER" ] ||
-		skip "$DRIVER is not built: make cni-driver needs golang-go and golang-github-appc-cni-dev"
-	command -v jq >/dev/null || skip "jq is not installed"
+	need_driver
 	MACHINE_LINKS=$(machine_links)
 	HOSTNS=$(uniq_name host)
 	CTR=$(uniq_name ctr)

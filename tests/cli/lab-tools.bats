@@ -208,7 +208,7 @@ EOF
 	grep -qF '	n0 [label="a\"b\\c\neth1 10.95.1.1/30\nlo 10.95.0.9/32"];' <<<"$output"
 	grep -qF '	n1 [label="sw", shape=box,' <<<"$output"
 	grep -qF '	n0 -- n2 [taillabel="eth1", headlabel="eth0", label="mtu 1400"];' <<<"$output"
-	grep -qF '	n1 -- n2 [taillabel="p1", headlabel="eth1"];' <<<"$output"
+	grep -qF '	n1 -- n2 [taillabel="p1", headlabel="eth1", label="mtu 9500"];' <<<"$output"
 	dot_out=$output
 	# -o x.dot writes the same, from the lab once it is up.
 	netns lab up "$SCR/q.yml"

@@ -88,14 +88,23 @@ files() {
 		/usr/share/doc/netns/copyright $mans | LC_ALL=C sort)
 	diff <(echo "$want") <(files netns)
 	# The plugins, their pages (section 8) and nothing else in netns-cni.
-	want=$(printf '%s\n' /usr/lib/cni/netns-ipam /usr/lib/cni/netns-ptp \
-		/usr/share/man/man8/netns-ipam.8.gz /usr/share/man/man8/netns-ptp.8.gz \
+	want=$(printf '%s\n' /usr/lib/cni/netns-bridge /usr/lib/cni/netns-ipam \
+		/usr/lib/cni/netns-loopback /usr/lib/cni/netns-portmap /usr/lib/cni/netns-ptp \
+		/usr/share/man/man8/netns-bridge.8.gz /usr/share/man/man8/netns-ipam.8.gz \
+		/usr/share/man/man8/netns-loopback.8.gz /usr/share/man/man8/netns-portmap.8.gz \
+		/usr/share/man/man8/netns-ptp.8.gz \
 		/usr/share/doc/netns-cni/changelog.Debian.gz /usr/share/doc/netns-cni/copyright |
 		LC_ALL=C sort)
 	diff <(echo "$want") <(files netns-cni)
 	# The command uses the shared library the source ships; only the
 	# plugins pull libnftables1 (they dlopen() it).
-	[[ "$(dpkg-deb -f "$(deb netns)" Depends)" == *"libnetns1 (>= ${VERSION})"* ]]
+	# At least the version of the newest ABI node the command calls into
+	# (the symbols file's versions: node NETNS_1.N came with N.0).
+	bin=$(mktemp -d "$DEB_DIR/bin.XXXXXX")
+	dpkg -x "$(deb netns)" "$bin"
+	node=$(objdump -T "$bin/usr/bin/netns" | grep -oE 'NETNS_1\.[0-9]+' | sort -V | tail -n 1)
+	[ -n "$node" ]
+	[[ "$(dpkg-deb -f "$(deb netns)" Depends)" == *"libnetns1 (>= ${node#NETNS_}.0)"* ]]
 	[[ "$(dpkg-deb -f "$(deb netns)" Depends)" != *libnftables* ]]
 	[[ "$(dpkg-deb -f "$(deb netns-cni)" Depends)" == *libnftables1* ]]
 	diff <(printf '%s\n' "/usr/lib/$MA/libnetns.so.1" /usr/share/doc/libnetns1/changelog.Debian.gz \
@@ -106,12 +115,12 @@ files() {
 		LC_ALL=C sort) <(files libnetns-dev)
 	# The -dev package pins the library it was built with.
 	[[ "$(dpkg-deb -f "$(deb libnetns-dev)" Depends)" == *"libnetns1 (= ${VERSION}-1)"* ]]
-	# libnetns1's symbols file lists each function of netns.h, in NETNS_1.0.
+	# libnetns1's symbols file lists each function of netns.h, in its node.
 	want=$(grep -oE '\bnetns_[a-z_]+\(' "$REPO/include/netns.h" | tr -d '(' | sort -u)
 	mk=$(mktemp -d "$DEB_DIR/ctl.XXXXXX")
 	dpkg-deb -e "$(deb libnetns1)" "$mk"
 	[ "$(head -n 1 "$mk/symbols")" = "libnetns.so.1 libnetns1 #MINVER#" ]
-	got=$(sed -n 's/^ \(netns_[a-z_]*\)@NETNS_1\.0 .*/\1/p' "$mk/symbols" | sort -u)
+	got=$(sed -n 's/^ \(netns_[a-z_]*\)@NETNS_1\.[01] .*/\1/p' "$mk/symbols" | sort -u)
 	diff <(echo "$want") <(echo "$got")
 	grep -qx 'activate-noawait ldconfig' "$mk/triggers"
 }

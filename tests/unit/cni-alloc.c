@@ -23,7 +23,7 @@ struct mem_entry {
 struct mem {
 	struct mem_entry e[MEM_MAX];
 	size_t n;
-	struct cni_ip last[MEM_SETS];
+	struct rtnl_ip last[MEM_SETS];
 	bool has_last[MEM_SETS];
 	int fail; /* what the next reserve returns instead (-errno), or 0 */
 };
@@ -38,7 +38,7 @@ static long mem_find(const struct mem *m, const char *ipname)
 	return -1;
 }
 
-static int mem_reserve(void *s, const char *id, const char *ifname, const struct cni_ip *ip, size_t set)
+static int mem_reserve(void *s, const char *id, const char *ifname, const struct rtnl_ip *ip, size_t set)
 {
 	struct mem *m = s;
 	char name[64];
@@ -59,7 +59,7 @@ static int mem_reserve(void *s, const char *id, const char *ifname, const struct
 	return 1;
 }
 
-static int mem_last_reserved(void *s, size_t set, struct cni_ip *ret)
+static int mem_last_reserved(void *s, size_t set, struct rtnl_ip *ret)
 {
 	struct mem *m = s;
 
@@ -69,7 +69,7 @@ static int mem_last_reserved(void *s, size_t set, struct cni_ip *ret)
 	return 0;
 }
 
-static bool mem_has(void *s, const struct cni_ip *ip)
+static bool mem_has(void *s, const struct rtnl_ip *ip)
 {
 	char name[64];
 
@@ -195,7 +195,7 @@ static void last_set(struct t *t, size_t set, const char *ip)
 /* Container ID holds IP of range set SET already. */
 static void hold(struct t *t, const char *id, const char *ip, size_t set)
 {
-	struct cni_ip a;
+	struct rtnl_ip a;
 
 	cni_ip_parse(ip, &a);
 	mem_reserve(&t->mem, id, "eth0", &a, set);
@@ -206,7 +206,7 @@ static void hold(struct t *t, const char *id, const char *ip, size_t set)
 static void test_next(void)
 {
 	struct t t;
-	struct cni_ip last;
+	struct rtnl_ip last;
 	char gw[64];
 
 	if (!setup(&t, "[[{\"subnet\":\"10.9.0.0/29\"}]]", NULL))

@@ -11,7 +11,7 @@
 #include "tap.h"
 
 /* ADDR formatted, in a static buffer (one per call site is enough here). */
-static const char *fmt(const struct cni_ip *ip)
+static const char *fmt(const struct rtnl_ip *ip)
 {
 	static char buf[4][64];
 	static int k;
@@ -23,7 +23,7 @@ static const char *fmt(const struct cni_ip *ip)
 
 static void test_addresses(void)
 {
-	struct cni_ip a, b;
+	struct rtnl_ip a, b;
 	unsigned p = 99;
 
 	is(cni_ip_parse("10.0.0.255", &a), 0, "an IPv4 address parses");

@@ -5,6 +5,7 @@
  * Only the bats tests, as root, reached the parser before. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../lab/lab.h"
@@ -114,7 +115,7 @@ static void test_containerlab(void)
 	text_is(l->end[0].ifname, "eth2", "on eth2");
 	is(l->end[1].node, 2, "extended link end 1 is h1");
 	text_is(l->end[1].ifname, "eth0", "on eth0");
-	is(l->mtu, 0, "no mtu: the kernel's default");
+	is(l->mtu, 9500, "no mtu: containerlab's default, 9500");
 	/* Each container-only key noted once, where it first appears. */
 	if (is(lab->n_notes, 2, "two notes (prefix, image), image once"))  {
 		text_is(lab->notes[0], "t.yml:2:1: 'prefix' is ignored: nodes are namespaces",
@@ -309,7 +310,7 @@ static void test_refusals(void)
 	refused(HEAD "    a:\n  links:\n    - mtu: 1500\n",
 		"t.yml:6:7: a link needs 'endpoints'", "a link with no endpoints");
 	refused(HEAD "    a:\n  links:\n    - { type: vxlan, endpoints: [\"a:e1\", \"a:e2\"] }\n",
-		"t.yml:6:15: link type 'vxlan': only veth links are made", "a vxlan link");
+		"t.yml:6:15: link type vxlan is not supported yet", "a vxlan link");
 	refused(HEAD "    a:\n  links:\n    - endpoints: [{ node: a }, \"a:e2\"]\n",
 		"t.yml:6:19: an endpoint needs 'node' and 'interface'",
 		"an extended endpoint with no interface");
@@ -523,6 +524,336 @@ static void test_note_quoted_name(void)
 	lab_free(lab);
 }
 
+/* TEXT expands to WANT (lab_env_expand() alone). */
+static void expands(const char *text, const char *want, const char *what)
+{
+	char *got = NULL;
+	size_t len = 0, line = 0, col = 0;
+	const char *why = NULL;
+	int r = lab_env_expand(text, strlen(text), &got, &len, &line, &col, &why);
+
+	if (!is(r, 0, "%s: expands", what))
+		return;
+	if (!got) /* no '$': the text itself */
+		ok(strcmp(text, want) == 0, "%s: is '%s' (unchanged)", what, want);
+	else if (!ok(len == strlen(want) && memcmp(got, want, len) == 0, "%s: is '%s'", what, want))
+		diag("got '%.*s'", (int)len, got);
+	free(got);
+}
+
+/* Environment variables, as containerlab's envsubst (NoReplace, NoDigit)
+ * expands them in the whole text before YAML: set ones replaced, unset
+ * ones kept as written unless they have a default. */
+static void test_env(void)
+{
+	struct lab *lab;
+
+	setenv("LABT_SET", "v1", 1);
+	setenv("LABT_EMPTY", "", 1);
+	unsetenv("LABT_UNSET");
+	expands("a $LABT_SET b", "a v1 b", "$VAR");
+	expands("a ${LABT_SET}b", "a v1b", "${VAR}");
+	expands("$LABT_SET$LABT_SET", "v1v1", "two in a row");
+	expands("a $LABT_UNSET ${LABT_UNSET} b", "a $LABT_UNSET ${LABT_UNSET} b",
+		"unset: kept as written");
+	expands("[${LABT_EMPTY}]", "[]", "set but empty: empty");
+	expands("${LABT_UNSET:=dflt}", "dflt", "${VAR:=D}, unset");
+	expands("${LABT_EMPTY:=dflt}", "dflt", "${VAR:=D}, empty");
+	expands("${LABT_SET:=dflt}", "v1", "${VAR:=D}, set");
+	expands("${LABT_UNSET:-dflt}", "dflt", "${VAR:-D}, unset");
+	expands("[${LABT_EMPTY-dflt}]", "[]", "${VAR-D}, empty: empty");
+	expands("${LABT_UNSET=dflt}", "dflt", "${VAR=D}, unset");
+	expands("[${LABT_SET+o}${LABT_EMPTY:+p}${LABT_UNSET+q}]", "[op]", "${VAR+O}");
+	expands("${LABT_UNSET:=${LABT_SET}-x}", "v1-x", "a default holding a variable");
+	expands("${LABT_SET:=${LABT_UNSET2:=deep}}", "v1", "a default not taken is skipped");
+	expands("$$LABT_SET $${LABT_SET} $$$LABT_SET", "$LABT_SET ${LABT_SET} $v1", "$$ escapes");
+	expands("$1 ${1} $_ ${_} $ $- a$", "$1 ${1} $_ ${_} $ $- a$", "not names: kept");
+	expands("no dollar", "no dollar", "nothing to expand");
+	expands("${LABT_UNSET:=}", "", "to nothing at all");
+
+	/* In a lab file: the name, a node, a link. */
+	setenv("LABT_NODE", "r9", 1);
+	if (is(parse("name: ${LABT_LAB:=lbenv}\ntopology:\n  nodes:\n    $LABT_NODE:\n"
+		     "    h1:\n      image: ${LABT_UNSET}\n  links:\n"
+		     "    - endpoints: [\"${LABT_NODE}:eth1\", \"h1:eth${LABT_IF:-0}\"]\n",
+		     &lab),
+	       0, "a file with variables parses")) {
+		text_is(lab->name, "lbenv", "the name's default");
+		text_is(lab->nodes[0].name, "r9", "a node named by a variable");
+		text_is(lab->links[0].end[1].ifname, "eth0", "an interface's default");
+	}
+	lab_free(lab);
+	/* A value may be YAML of its own, as the text is expanded first. */
+	setenv("LABT_NODES", "{ a: {}, b: {} }", 1);
+	if (is(parse("name: e\ntopology:\n  nodes: $LABT_NODES\n", &lab), 0,
+	       "a variable holding a mapping"))
+		is(lab->n_nodes, 2, "gives its two nodes");
+	lab_free(lab);
+	refused("name: e\ntopology:\n  nodes:\n    a: { image: \"${LABT_SET\" }\n",
+		"t.yml:4:18: bad substitution: '${' must hold a variable name, then '}' or one of "
+		"':-', ':=', ':+', '-', '=', '+'", "an unclosed ${ inside a string");
+	refused("name: e\ntopology:\n  nodes:\n    a:\n# ${LABT_SET:-x",
+		"t.yml:5:3: '${' without its closing '}'", "an unclosed ${ at the end");
+	refused("name: e\ntopology:\n  nodes:\n    a: { image: ${LABT_SET/a/b} }\n",
+		"t.yml:4:17: bad substitution: '${' must hold a variable name, then '}' or one of "
+		"':-', ':=', ':+', '-', '=', '+'", "a shell operator envsubst has not");
+	refused("name: e\ntopology:\n  nodes:\n{{- range $i := seq 1 3 }}\n    n{{ $i }}:\n{{- end }}\n",
+		"t.yml:4:1: a Go template ('{{'): templated files are not supported yet",
+		"a Go-templated file");
+	refused("name: e\n# {{ .x }}\ntopology:\n  nodes:\n    a:\n",
+		"t.yml:2:3: a Go template ('{{'): templated files are not supported yet",
+		"a template action in a comment, as Go's text/template reads it");
+	refused("name: ${LABT_SET}\ntopology:\n  nodes:\n    \"${LABT_EMPTY}\":\n",
+		"t.yml:4:5: node name '': must not be empty or hold ':', '/' or blanks",
+		"an empty variable as a node name");
+}
+
+/* KIND's interface NAME is the Linux name WANT (NULL: refused). */
+static void alias_is(const char *kind, const char *name, const char *want)
+{
+	char buf[160] = "", text[512];
+	struct lab *lab;
+
+	snprintf(text, sizeof(text),
+		 "name: al\ntopology:\n  nodes:\n    a: { kind: %s }\n    b:\n  links:\n"
+		 "    - endpoints: [\"a:%s\", \"b:eth1\"]\n", kind, name);
+	if (!want) {
+		snprintf(buf, sizeof(buf), "t.yml:7:19: endpoint 'a:%s': %s has no data port '%s'", name,
+			 kind, name);
+		refused(text, buf, name);
+		return;
+	}
+	if (!is(parse(text, &lab), 0, "%s %s parses", kind, name)) {
+		diag("%s", err);
+		return;
+	}
+	text_is(lab->links[0].end[0].ifname, want, name);
+	lab_free(lab);
+}
+
+/* Each kind's own port names, as containerlab maps them to Linux names;
+ * a Linux name stays, and another kind's alias is no alias. */
+static void test_aliases(void)
+{
+	struct lab *lab;
+
+	alias_is("nokia_srlinux", "ethernet-1/1", "e1-1");
+	alias_is("srl", "ethernet-2/12", "e2-12");
+	alias_is("nokia_srlinux", "ethernet-1/3/1", "e1-3-1");
+	alias_is("nokia_srlinux", "e1-5", "e1-5");
+	alias_is("nokia_srsim", "1/1/c1/1", "e1-1-c1-1");
+	alias_is("nokia_srsim", "1/x2/1/c3/1", "e1-x2-1-c3-1");
+	alias_is("nokia_srsim", "2/1/4", "e2-1-4");
+	alias_is("nokia_sros", "1/1/c2/1", "eth2");
+	alias_is("vr-sros", "1/1/3", "eth3");
+	alias_is("arista_ceos", "Ethernet1", "eth1");
+	alias_is("ceos", "Et12", "eth12");
+	alias_is("arista_ceos", "Ethernet3/1", "eth3_1");
+	alias_is("cisco_iol", "Ethernet0/1", "eth1");
+	alias_is("cisco_iol", "Ethernet1/0", "eth4");
+	alias_is("cisco_iol", "e2/3", "eth11");
+	alias_is("cisco_iol", "Ethernet0/0", NULL);
+	alias_is("cisco_iol", "Ethernet0/4", NULL);
+	alias_is("f5_bigip-ve", "1.1", "eth1");
+	alias_is("f5_bigip-ve", "1.2", "eth2");
+	alias_is("f5_bigip_ve", "1.1", "eth1");
+	alias_is("ciena_saos", "1", "eth1");
+	alias_is("ciena_saos", "10", "eth10");
+	alias_is("arista_veos", "Ethernet1/3", "eth3");
+	alias_is("vr-veos", "Et1/1", "eth1");
+	alias_is("cisco_vios", "Gi0", "eth1");
+	alias_is("cisco_vios", "GigabitEthernet2", "eth3");
+	alias_is("cisco_xrv9k", "Gi0/0/0/0", "eth1");
+	alias_is("vr-xrv9k", "TenGigE0/0/0/4", "eth5");
+	alias_is("cisco_ftdv", "GigabitEthernet0/1", "eth2");
+	alias_is("linux", "eth1", "eth1");
+	/* An alias of another kind is a name as written: '/' is no Linux name. */
+	refused("name: al\ntopology:\n  nodes:\n    a: { kind: linux }\n    b:\n  links:\n"
+		"    - endpoints: [\"a:ethernet-1/1\", \"b:eth1\"]\n",
+		"t.yml:7:19: endpoint 'a:ethernet-1/1': bad interface name 'ethernet-1/1'",
+		"SR Linux's naming on a linux node");
+	/* One interface under both of its names is one interface. */
+	refused("name: al\ntopology:\n  nodes:\n    a: { kind: nokia_srlinux }\n    b:\n  links:\n"
+		"    - endpoints: [\"a:ethernet-1/1\", \"b:eth1\"]\n"
+		"    - endpoints: [\"a:e1-1\", \"b:eth2\"]\n",
+		"t.yml:8:19: endpoint 'a:e1-1': duplicate interface 'e1-1' on node 'a'",
+		"an alias and its Linux name");
+	/* The kind inherited from a group or the defaults counts; addrs too. */
+	if (is(parse("name: al\ntopology:\n  defaults: { kind: arista_ceos }\n  nodes:\n"
+		     "    a:\n      addrs: [\"Ethernet1 10.0.0.1/24\"]\n"
+		     "      routes: [\"10.9.0.0/16 dev Ethernet1\"]\n    b:\n  links:\n"
+		     "    - endpoints: [{ node: a, interface: Ethernet1 }, \"b:Ethernet2\"]\n",
+		     &lab),
+	       0, "inherited kind, extended endpoint, addrs")) {
+		text_is(lab->links[0].end[0].ifname, "eth1", "extended endpoint mapped");
+		text_is(lab->links[0].end[1].ifname, "eth2", "by the defaults' kind");
+		text_is(lab->nodes[0].addrs[0].ifname, "eth1", "an address's interface mapped");
+		text_is(lab->nodes[0].routes[0].dev, "eth1", "a route's dev mapped");
+	} else {
+		diag("%s", err);
+	}
+	lab_free(lab);
+}
+
+/* containerlab's other link types, long and short form: refused naming the
+ * type, never read as a node named "host". */
+static void test_link_types(void)
+{
+	static const char *const types[] = { "host", "mgmt-net", "macvlan", "vxlan",
+					     "vxlan-stitch", "dummy" };
+	char text[512], want[256];
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		snprintf(text, sizeof(text),
+			 HEAD "    a:\n  links:\n    - type: %s\n      endpoint: { node: a, "
+			      "interface: eth1 }\n      host-interface: x\n", types[i]);
+		snprintf(want, sizeof(want), "t.yml:6:13: link type %s is not supported yet",
+			 types[i]);
+		refused(text, want, types[i]);
+	}
+	refused(HEAD "    a:\n  links:\n    - endpoints: [\"a:eth1\", \"host:a-eth1\"]\n",
+		"t.yml:6:29: link type host is not supported yet (endpoint 'host:a-eth1')",
+		"host:IF");
+	refused(HEAD "    a:\n  links:\n    - endpoints: [\"mgmt-net:a-eth1\", \"a:eth1\"]\n",
+		"t.yml:6:19: link type mgmt-net is not supported yet (endpoint 'mgmt-net:a-eth1')",
+		"mgmt-net:IF");
+	refused(HEAD "    a:\n  links:\n    - endpoints: [\"a:eth1\", \"macvlan:enp0s3\"]\n",
+		"t.yml:6:29: link type macvlan is not supported yet (endpoint 'macvlan:enp0s3')",
+		"macvlan:IF");
+	refused(HEAD "    a:\n  links:\n    - endpoints: [\"a:eth1\", \"container:nginx1:eth1\"]\n",
+		"t.yml:6:29: endpoint 'container:nginx1:eth1': a link to a container outside the lab "
+		"is not supported yet", "container:NAME:IF");
+	refused(HEAD "    a:\n  links:\n    - type: wormhole\n      endpoints: [\"a:e1\", \"a:e2\"]\n",
+		"t.yml:6:13: link type 'wormhole': containerlab has veth, host, mgmt-net, macvlan, "
+		"vxlan, vxlan-stitch and dummy", "a type containerlab has not");
+	refused(HEAD "    a:\n  links:\n    - type: veth\n      endpoint: { node: a, interface: e1 }\n",
+		"t.yml:7:7: unknown key 'endpoint' in a link", "a veth with one endpoint");
+}
+
+/* Link addressing: link-level ipv4/ipv6 lists, one address per end;
+ * extended endpoints' mac (read, noted); vars and labels read. */
+static void test_link_addressing(void)
+{
+	static const char text[] = HEAD
+		"    a:\n    b:\n  links:\n"
+		"    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
+		"      ipv4: [\"10.0.0.1/30\", \"10.0.0.2/30\"]\n"
+		"      ipv6: [\"fd00::1/64\", \"\"]\n"
+		"      vars: { x: 1 }\n"
+		"      labels: { l: v }\n"
+		"    - type: veth\n"
+		"      endpoints:\n"
+		"        - { node: a, interface: eth2, mac: \"02:00:00:00:00:01\" }\n"
+		"        - { node: b, interface: eth2, ipv4: 10.1.0.2/24 }\n";
+	struct lab *lab;
+	const struct lab_node *a, *b;
+
+	if (!is(parse(text, &lab), 0, "link addressing parses")) {
+		diag("%s", err);
+		return;
+	}
+	a = node(lab, "a");
+	b = node(lab, "b");
+	text_is(lab->links[0].end[0].cidr, "10.0.0.1/30", "end 0 takes the first ipv4");
+	text_is(lab->links[0].end[1].cidr, "10.0.0.2/30", "end 1 the second");
+	if (is(a->n_addrs, 1, "a gets its ipv6 as one more address")) {
+		text_is(a->addrs[0].ifname, "eth1", "on eth1");
+		text_is(a->addrs[0].cidr, "fd00::1/64", "the ipv6");
+	}
+	is(b->n_addrs, 0, "\"\": b's end has no ipv6");
+	text_is(lab->links[1].end[0].mac, "02:00:00:00:00:01", "an endpoint's mac is read");
+	text_is(lab->links[1].end[1].cidr, "10.1.0.2/24", "an endpoint's ipv4");
+	if (is(lab->n_notes, 1, "one note"))
+		text_is(lab->notes[0],
+			"t.yml:14:44: 'mac' is read, not applied yet: interfaces get the kernel's MAC",
+			"the mac is noted as not applied");
+	lab_free(lab);
+	/* The same through containerlab's vars, on the link and on an end. */
+	if (is(parse(HEAD "    a:\n    b:\n  links:\n"
+			  "    - endpoints: [a:eth1, b:eth1]\n"
+			  "      vars:\n        ipv4: [10.2.0.1/24, 10.2.0.2/24]\n"
+			  "        ipv6: [\"fd02::1/64\", \"fd02::2/64\"]\n        other: x\n"
+			  "    - type: veth\n      endpoints:\n"
+			  "        - { node: a, interface: eth2, vars: { ipv4: 10.3.0.1/24 } }\n"
+			  "        - { node: b, interface: eth2 }\n",
+		     &lab),
+	       0, "addresses in vars parse")) {
+		text_is(lab->links[0].end[0].cidr, "10.2.0.1/24", "vars.ipv4 of end 0");
+		text_is(lab->links[0].end[1].cidr, "10.2.0.2/24", "vars.ipv4 of end 1");
+		if (is(node(lab, "b")->n_addrs, 1, "b's vars.ipv6 as one more address"))
+			text_is(node(lab, "b")->addrs[0].cidr, "fd02::2/64", "the ipv6");
+		text_is(lab->links[1].end[0].cidr, "10.3.0.1/24", "an endpoint's vars.ipv4");
+		ok(lab->links[1].end[1].cidr == NULL, "the other end has none");
+	} else {
+		diag("%s", err);
+	}
+	lab_free(lab);
+	refused(HEAD "    a:\n    b:\n  links:\n    - endpoints: [a:eth1, b:eth1]\n"
+		     "      vars: { ipv4: [10.2.0.1/24, 10.2.0.300/24] }\n",
+		"t.yml:8:35: ipv4 '10.2.0.300/24': must be an IPv4 CIDR", "a bad address in vars");
+	refused(HEAD "    a:\n    b:\n  links:\n    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
+		     "      ipv4: [\"10.0.0.1/30\"]\n",
+		"t.yml:8:13: ipv4 must be a list of two addresses, one for each end", "one ipv4");
+	refused(HEAD "    a:\n    b:\n  links:\n    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
+		     "      ipv4: [\"fd00::1/64\", \"\"]\n",
+		"t.yml:8:14: ipv4 'fd00::1/64': must be an IPv4 CIDR", "an IPv6 address in ipv4");
+	refused(HEAD "    a:\n    b:\n  links:\n    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
+		     "      ipv6: [\"\", \"10.0.0.1\"]\n",
+		"t.yml:8:18: ipv6 '10.0.0.1': must be an IPv6 CIDR", "no prefix length");
+	refused(HEAD "    a:\n    b:\n  links:\n    - endpoints:\n"
+		     "        - { node: a, interface: eth1, mac: \"02:00:00:00:00\" }\n"
+		     "        - b:eth1\n",
+		"t.yml:8:44: mac '02:00:00:00:00': must be six hex pairs joined by ':'", "a short mac");
+	refused(HEAD "    a:\n    b:\n  links:\n    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
+		     "      vars: [1]\n",
+		"t.yml:8:13: vars must be a mapping", "vars not a mapping");
+}
+
+/* containerlab's container keys are read and noted; network-mode none is
+ * noted as what every node is, container:X and host refused; kinds that
+ * are no namespace of their own refused. */
+static void test_container_keys(void)
+{
+	static const char *const keys[] = { "volumes", "credentials", "hostname", "privileged",
+					    "cgroupns-mode", "cgroup-parent", "pid-mode", "tmpfs",
+					    "security-opts", "link-apply-mode", "daemons" };
+	static const char *const kinds[] = { "host", "ext-container", "k8s-kind", "ovs-bridge" };
+	char text[256], want[256];
+	struct lab *lab;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(text, sizeof(text), HEAD "    a:\n      %s: x\n", keys[i]);
+		if (!is(parse(text, &lab), 0, "%s is read", keys[i])) {
+			diag("%s", err);
+			continue;
+		}
+		snprintf(want, sizeof(want), "t.yml:5:7: '%s' is ignored: nodes are namespaces",
+			 keys[i]);
+		if (is(lab->n_notes, 1, "%s: one note", keys[i]))
+			text_is(lab->notes[0], want, keys[i]);
+		lab_free(lab);
+	}
+	if (is(parse(HEAD "    a:\n      network-mode: none\n", &lab), 0, "network-mode none")) {
+		if (is(lab->n_notes, 2, "two notes"))
+			text_is(lab->notes[1],
+				"t.yml:5:21: 'network-mode: none' is how every node is here: lo and "
+				"its links, no management interface",
+				"none is what every node is");
+	}
+	lab_free(lab);
+	refused(HEAD "    a:\n    b:\n      network-mode: container:a\n",
+		"t.yml:6:21: network-mode container:a: sharing another node's namespace is not "
+		"supported yet", "network-mode container:X");
+	refused("name: e\ntopology:\n  defaults:\n    network-mode: host\n  nodes:\n    a:\n",
+		"t.yml:4:19: network-mode host: a node in the host's namespace is not supported yet",
+		"network-mode host, inherited");
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(text, sizeof(text), HEAD "    a: { kind: %s }\n", kinds[i]);
+		snprintf(want, sizeof(want), "t.yml:4:16: kind %s is not supported yet", kinds[i]);
+		refused(text, want, kinds[i]);
+	}
+}
+
 int main(void)
 {
 	test_minimal();
@@ -534,5 +865,10 @@ int main(void)
 	test_limits();
 	test_settings_limit();
 	test_note_quoted_name();
+	test_env();
+	test_aliases();
+	test_link_types();
+	test_link_addressing();
+	test_container_keys();
 	return done_testing();
 }

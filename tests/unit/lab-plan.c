@@ -77,15 +77,57 @@ static bool text_is(const char *got, const char *want, const char *what)
 	return r;
 }
 
-/* "a b c" (space-separated) is exactly V's strings, in order. */
+/* Entry I of a vector, appended to J as text: a string, or an
+ * address, route or sysctl with its parts joined by "|". */
+struct joined {
+	char buf[1024];
+	size_t n;
+};
+
+static void join(struct joined *j, size_t i, const char *a, const char *b, const char *c)
+{
+	j->n += (size_t)snprintf(j->buf + j->n, sizeof(j->buf) - j->n, "%s%s%s%s%s%s", i ? "," : "",
+				 a ? a : "-", b ? "|" : "", b ? b : "", c ? "|" : "", c ? c : "");
+}
+
+/* "a,b,c" is exactly V's strings, in order. */
 static bool strv_is(const struct lab_strv *v, const char *want, const char *what)
 {
-	char buf[1024] = "";
-	size_t n = 0;
+	struct joined j = { "", 0 };
 
 	for (size_t i = 0; i < v->n; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : "", v->v[i]);
-	return text_is(buf, want, what);
+		join(&j, i, v->v[i], NULL, NULL);
+	return text_is(j.buf, want, what);
+}
+
+/* The same of addresses ("IF|CIDR"), routes ("DST|VIA|DEV", "-" for none)
+ * and sysctls ("KEY|VALUE"). */
+static bool addrs_is(const struct lab_addrs *v, const char *want, const char *what)
+{
+	struct joined j = { "", 0 };
+
+	for (size_t i = 0; i < v->n; i++)
+		join(&j, i, v->v[i].ifname, v->v[i].cidr, NULL);
+	return text_is(j.buf, want, what);
+}
+
+static bool routes_is(const struct lab_routes *v, const char *want, const char *what)
+{
+	struct joined j = { "", 0 };
+
+	for (size_t i = 0; i < v->n; i++)
+		join(&j, i, v->v[i].dst, v->v[i].via ? v->v[i].via : "-",
+		     v->v[i].dev ? v->v[i].dev : "-");
+	return text_is(j.buf, want, what);
+}
+
+static bool sysctls_is(const struct lab_sysctls *v, const char *want, const char *what)
+{
+	struct joined j = { "", 0 };
+
+	for (size_t i = 0; i < v->n; i++)
+		join(&j, i, v->v[i].key, v->v[i].value, NULL);
+	return text_is(j.buf, want, what);
 }
 
 /* W's one MTU change is IFNAME from WAS to NOW. */
@@ -142,10 +184,10 @@ static void test_first_up(void)
 		is(a->lab_idx, 0, "the file's first node");
 		strv_is(&a->born, "eth1", "a's eth1 is born up with its link (end 0)");
 		strv_is(&b->ups, "eth1", "b's eth1 is set up in b (end 1)");
-		strv_is(&a->addr_add, "eth1 10.0.0.1/30,lo 10.9.0.1/32",
-			"a gets its link's address, then its own");
-		strv_is(&a->route_add, "10.8.0.0/16 dev eth1", "and its route");
-		strv_is(&a->sysctl_set, "net.ipv4.ip_forward=1", "and its sysctl");
+		addrs_is(&a->addr_add, "eth1|10.0.0.1/30,lo|10.9.0.1/32",
+			 "a gets its link's address, then its own, split into interface and CIDR");
+		routes_is(&a->route_add, "10.8.0.0/16|-|eth1", "and its route, split");
+		sysctls_is(&a->sysctl_set, "net.ipv4.ip_forward|1", "and its sysctl, key and value");
 		is(a->addr_del.n + a->route_del.n + a->link_del.n, 0, "and nothing is removed");
 	}
 	plan_free(p);
@@ -204,7 +246,7 @@ static void test_nodes(void)
 		if (ok((w = work(p, "a")) != NULL, "a in the plan")) {
 			ok(!w->add, "a is not made again");
 			strv_is(&w->ups, "eth2", "a's new end is set up in a");
-			strv_is(&w->addr_add, "eth2 10.0.1.1/30", "and gets its address");
+			addrs_is(&w->addr_add, "eth2|10.0.1.1/30", "and gets its address");
 		}
 	}
 	plan_free(p);
@@ -263,13 +305,13 @@ static void test_links(void)
 	snprintf(new, sizeof(new), "%s  links:\n    - endpoints: [\"a:eth1\", \"b:eth1\"]\n"
 		 "      mtu: 9000\n", three);
 	if ((p = plan(old, new))) {
-		text_is(lines(p), "~ mtu a:eth1 b:eth1 1500 -> 9000\n",
+		text_is(lines(p), "~ mtu a:eth1 b:eth1 9500 -> 9000\n",
 		       "an mtu set: changed in place");
 		is(p->n_links, 0, "the link is not made again");
 		if (ok((w = work(p, "a")) != NULL, "a in the plan"))
-			mtu_is(w, "eth1", 9000, 1500, "a's end: new and old mtu");
+			mtu_is(w, "eth1", 9000, 9500, "a's end: new and old mtu");
 		if (ok((w = work(p, "b")) != NULL, "b in the plan"))
-			mtu_is(w, "eth1", 9000, 1500, "b's end too");
+			mtu_is(w, "eth1", 9000, 9500, "b's end too");
 	}
 	plan_free(p);
 }
@@ -298,13 +340,16 @@ static void test_settings(void)
 		if (ok((w = work(p, "a")) != NULL, "a in the plan")) {
 			ok(!w->add, "a is not made again");
 			ok(!w->del, "nor removed");
-			strv_is(&w->addr_add, "lo 10.9.0.9/32,lo fd00::9/128", "its addresses to add");
-			strv_is(&w->addr_del, "lo 10.9.0.1/32", "and to delete");
-			strv_is(&w->route_add, "10.7.0.0/16 dev eth1", "its route to add");
-			strv_is(&w->route_del, "10.8.0.0/16 dev eth1", "and to delete");
-			strv_is(&w->sysctl_set,
-				"net.ipv4.ip_forward=0,net.ipv6.conf.all.forwarding=1",
-				"its sysctls to write");
+			addrs_is(&w->addr_add, "lo|10.9.0.9/32,lo|fd00::9/128", "its addresses to add");
+			addrs_is(&w->addr_del, "lo|10.9.0.1/32", "and to delete");
+			routes_is(&w->route_add, "10.7.0.0/16|-|eth1", "its route to add");
+			routes_is(&w->route_del, "10.8.0.0/16|-|eth1", "and to delete");
+			routes_is(&w->routes, "10.7.0.0/16|-|eth1",
+				  "the routes of its new state, to put back after an address goes");
+			routes_is(&w->routes_old, "10.8.0.0/16|-|eth1", "and of its old, for the undo");
+			sysctls_is(&w->sysctl_set,
+				   "net.ipv4.ip_forward|0,net.ipv6.conf.all.forwarding|1",
+				   "its sysctls to write");
 		}
 		if (ok((w = work(p, "b")) != NULL, "b in the plan"))
 			is(w->addr_add.n + w->addr_del.n + w->route_add.n + w->sysctl_set.n, 0,
@@ -360,7 +405,7 @@ static void test_order(void)
 	text_is(lines(p),
 	       "+ node r3\n"
 	       "+ link r1:eth3 r3:eth0\n"
-	       "~ mtu h1:eth1 sw:p2 1500 -> 9000\n"
+	       "~ mtu h1:eth1 sw:p2 9500 -> 9000\n"
 	       "~ addr h1 lo 10.5.0.1/32 -> 10.5.0.2/32\n"
 	       "~ addr r1 eth1 10.91.0.1/24 -> 10.91.0.9/24\n"
 	       "+ route h1 10.99.0.0/16 via 10.91.0.9\n"
@@ -372,6 +417,10 @@ static void test_order(void)
 	       "- link r1:eth2 sw:p1\n"
 	       "- node m2\n",
 	       "every kind of line, in the documented order");
+	if (ok((w = work(p, "h1")) != NULL, "h1 in the plan")) {
+		routes_is(&w->route_add, "10.99.0.0/16|10.91.0.9|-", "h1's new route: DST and VIA");
+		routes_is(&w->route_del, "default|10.91.0.1|-", "the one that goes");
+	}
 	if (ok((w = work(p, "sw")) != NULL, "sw in the plan")) {
 		ok(w->kind && w->kind->ports, "sw is a bridge");
 		is(w->ports.n, 0, "no new port");
@@ -380,8 +429,8 @@ static void test_order(void)
 	}
 	if (ok((w = work(p, "r1")) != NULL, "r1 in the plan")) {
 		strv_is(&w->born, "eth3", "r1's new end is born up");
-		strv_is(&w->addr_add, "eth1 10.91.0.9/24,eth3 10.92.0.1/30",
-			"its addresses, the new link's included");
+		addrs_is(&w->addr_add, "eth1|10.91.0.9/24,eth3|10.92.0.1/30",
+			 "its addresses, the new link's included");
 		strv_is(&w->gone, "eth9,eth2", "the ends that go");
 		strv_is(&w->link_del, "eth9,eth2",
 			"r1 deletes both: the first end of a link whose node stays");
@@ -429,8 +478,35 @@ static void test_refused(void)
 	json_decref(n);
 }
 
+/* The split of a state's texts (lab/ops.c), the malformed ones included:
+ * they fail when the step runs, as the library refuses them. */
+static void test_ops(void)
+{
+	struct lab_addrs a = { 0 };
+	struct lab_routes r = { 0 };
+	struct lab_sysctls s = { 0 };
+
+	is(lab_addrs_add(&a, "eth0 10.0.0.1/24"), 0, "an address");
+	is(lab_addrs_add(&a, "10.0.0.2/24"), 0, "one without an interface");
+	addrs_is(&a, "eth0|10.0.0.1/24,|10.0.0.2/24", "split at the space; none: no interface");
+	text_is(a.v[1].text, "10.0.0.2/24", "its text kept");
+	ok(lab_addrs_has(&a, "eth0 10.0.0.1/24"), "found by its text");
+	ok(!lab_addrs_has(&a, "eth0 10.0.0.1/25"), "and only by it");
+	is(lab_routes_add(&r, "10.8.0.0/16 via 10.0.0.9 dev eth0"), 0, "a route");
+	is(lab_routes_add(&r, "default via"), 0, "one the state cannot have written");
+	routes_is(&r, "10.8.0.0/16|10.0.0.9|eth0,-|-|-", "split; the bad one has no destination");
+	text_is(r.v[1].text, "default via", "its text kept");
+	is(lab_sysctls_add(&s, "net.ipv4.ip_forward", "1"), 0, "a sysctl");
+	sysctls_is(&s, "net.ipv4.ip_forward|1", "its key and value");
+	lab_addrs_free(&a);
+	lab_routes_free(&r);
+	lab_sysctls_free(&s);
+	is(a.n + r.n + s.n, 0, "freed, empty");
+}
+
 int main(void)
 {
+	test_ops();
 	test_first_up();
 	test_up_to_date();
 	test_nodes();

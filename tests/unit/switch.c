@@ -447,6 +447,69 @@ static void test_home_lost(int fd, ino_t want)
 	close(netns_socket(fd, AF_INET, SOCK_DGRAM, 0)); /* its way home again, as before */
 }
 
+/* The fd of this process that is the calling thread's own ns/net symlink
+ * (an O_PATH fd of the link itself, which /proc/self/fd shows by its path):
+ * how the library reads where the thread is. -1 if none. */
+static int library_link_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	char want[64], link[300], path[300];
+	int found = -1;
+
+	snprintf(want, sizeof(want), "/proc/%d/task/%d/ns/net", (int)getpid(), (int)gettid());
+	while (d && (de = readdir(d))) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, want) == 0)
+			found = atoi(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* The same for the fd that tells where the thread is: a program that closed
+ * it and reused the number must find its file untouched, and the call must
+ * still notice a thread that moved. */
+static void test_link_lost(const int fd[2], const ino_t ino[2])
+{
+	int link, placeholder, home, s;
+	struct stat st, null;
+
+	close(netns_socket(fd[0], AF_INET, SOCK_DGRAM, 0));
+	link = library_link_fd();
+	ok(link >= 0, "netns_socket() keeps the thread's ns/net link (fd %d)", link);
+	if (link < 0)
+		return;
+	close(link);
+	placeholder = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (placeholder >= 0 && placeholder != link) {
+		dup3(placeholder, link, O_CLOEXEC);
+		close(placeholder);
+		placeholder = link;
+	}
+	ok(fcntl(link, F_GETFD) >= 0, "the program reuses the number (/dev/null on fd %d)", link);
+	home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	ok(setns(fd[1], CLONE_NEWNET) == 0, "(the thread moves on its own)");
+	s = netns_socket(fd[0], AF_INET, SOCK_DGRAM, 0);
+	ok(s >= 0 && sock_ino(s) == ino[0], "with its link replaced, the socket is still made there");
+	close(s);
+	is(ino_of("/proc/thread-self/ns/net"), ino[1], "and the thread is back where it had moved");
+	setns(home, CLONE_NEWNET);
+	close(home);
+	ok(fstat(placeholder, &st) == 0 && stat("/dev/null", &null) == 0 && st.st_ino == null.st_ino &&
+		   st.st_dev == null.st_dev,
+	   "and the program's file on that number is still /dev/null");
+	close(placeholder);
+	close(netns_socket(fd[0], AF_INET, SOCK_DGRAM, 0)); /* its way home again, as before */
+}
+
 struct moved {
 	int target, other;
 	ino_t target_ino, other_ino;
@@ -514,15 +577,27 @@ static void test_socket_here(const int fd[2], const ino_t ino[2])
 	pthread_join(t, NULL);
 	ok(m.sock1_ok, "a new thread's socket is in the target");
 	ok(m.back_home, "and the thread is back home after it");
-	is(m.fds_in_thread, before + 3, "the thread holds its ns directory and home (and its own fd)");
+	is(m.fds_in_thread, before + 3, "the thread holds its ns/net symlink and home (and its own fd)");
 	ok(m.sock2_ok, "after the thread moved on its own, the socket is still in the target");
 	ok(m.stayed_other, "and the thread is back where it had moved, not where it was first");
 	is(count_fds(), before, "the thread's fds are closed when it exits");
 
+	close(netns_socket(fd[0], AF_INET, SOCK_DGRAM, 0)); /* this thread's fds, for the child to inherit */
 	pid = fork();
 	if (pid == 0) {
-		int s = netns_socket(fd[0], AF_INET, SOCK_DGRAM, 0), bad = 0;
+		int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), s, bad = 0;
 
+		/* The child's first call, after it moved: the fds it inherited
+		 * name its parent's thread, which is still home. */
+		if (setns(fd[1], CLONE_NEWNET) < 0)
+			bad |= 16;
+		close(netns_socket(fd[0], AF_INET, SOCK_DGRAM, 0));
+		if (ino_of("/proc/thread-self/ns/net") != ino[1])
+			bad |= 8;
+		if (setns(home, CLONE_NEWNET) < 0)
+			bad |= 16;
+		close(home);
+		s = netns_socket(fd[0], AF_INET, SOCK_DGRAM, 0);
 		if (s < 0 || sock_ino(s) != ino[0])
 			bad |= 1;
 		if (ino_of("/proc/thread-self/ns/net") != orig_ino)
@@ -537,6 +612,8 @@ static void test_socket_here(const int fd[2], const ino_t ino[2])
 	ok(!(status & 1), "in a forked child, the socket is in the target");
 	ok(!(status & 2), "and the child's thread is back home");
 	ok(!(status & 4), "and root's call made no socket worker: the thread went itself");
+	ok(!(status & 8), "a child that moved before its first call is left where it moved");
+	ok(!(status & 16), "(the child could switch itself)");
 }
 
 static void test_bad_fds(void)
@@ -618,6 +695,7 @@ int main(void)
 	test_socket_behaviour(fd[0]);
 	test_signals(fd[0]);
 	test_home_lost(fd[0], ino[0]);
+	test_link_lost(fd, ino);
 	test_socket_here(fd, ino);
 	test_bad_fds();
 	test_userns();
