@@ -106,6 +106,23 @@ int cli_json_print(json_t *j);
  * per line when NAMES is NULL. Returns the count or a negative errno. */
 int cli_names_of(const struct netns_id *id, json_t *names);
 
+/* Every name of the run directory, sorted by namespace, read once: there may
+ * be 10,000 names and as many threads, so netns_name_find() per thread would
+ * be quadratic. cli_ns_names_load() returns 0 or a negative errno (free in
+ * either case); _find() the number of names of ID, the first in *RET. */
+struct cli_ns_name {
+	struct netns_id id;
+	char *name;
+};
+struct cli_ns_names {
+	struct cli_ns_name *v;
+	size_t n, cap;
+};
+int cli_ns_names_load(struct cli_ns_names *m);
+size_t cli_ns_names_find(const struct cli_ns_names *m, const struct netns_id *id,
+			 const struct cli_ns_name **ret);
+void cli_ns_names_free(struct cli_ns_names *m);
+
 /* The dispatch table, and a lookup by exact name. */
 extern const struct cli_command cli_commands[];
 const struct cli_command *cli_command_find(const char *name);
@@ -153,6 +170,7 @@ int cmd_links(int argc, char **argv);      /* cmd-link.c */
 int cmd_serve(int argc, char **argv);      /* cmd-serve.c */
 int cmd_threads(int argc, char **argv);    /* cmd-threads.c */
 int cmd_lab(int argc, char **argv);        /* cmd-lab.c */
+int cmd_watch(int argc, char **argv);      /* cmd-watch.c */
 
 /* Prints "netns: MESSAGE" as one line on stderr, control bytes (a name may
  * hold a newline) shown as C escapes: \n, \r, \t, \xHH. cli_fail, cli_failx

@@ -16,90 +16,14 @@
 /* A documented exception to 0/1/2, for scripts and monitors. */
 #define EXIT_DIVERGED 3
 
-/* Every name, sorted by namespace, read once: there may be 10,000 names and
- * as many threads, so netns_name_find() per thread would be quadratic. */
-struct name_entry {
-	struct netns_id id;
-	char *name;
-};
-
-struct name_map {
-	struct name_entry *v;
-	size_t n, cap;
-};
-
 struct threads_walk {
-	struct name_map map;
+	struct cli_ns_names map;
 	json_t *out; /* JSON array, or NULL for text */
 	unsigned diverged;
 };
 
-static int id_cmp(const struct netns_id *a, const struct netns_id *b)
-{
-	if (a->dev != b->dev)
-		return a->dev < b->dev ? -1 : 1;
-	if (a->ino != b->ino)
-		return a->ino < b->ino ? -1 : 1;
-	return 0;
-}
-
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct name_entry *x = a, *y = b;
-	int r = id_cmp(&x->id, &y->id);
-
-	return r ? r : strcmp(x->name, y->name);
-}
-
-static int map_add(const char *name, const struct netns_id *id, void *data)
-{
-	struct name_map *m = data;
-
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-		struct name_entry *v = realloc(m->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		m->v = v;
-		m->cap = cap;
-	}
-	m->v[m->n].name = strdup(name);
-	if (!m->v[m->n].name)
-		return -ENOMEM;
-	m->v[m->n++].id = *id;
-	return 0;
-}
-
-static void map_free(struct name_map *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		free(m->v[i].name);
-	free(m->v);
-}
-
-/* The first entry for ID and the number of entries (names) it has. */
-static size_t map_find(const struct name_map *m, const struct netns_id *id,
-		       const struct name_entry **ret)
-{
-	size_t lo = 0, hi = m->n, k;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (id_cmp(&m->v[mid].id, id) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (k = lo; k < m->n && id_cmp(&m->v[k].id, id) == 0; k++)
-		;
-	*ret = m->v + lo;
-	return k - lo;
-}
-
 static int thread_json(struct threads_walk *w, const struct netns_thread *t, bool diverged,
-		       const struct name_entry *e, size_t n)
+		       const struct cli_ns_name *e, size_t n)
 {
 	json_t *names = json_array(), *o;
 
@@ -126,8 +50,8 @@ static int thread_one(const struct netns_thread *t, void *data)
 	struct threads_walk *w = data;
 	/* With its main thread gone there is nothing to diverge from. */
 	bool diverged = t->main.ino && !netns_id_equal(&t->id, &t->main);
-	const struct name_entry *e;
-	size_t n = map_find(&w->map, &t->id, &e);
+	const struct cli_ns_name *e;
+	size_t n = cli_ns_names_find(&w->map, &t->id, &e);
 
 	if (diverged)
 		w->diverged++;
@@ -168,13 +92,11 @@ int cmd_threads(int argc, char **argv)
 		}
 	}
 
-	r = netns_name_foreach(map_add, &w.map);
+	r = cli_ns_names_load(&w.map);
 	if (r < 0) {
 		status = cli_fail(netns_rundir_get(), r);
 		goto out;
 	}
-	if (w.map.n)
-		qsort(w.map.v, w.map.n, sizeof(*w.map.v), entry_cmp);
 	if (cli.json && !(w.out = json_array())) {
 		status = cli_fail("json", -ENOMEM);
 		goto out;
@@ -213,7 +135,7 @@ int cmd_threads(int argc, char **argv)
 		status = EXIT_DIVERGED;
 out:
 	json_decref(w.out);
-	map_free(&w.map);
+	cli_ns_names_free(&w.map);
 	free(pids);
 	fflush(stdout);
 	return status;

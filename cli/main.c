@@ -49,6 +49,12 @@ const struct cli_command cli_commands[] = {
 	  "inode and names, and whether it left its main thread's namespace (DIVERGED).\n"
 	  "Exit status: 0 when no thread diverged, 3 when one did, 1 on error, 2 on usage.",
 	  "list threads and their namespaces, marking those that switched" },
+	{ "watch", cmd_watch,
+	  "  netns [-j] watch [PID...]\n\n"
+	  "Streams namespace events of threads, from eBPF, until SIGINT or SIGTERM (or the\n"
+	  "PIDs are gone): enter, return, clone (made by a switched thread: the bug), exit\n"
+	  "and exec while switched; then a summary. Needs root and kernel BTF.",
+	  "show threads switching namespace, and what they create meanwhile, live" },
 	{ "up", cmd_up, "  netns up NAME|PATH|-...", "bring lo up in namespaces" },
 	{ "connect", cmd_connect,
 	  "  netns connect A B [--ifnames IF_A IF_B] [--addr CIDR_A CIDR_B] [--mtu N]\n"

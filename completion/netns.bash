@@ -132,7 +132,7 @@ _netns()
     case $cmd:$pos in
         delete:* | del:* | pids:1 | serve:* | exec:1 | set:1) kind=names ;;
         up:* | links:1 | disconnect:1 | connect:[12]) kind=names- ;;
-        identify:1 | threads:* | attach:2) kind=pids ;;
+        identify:1 | threads:* | watch:* | attach:2) kind=pids ;;
         add:* | attach:1 | list:* | ls:* | show:* | list-id:* | monitor:*) ;;
         *:1) [[ $usage == *NAME* ]] && kind=names ;;
     esac

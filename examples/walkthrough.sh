@@ -215,7 +215,35 @@ claim "main started in the host's namespace" same "$(ino "${lines[0]}")" "$(ns_i
 claim "after the switch, main is in banana" same "$(ino "${lines[2]}")" "$(ns_inode /run/netns/banana)"
 claim "the new thread is in banana too" same "$(ino "${lines[4]}")" "$(ino "${lines[2]}")"
 
-step 12 "connect two namespaces" "The tutorial's closing exercise: a veth pair joins apricot and banana, and nc crosses it."
+step 12 "the moment of the bug" "netns watch sees, from eBPF, each thread ns-mess makes while its main thread is switched: the moment netns threads, a snapshot, misses."
+# ns-mess names its namespace and prints its pid; the watch streams the
+# whole machine, so its lines are picked by that pid.
+netns watch >"$TMP/watch" 2>"$TMP/watch.err" &
+WATCH_PID=$!
+for ((i = 0; i < 50; i++)); do
+	grep -q '^netns: watch: watching' "$TMP/watch.err" && break
+	kill -0 "$WATCH_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if grep -q '^netns: watch: watching' "$TMP/watch.err"; then
+	printf '$ netns watch &
+$ ns-mess
+'
+	ns-mess >"$TMP/mess" 2>&1
+	sleep 0.3
+	kill -INT "$WATCH_PID"
+	wait "$WATCH_PID"
+	MESS_PID=$(sed -n 's/^ns-mess: naive mode, host net:\[[0-9]*\], ns-mess-\([0-9]*\) .*/\1/p' "$TMP/mess")
+	grep -E "^[0-9:.]+ [a-z]+ +$MESS_PID/" "$TMP/watch" | sed 's/^/    /'
+	claim "the 4 pool workers are reported as clones by the switched main thread" \
+		same "$(grep -Ec "^[0-9:.]+ clone +$MESS_PID/$MESS_PID " "$TMP/watch")" 4
+else
+	kill "$WATCH_PID" 2>/dev/null
+	wait "$WATCH_PID" 2>/dev/null
+	printf '    (skipped: %s)\n' "$(head -n 1 "$TMP/watch.err")"
+fi
+
+step 13 "connect two namespaces" "The tutorial's closing exercise: a veth pair joins apricot and banana, and nc crosses it."
 LINK_PORT=7000    # inside the namespaces only; tcp-hello holds $PORT there
 run netns connect apricot banana --addr 10.200.0.1/24 10.200.0.2/24 || exit 1
 run netns links apricot
@@ -230,7 +258,7 @@ printf '$ netns exec banana nc 10.200.0.1 %s\n    %s\n' "$LINK_PORT" "$out"
 claim "banana receives apricot's message across the veth" same "$out" "hello from apricot, over the veth"
 claim "the address lives only inside the namespaces" eval '! ip -o addr show | grep -q "10\.200\.0\."'
 
-step 13 "clean up" "Stop the servers, remove the rule and the names; the namespaces die with their last process."
+step 14 "clean up" "Stop the servers, remove the rule and the names; the namespaces die with their last process."
 for p in "${PGIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 PGIDS=()
 printf '$ kill %s\n' "$HELLO_PID"

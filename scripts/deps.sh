@@ -10,11 +10,13 @@
 # through podman's CNI backend (podman, runc, a busybox-static image).
 # graphviz draws `netns lab graph -o X.svg` (tests/cli/lab-tools.bats); strace
 # kills `netns lab up` and `down` at exact system calls (tests/cli/lab-crash.bats).
+# clang, bpftool and libbpf-dev build netns watch's eBPF programs (watch/).
 set -eu
 pkgs="gcc make pkg-config libmnl-dev libjansson-dev libnftables-dev libyaml-dev bats iproute2
       iptables nftables netcat-openbsd util-linux procps perl jq iputils-ping strace
       containernetworking-plugins golang-go golang-github-appc-cni-dev
-      podman runc busybox-static bash-completion man-db manpages manpages-dev graphviz"
+      podman runc busybox-static bash-completion man-db manpages manpages-dev graphviz
+      clang bpftool libbpf-dev"
 if [ "${1:-}" = fuzz ]; then
 	pkgs="$pkgs clang libclang-rt-14-dev"
 fi

@@ -189,3 +189,19 @@ installed_list() {
 	run -0 make -s -C "$REPO" BUILD="$dest/no-build" PREFIX="$prefix" DESTDIR="$dest" uninstall
 	[ ! -e "$dest/no-build" ]
 }
+
+@test "a netns built with WATCH_BPF=no: netns watch says so on one line naming netns threads, exit 1" {
+	mk_scratch b
+	# Only the command, into a build directory of its own: the others stay.
+	run -0 make -s -j2 -C "$REPO" BUILD="$b" SANITIZE="${SANITIZE:-}" WATCH_BPF=no "$b/netns"
+	# It was built from watch-none.c, not the BPF watcher.
+	[ -f "$b/watch/watch-none.o" ]
+	[ ! -e "$b/watch/watch.o" ]
+	for args in "" "-j" "$$"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$b/netns" watch $args
+		[ "$status" -eq 1 ]
+		[ -z "$output" ]
+		[ "$stderr" = "netns: watch: built without BPF (WATCH_BPF=no); use 'netns threads' for a snapshot instead" ]
+	done
+}

@@ -109,11 +109,13 @@ expect() {
 	fi
 }
 
-@test "completion: PIDs for threads, identify and attach's second word" {
+@test "completion: PIDs for threads, watch, identify and attach's second word" {
 	sleep 1000 &
 	track_pid $!
 	want=$(ps axo pid= | tr -d ' ' | grep "^$!")
 	complete_line netns threads "$!"
+	expect $want
+	complete_line netns watch 1 "$!"
 	expect $want
 	complete_line netns identify "$!"
 	expect $want
